@@ -1,0 +1,236 @@
+//! The Jinja engine: minijinja configured to behave like Python Jinja2 3.1
+//! with a default `Environment()`, minus auto-escaping and with strict
+//! undefined variables.
+
+use std::fmt::Write as _;
+
+use minijinja::value::{Kwargs, Value, ValueKind};
+use serde::Serialize as _;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+
+use crate::Limits;
+use crate::text;
+
+/// Builds an environment whose every setting that affects output is spelled
+/// out, so a minijinja upgrade that changes a default cannot change prompts.
+pub(crate) fn new_environment(limits: &Limits) -> Environment<'static> {
+    let mut env = Environment::new();
+    // Prompts are not HTML: minijinja would escape `.html`/`.xml` names by default.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Jinja2's defaults: no trim_blocks, no lstrip_blocks, one trailing newline dropped.
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(false)
+        .lstrip_blocks(false)
+        .keep_trailing_newline(false)
+        .build()
+        .expect("the default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_fuel(Some(limits.fuel));
+    env.set_recursion_limit(limits.recursion_depth);
+    env.set_formatter(format_like_python);
+    // A template can only include what the pack registered; never the file system.
+    env.set_loader(|_| Ok(None::<String>));
+
+    env.add_filter("upper", |v: &Value| string_arg(v).map(|s| text::upper(&s)));
+    env.add_filter("lower", |v: &Value| string_arg(v).map(|s| text::lower(&s)));
+    env.add_filter("capitalize", |v: &Value| string_arg(v).map(|s| text::capitalize(&s)));
+    env.add_filter("trim", trim_filter);
+    env.add_filter("indent", indent_filter);
+    env.add_filter("join", join_filter);
+    env.add_filter("json", json_filter);
+    env
+}
+
+/// `trim(value, chars=None)` like Jinja2: `str.strip(chars)`.
+fn trim_filter(value: &Value, chars: Option<&str>) -> Result<String, Error> {
+    let s = string_arg(value)?;
+    Ok(match chars {
+        Some(chars) => s.trim_matches(|c| chars.contains(c)).to_owned(),
+        None => text::trim(&s).to_owned(),
+    })
+}
+
+/// Jinja2's string filters call `str()` on their input (`{{ 3 | upper }}` is
+/// `3`), but an undefined input is the undefined-variable error.
+fn string_arg(value: &Value) -> Result<String, Error> {
+    if value.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    let mut out = String::new();
+    python_str(value, &mut out);
+    Ok(out)
+}
+
+/// `indent(s, width=4, first=False, blank=False)`; `width` may be a string.
+fn indent_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
+    let s = string_arg(value)?;
+    let width = match args.first() {
+        Some(value) => Some(value.clone()),
+        None => kwargs.get::<Option<Value>>("width")?,
+    };
+    let indentation = match width {
+        None => "    ".to_owned(),
+        Some(value) => match value.as_str() {
+            Some(s) => s.to_owned(),
+            None => {
+                let count = value.as_usize().ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidOperation, "indent width must be a number or a string")
+                })?;
+                " ".repeat(count)
+            }
+        },
+    };
+    let first = match args.get(1) {
+        Some(value) => value.is_true(),
+        None => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+    };
+    let blank = match args.get(2) {
+        Some(value) => value.is_true(),
+        None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    Ok(text::indent(&s, &indentation, first, blank))
+}
+
+/// `join(value, d="", attribute=None)` with Python's `str()` of each item.
+fn join_filter(value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
+    let separator = match separator {
+        Some(separator) => separator.to_owned(),
+        None => kwargs.get::<Option<String>>("d")?.unwrap_or_default(),
+    };
+    let attribute: Option<String> = kwargs.get("attribute")?;
+    kwargs.assert_all_used()?;
+    if let Some(s) = value.as_str() {
+        // Python iterates a string by character.
+        let chars: Vec<String> = s.chars().map(String::from).collect();
+        return Ok(chars.join(&separator));
+    }
+    let mut out = String::new();
+    for (i, item) in value.try_iter()?.enumerate() {
+        if i > 0 {
+            out.push_str(&separator);
+        }
+        let item = match &attribute {
+            Some(attribute) => item.get_attr(attribute)?,
+            None => item,
+        };
+        python_str(&item, &mut out);
+    }
+    Ok(out)
+}
+
+/// `json` (alias of `tojson` without HTML-escaping): compact JSON of a value.
+fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
+    let json = serde_json::to_value(value)
+        .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
+    let rendered = match indent {
+        Some(width) => {
+            let indent = " ".repeat(width);
+            let mut buf = Vec::new();
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+            let mut serializer = serde_json::Serializer::with_formatter(&mut buf, formatter);
+            serde_json::Value::serialize(&json, &mut serializer)
+                .map_err(|err| Error::new(ErrorKind::InvalidOperation, "JSON serialization failed").with_source(err))?;
+            String::from_utf8(buf).unwrap_or_default()
+        }
+        None => json.to_string(),
+    };
+    Ok(rendered)
+}
+
+/// Prints a value the way Jinja2 does: `str(value)` in Python.
+fn format_like_python(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if let Some(s) = value.as_str() {
+        return out.write_str(s).map_err(Error::from);
+    }
+    let mut buf = String::new();
+    python_str(value, &mut buf);
+    out.write_str(&buf).map_err(Error::from)
+}
+
+/// Python's `str()` of a value: strings as they are, everything else as `repr`.
+pub(crate) fn python_str(value: &Value, out: &mut String) {
+    match value.as_str() {
+        Some(s) if value.kind() == ValueKind::String => out.push_str(s),
+        _ => python_repr(value, out),
+    }
+}
+
+/// Python's `repr()` of a value, as Jinja2 prints lists and dicts.
+fn python_repr(value: &Value, out: &mut String) {
+    match value.kind() {
+        ValueKind::Undefined => {}
+        ValueKind::None => out.push_str("None"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
+        ValueKind::Number => {
+            if value.is_integer() {
+                let _ = write!(out, "{value}");
+            } else {
+                match f64::try_from(value.clone()) {
+                    Ok(float) => out.push_str(&text::python_float_repr(float)),
+                    Err(_) => {
+                        let _ = write!(out, "{value}");
+                    }
+                }
+            }
+        }
+        ValueKind::String => text::python_str_repr(value.as_str().unwrap_or_default(), out),
+        ValueKind::Seq => {
+            out.push('[');
+            if let Ok(items) = value.try_iter() {
+                for (i, item) in items.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    python_repr(&item, out);
+                }
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            if let Ok(keys) = value.try_iter() {
+                for (i, key) in keys.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    python_repr(&key, out);
+                    out.push_str(": ");
+                    if let Ok(item) = value.get_item(&key) {
+                        python_repr(&item, out);
+                    }
+                }
+            }
+            out.push('}');
+        }
+        _ => {
+            let _ = write!(out, "{value}");
+        }
+    }
+}
+
+/// Converts JSON variables to minijinja values, keeping object key order
+/// (Python dicts iterate and print in insertion order).
+pub(crate) fn value_from_json(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::from(()),
+        serde_json::Value::Bool(b) => Value::from(*b),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(items) => items.iter().map(value_from_json).collect(),
+        serde_json::Value::Object(map) => vars_to_value(map),
+    }
+}
+
+pub(crate) fn vars_to_value(vars: &serde_json::Map<String, serde_json::Value>) -> Value {
+    Value::from_pairs(vars.iter().map(|(k, v)| (Value::from(k.as_str()), value_from_json(v))))
+}

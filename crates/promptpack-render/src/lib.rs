@@ -1,0 +1,457 @@
+//! Prompt-safe rendering of Jinja and Handlebars templates.
+//!
+//! Users' applications render these templates with Python Jinja2 or
+//! handlebars.js, and the model sees those bytes; a preview that differs by a
+//! space is a lie. So this crate's one job is to produce exactly those bytes,
+//! with settings chosen for prompts rather than web pages:
+//!
+//! - **No escaping**, in either engine, whatever the file name.
+//! - **Undefined is an error**: a variable that was neither passed nor given a
+//!   default (the pack layer fills declared defaults) fails with its name and
+//!   position instead of silently printing nothing.
+//! - **Values are data**: variables are never rendered again, so a value that
+//!   contains `{{ role }}` comes out literally.
+//! - **Limits**: a recursion limit and an execution budget (fuel) for Jinja, a
+//!   checked partial depth for Handlebars, because packs come from other people.
+//! - **Parse once**: templates are compiled when added and reused for every
+//!   render.
+//!
+//! Engine-specific fidelity notes live in the `jinja` and `handlebars` modules.
+
+mod error;
+mod handlebars;
+mod jinja;
+pub mod text;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ::handlebars::Context as HbsContext;
+use minijinja::ErrorKind as JinjaErrorKind;
+
+pub use crate::error::{RenderError, RenderErrorKind, SourceLocation};
+
+/// The variables of one render: a JSON object.
+pub type Vars = serde_json::Map<String, serde_json::Value>;
+
+/// The template language of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Engine {
+    Jinja,
+    Handlebars,
+}
+
+impl Engine {
+    /// The engine a file name implies: `.j2`, `.jinja`, `.jinja2` for Jinja,
+    /// `.hbs`, `.handlebars` for Handlebars.
+    pub fn from_path(path: &Path) -> Option<Engine> {
+        match path.extension()?.to_str()? {
+            "j2" | "jinja" | "jinja2" => Some(Engine::Jinja),
+            "hbs" | "handlebars" => Some(Engine::Handlebars),
+            _ => None,
+        }
+    }
+
+    /// The engine's name as written in `pack.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Jinja => "jinja",
+            Engine::Handlebars => "handlebars",
+        }
+    }
+
+    /// The name and version of the library that renders this engine, for
+    /// snapshot headers and lockfiles: a change of engine can change bytes.
+    pub fn implementation(self) -> &'static str {
+        match self {
+            Engine::Jinja => "minijinja 3.1",
+            Engine::Handlebars => "handlebars-rust 6.4",
+        }
+    }
+}
+
+/// Bounds on what an untrusted template may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Jinja recursion depth (macros, includes, nested blocks).
+    pub recursion_depth: usize,
+    /// Jinja execution budget, in minijinja fuel units (about one per instruction).
+    pub fuel: u64,
+    /// The longest chain of Handlebars partials including partials.
+    pub partial_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Real prompts use well under 1% of these; a runaway loop hits them in
+        // well under a second.
+        Self { recursion_depth: 200, fuel: 50_000_000, partial_depth: 32 }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Source {
+    origin: PathBuf,
+    text: Arc<str>,
+}
+
+/// Collects templates and partials, compiling each as it is added.
+pub struct RendererBuilder {
+    limits: Limits,
+    jinja: minijinja::Environment<'static>,
+    handlebars: ::handlebars::Handlebars<'static>,
+    templates: BTreeMap<String, Engine>,
+    jinja_sources: HashMap<String, Source>,
+    handlebars_sources: HashMap<String, Source>,
+    handlebars_partials: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl RendererBuilder {
+    fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            jinja: jinja::new_environment(&limits),
+            handlebars: handlebars::new_registry(),
+            templates: BTreeMap::new(),
+            jinja_sources: HashMap::new(),
+            handlebars_sources: HashMap::new(),
+            handlebars_partials: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a template that can be rendered by `name`. `origin` is the file it
+    /// came from, used in error messages.
+    pub fn add_template(
+        &mut self,
+        name: impl Into<String>,
+        engine: Engine,
+        source: impl Into<String>,
+        origin: impl Into<PathBuf>,
+    ) -> Result<(), RenderError> {
+        let name = name.into();
+        self.add_source(&name, engine, source.into(), origin.into())?;
+        self.templates.insert(name, engine);
+        Ok(())
+    }
+
+    /// Adds a partial: for Jinja, `name` is what `{% include %}` names; for
+    /// Handlebars, what `{{> name}}` names.
+    pub fn add_partial(
+        &mut self,
+        name: impl Into<String>,
+        engine: Engine,
+        source: impl Into<String>,
+        origin: impl Into<PathBuf>,
+    ) -> Result<(), RenderError> {
+        self.add_source(&name.into(), engine, source.into(), origin.into())
+    }
+
+    fn add_source(&mut self, name: &str, engine: Engine, text: String, origin: PathBuf) -> Result<(), RenderError> {
+        let text: Arc<str> = Arc::from(text);
+        let source = Source { origin, text: Arc::clone(&text) };
+        match engine {
+            Engine::Jinja => {
+                self.jinja
+                    .add_template_owned(name.to_owned(), text.to_string())
+                    .map_err(|err| jinja_error(&err, &source, None))?;
+                self.jinja_sources.insert(name.to_owned(), source);
+            }
+            Engine::Handlebars => {
+                let template = handlebars::compile(name, &text).map_err(|err| handlebars_template_error(&err, &source))?;
+                let mut partials = BTreeSet::new();
+                if let Err(index) = handlebars::referenced_partials(&template, &mut partials) {
+                    let (line, column) = template.mapping.get(index).map_or((1, 1), |m| (m.0, m.1));
+                    return Err(RenderError::new(RenderErrorKind::Syntax, "dynamic partial names are not supported")
+                        .at(&source.origin, &text, line, column, 1)
+                        .with_hint("name the partial literally, e.g. `{{> greeting}}`, so promptpack can check it exists and cannot recurse"));
+                }
+                self.handlebars_partials.insert(name.to_owned(), partials);
+                self.handlebars.register_template(name, template);
+                self.handlebars_sources.insert(name.to_owned(), source);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what needs every file at once (partials exist, no recursion)
+    /// and returns the renderer.
+    pub fn build(self) -> Result<Renderer, RenderError> {
+        for (name, partials) in &self.handlebars_partials {
+            let source = &self.handlebars_sources[name];
+            for partial in partials {
+                if !self.handlebars_sources.contains_key(partial) {
+                    let offset = source.text.find(&format!("> {partial}")).or_else(|| source.text.find(partial.as_str()));
+                    let mut error = RenderError::new(
+                        RenderErrorKind::Runtime,
+                        format!("partial `{partial}` not found (included by `{name}`)"),
+                    )
+                    .with_hint(format!("add `partials/{partial}.hbs` to the pack"));
+                    if let Some(offset) = offset {
+                        error = error.at_offset(&source.origin, &source.text, offset, partial.len() + 2);
+                    }
+                    return Err(error);
+                }
+            }
+            if let Err(chain) = handlebars::check_partial_depth(name, &self.handlebars_partials, self.limits.partial_depth) {
+                let recursive = chain.last().is_some_and(|last| chain[..chain.len() - 1].contains(last));
+                let message = if recursive {
+                    format!("partials include each other recursively: {}", chain.join(" -> "))
+                } else {
+                    format!("partials nest deeper than {} levels: {}", self.limits.partial_depth, chain.join(" -> "))
+                };
+                return Err(RenderError::new(RenderErrorKind::LimitExceeded, message)
+                    .at(&source.origin, &source.text, 1, 1, 1)
+                    .with_hint("packs come from other people, so promptpack refuses partial chains that could recurse without end"));
+            }
+        }
+        Ok(Renderer {
+            jinja: self.jinja,
+            handlebars: self.handlebars,
+            templates: self.templates,
+            jinja_sources: self.jinja_sources,
+            handlebars_sources: self.handlebars_sources,
+        })
+    }
+}
+
+/// Compiled templates, ready to render any number of variable sets.
+pub struct Renderer {
+    jinja: minijinja::Environment<'static>,
+    handlebars: ::handlebars::Handlebars<'static>,
+    templates: BTreeMap<String, Engine>,
+    jinja_sources: HashMap<String, Source>,
+    handlebars_sources: HashMap<String, Source>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer").field("templates", &self.templates).finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    pub fn builder() -> RendererBuilder {
+        RendererBuilder::new(Limits::default())
+    }
+
+    pub fn builder_with_limits(limits: Limits) -> RendererBuilder {
+        RendererBuilder::new(limits)
+    }
+
+    /// The names of the templates (not partials), sorted.
+    pub fn template_names(&self) -> impl Iterator<Item = &str> {
+        self.templates.keys().map(String::as_str)
+    }
+
+    /// Renders template `name` with `vars`.
+    pub fn render(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
+        match self.templates.get(name) {
+            Some(Engine::Jinja) => {
+                let template = self.jinja.get_template(name).map_err(|err| self.jinja_render_error(&err, vars))?;
+                template.render(jinja::vars_to_value(vars)).map_err(|err| self.jinja_render_error(&err, vars))
+            }
+            Some(Engine::Handlebars) => {
+                // The context takes the JSON by value; the clone is the only
+                // conversion per render, the same work minijinja does above.
+                let context = HbsContext::wraps(vars).map_err(|err| {
+                    RenderError::new(RenderErrorKind::Runtime, format!("variables cannot be converted: {err}"))
+                })?;
+                self.handlebars
+                    .render_with_context(name, &context)
+                    .map_err(|err| self.handlebars_render_error(&err))
+            }
+            None => Err(RenderError::new(RenderErrorKind::UnknownTemplate, format!("no template named `{name}`"))
+                .with_hint(format!("available templates: {}", self.template_names().collect::<Vec<_>>().join(", ")))),
+        }
+    }
+
+    /// The top-level variables a template reads (including through its
+    /// partials), for cross-checking against declared variables.
+    pub fn used_variables(&self, name: &str) -> BTreeSet<String> {
+        match self.templates.get(name) {
+            Some(Engine::Jinja) => {
+                let mut used = BTreeSet::new();
+                // Includes share the context, so every partial's reads count.
+                let partials = self.jinja_sources.keys().filter(|n| *n == name || !self.templates.contains_key(*n));
+                for source_name in partials {
+                    if let Ok(template) = self.jinja.get_template(source_name) {
+                        used.extend(template.undeclared_variables(false));
+                    }
+                }
+                used
+            }
+            Some(Engine::Handlebars) => {
+                let mut used = BTreeSet::new();
+                for (source_name, _) in self.handlebars_sources.iter().filter(|(n, _)| *n == name || !self.templates.contains_key(*n)) {
+                    if let Some(template) = self.handlebars.get_template(source_name) {
+                        handlebars::root_variables(template, &mut used);
+                    }
+                }
+                used
+            }
+            None => BTreeSet::new(),
+        }
+    }
+
+    fn jinja_render_error(&self, err: &minijinja::Error, vars: &Vars) -> RenderError {
+        let source = err.name().and_then(|name| self.jinja_sources.get(name));
+        match source {
+            Some(source) => {
+                let used = err
+                    .name()
+                    .and_then(|name| self.jinja.get_template(name).ok())
+                    .map(|t| t.undeclared_variables(false))
+                    .unwrap_or_default();
+                let missing: Vec<String> = used.into_iter().filter(|v| !vars.contains_key(v)).collect();
+                jinja_error(err, source, Some(&missing))
+            }
+            None => RenderError::new(RenderErrorKind::Runtime, describe_jinja(err)),
+        }
+    }
+
+    fn handlebars_render_error(&self, err: &::handlebars::RenderError) -> RenderError {
+        use ::handlebars::RenderErrorReason as Reason;
+        let (kind, message, hint) = match err.reason() {
+            Reason::MissingVariable(path) => {
+                let name = path.clone().unwrap_or_else(|| "?".to_owned());
+                (
+                    RenderErrorKind::UndefinedVariable { name: name.clone() },
+                    format!("undefined variable `{name}`"),
+                    format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
+                )
+            }
+            Reason::PartialNotFound(partial) => (
+                RenderErrorKind::Runtime,
+                format!("partial `{partial}` not found"),
+                format!("add `partials/{partial}.hbs` to the pack"),
+            ),
+            other => (RenderErrorKind::Runtime, other.to_string(), "check the helper's arguments".to_owned()),
+        };
+        let mut error = RenderError::new(kind, message).with_hint(hint);
+        let source = err.template_name.as_ref().and_then(|name| self.handlebars_sources.get(name));
+        if let (Some(source), Some(line)) = (source, err.line_no) {
+            let width = match error.kind() {
+                RenderErrorKind::UndefinedVariable { name } => name.chars().count(),
+                _ => 1,
+            };
+            let column = err.column_no.unwrap_or(1);
+            // handlebars-rust points at the `{{`; point at the name inside it.
+            let column = source
+                .text
+                .lines()
+                .nth(line - 1)
+                .and_then(|text| match error.kind() {
+                    RenderErrorKind::UndefinedVariable { name } => {
+                        let start: usize = text.char_indices().nth(column - 1).map_or(0, |(i, _)| i);
+                        text[start..].find(name.as_str()).map(|i| column + text[start..start + i].chars().count())
+                    }
+                    _ => None,
+                })
+                .unwrap_or(column);
+            error = error.at(&source.origin, &source.text, line, column, width);
+        }
+        error
+    }
+}
+
+fn describe_jinja(err: &minijinja::Error) -> String {
+    match err.detail() {
+        Some(detail) => format!("{}: {detail}", err.kind()),
+        None => err.kind().to_string(),
+    }
+}
+
+/// Converts a minijinja error, naming the undefined variable when it can:
+/// minijinja itself only says "undefined value".
+fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String]>) -> RenderError {
+    let text = &source.text;
+    let span = err.range().filter(|r| r.end <= text.len());
+    let snippet = span.clone().map(|r| &text[r]).unwrap_or_default();
+    let (kind, message, hint) = match err.kind() {
+        JinjaErrorKind::SyntaxError | JinjaErrorKind::BadEscape => (
+            RenderErrorKind::Syntax,
+            format!("syntax error: {}", err.detail().unwrap_or("invalid template")),
+            "check the tag near this position; Jinja tags look like `{{ value }}`, `{% if x %}...{% endif %}`".to_owned(),
+        ),
+        JinjaErrorKind::UndefinedError => {
+            let missing = missing.unwrap_or_default();
+            let name = missing
+                .iter()
+                .find(|name| contains_identifier(snippet, name))
+                .or_else(|| missing.first())
+                .cloned();
+            match name {
+                Some(name) => (
+                    RenderErrorKind::UndefinedVariable { name: name.clone() },
+                    format!("undefined variable `{name}`"),
+                    format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
+                ),
+                None => (
+                    RenderErrorKind::UndefinedVariable { name: snippet.trim().to_owned() },
+                    format!("undefined value `{}`", snippet.trim()),
+                    "the variable exists but has no such attribute or item".to_owned(),
+                ),
+            }
+        }
+        JinjaErrorKind::OutOfFuel => (
+            RenderErrorKind::LimitExceeded,
+            "template exceeded its execution budget".to_owned(),
+            "a loop runs too long for a prompt; promptpack stops untrusted templates after a fixed budget".to_owned(),
+        ),
+        JinjaErrorKind::TemplateNotFound => (
+            RenderErrorKind::Runtime,
+            format!("included template not found: {}", err.detail().unwrap_or_default()),
+            "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`".to_owned(),
+        ),
+        _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
+            RenderErrorKind::LimitExceeded,
+            "template recursion is too deep".to_owned(),
+            "a macro or include recurses without end; promptpack stops untrusted templates at a fixed depth".to_owned(),
+        ),
+        _ => (
+            RenderErrorKind::Runtime,
+            describe_jinja(err),
+            "check the filter or expression at this position".to_owned(),
+        ),
+    };
+    let mut error = RenderError::new(kind, message).with_hint(hint);
+    if let Some(span) = span {
+        // Point at the variable itself rather than the whole expression.
+        let (offset, width) = match error.kind() {
+            // minijinja may point at the filter that received the undefined
+            // value; the variable is the nearest use at or before the span.
+            RenderErrorKind::UndefinedVariable { name } => {
+                last_identifier_before(text, name, span.end).map_or((span.start, span.len()), |i| (i, name.chars().count()))
+            }
+            _ => (span.start, span.len().max(1)),
+        };
+        error = error.at_offset(&source.origin, text, offset, width);
+    } else if let Some(line) = err.line() {
+        error = error.at(&source.origin, text, line, 1, 1);
+    }
+    error
+}
+
+fn last_identifier_before(text: &str, name: &str, end: usize) -> Option<usize> {
+    let head = text.get(..end)?;
+    head.rmatch_indices(name).map(|(i, _)| i).find(|&i| is_identifier_at(text, i, name.len()))
+}
+
+fn is_identifier_at(text: &str, start: usize, len: usize) -> bool {
+    let is_ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !is_ident(text[..start].chars().next_back()) && !is_ident(text[start + len..].chars().next())
+}
+
+fn contains_identifier(haystack: &str, name: &str) -> bool {
+    haystack.match_indices(name).any(|(i, _)| is_identifier_at(haystack, i, name.len()))
+}
+
+fn handlebars_template_error(err: &::handlebars::TemplateError, source: &Source) -> RenderError {
+    let mut error = RenderError::new(RenderErrorKind::Syntax, format!("syntax error: {}", err.reason()))
+        .with_hint("check the tag near this position; Handlebars tags look like `{{value}}`, `{{#if x}}...{{/if}}`");
+    if let Some((line, column)) = err.pos() {
+        error = error.at(&source.origin, &source.text, line, column, 1);
+    }
+    error
+}

@@ -1,0 +1,138 @@
+//! The prompt-safe policy, engine by engine.
+
+use promptpack_render::{Engine, Limits, RenderErrorKind, Renderer, Vars};
+use serde_json::json;
+
+fn vars(value: serde_json::Value) -> Vars {
+    value.as_object().cloned().expect("test vars are an object")
+}
+
+fn render_one(engine: Engine, source: &str, value: serde_json::Value) -> Result<String, promptpack_render::RenderError> {
+    let mut builder = Renderer::builder();
+    builder.add_template("t", engine, source, "t.txt")?;
+    builder.build()?.render("t", &vars(value))
+}
+
+#[test]
+fn nothing_is_escaped_in_either_engine() {
+    let value = json!({"x": "<a href=\"x\">&'</a>"});
+    assert_eq!(render_one(Engine::Jinja, "{{ x }}", value.clone()).unwrap(), "<a href=\"x\">&'</a>");
+    assert_eq!(render_one(Engine::Handlebars, "{{x}}", value.clone()).unwrap(), "<a href=\"x\">&'</a>");
+    assert_eq!(render_one(Engine::Handlebars, "{{{x}}}", value).unwrap(), "<a href=\"x\">&'</a>");
+}
+
+#[test]
+fn html_file_names_do_not_turn_escaping_on() {
+    let mut builder = Renderer::builder();
+    builder.add_template("page.html", Engine::Jinja, "{{ x }}", "page.html.j2").unwrap();
+    let renderer = builder.build().unwrap();
+    assert_eq!(renderer.render("page.html", &vars(json!({"x": "<b>"}))).unwrap(), "<b>");
+}
+
+#[test]
+fn values_are_never_rendered_again() {
+    let value = json!({"x": "{{ role }} {% if a %}{{#each b}}{{> p}}", "role": "r"});
+    assert_eq!(render_one(Engine::Jinja, "{{ x }}", value.clone()).unwrap(), "{{ role }} {% if a %}{{#each b}}{{> p}}");
+    assert_eq!(render_one(Engine::Handlebars, "{{x}}", value).unwrap(), "{{ role }} {% if a %}{{#each b}}{{> p}}");
+}
+
+#[test]
+fn undefined_variables_are_errors_with_name_and_position() {
+    let error = render_one(Engine::Jinja, "Hello\nThink like a {{ rol | capitalize }}.", json!({"role": "x"})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "rol".into() });
+    let location = error.location().unwrap();
+    assert_eq!((location.line, location.column), (2, 17));
+
+    let error = render_one(Engine::Handlebars, "Hello\nThink like a {{rol}}.", json!({"role": "x"})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "rol".into() });
+    let location = error.location().unwrap();
+    assert_eq!((location.line, location.column), (2, 16));
+}
+
+#[test]
+fn syntax_errors_carry_a_position() {
+    let error = render_one(Engine::Jinja, "ok\n{% if x %}never closed", json!({"x": true})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::Syntax);
+    assert!(error.location().is_some(), "{error}");
+    let error = render_one(Engine::Handlebars, "ok\n{{#if x}}never closed", json!({"x": true})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::Syntax);
+    assert_eq!(error.location().unwrap().line, 2, "{error}");
+}
+
+#[test]
+fn runaway_jinja_is_stopped() {
+    let limits = Limits { fuel: 100_000, ..Limits::default() };
+    let mut builder = Renderer::builder_with_limits(limits);
+    builder
+        .add_template("t", Engine::Jinja, "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "t.j2")
+        .unwrap();
+    let error = builder.build().unwrap().render("t", &Vars::new()).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
+
+    let error = render_one(Engine::Jinja, "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", json!({})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
+}
+
+#[test]
+fn recursive_handlebars_partials_are_refused() {
+    let mut builder = Renderer::builder();
+    builder.add_template("t", Engine::Handlebars, "{{> a}}", "t.hbs").unwrap();
+    builder.add_partial("a", Engine::Handlebars, "{{> b}}", "partials/a.hbs").unwrap();
+    builder.add_partial("b", Engine::Handlebars, "{{#if x}}{{> a}}{{/if}}", "partials/b.hbs").unwrap();
+    let error = builder.build().unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded);
+    assert!(error.message().contains("a -> b -> a"), "{error}");
+}
+
+#[test]
+fn partials_work_in_both_engines() {
+    let mut builder = Renderer::builder();
+    builder.add_template("j", Engine::Jinja, "[{% include \"partials/greet.j2\" %}]", "j.j2").unwrap();
+    builder.add_partial("partials/greet.j2", Engine::Jinja, "hi {{ name }}", "partials/greet.j2").unwrap();
+    builder.add_template("h", Engine::Handlebars, "[{{> greet}}]", "h.hbs").unwrap();
+    builder.add_partial("greet", Engine::Handlebars, "hi {{name}}", "partials/greet.hbs").unwrap();
+    let renderer = builder.build().unwrap();
+    let v = vars(json!({"name": "Ada"}));
+    assert_eq!(renderer.render("j", &v).unwrap(), "[hi Ada]");
+    assert_eq!(renderer.render("h", &v).unwrap(), "[hi Ada]");
+}
+
+#[test]
+fn shared_helpers_have_jinja_semantics_in_handlebars() {
+    let value = json!({"role": "SRE", "items": ["a", "b"], "text": "a\nb", "empty": ""});
+    let out = render_one(
+        Engine::Handlebars,
+        "{{capitalize role}}|{{upper role}}|{{lower role}}|{{join items \", \"}}|{{indent text 2}}|{{default missing \"d\"}}|{{default empty \"e\" true}}|{{json items}}|{{trim \"  x \"}}",
+        value,
+    )
+    .unwrap();
+    assert_eq!(out, "Sre|SRE|sre|a, b|a\n  b|d|e|[\"a\",\"b\"]|x");
+}
+
+#[test]
+fn jinja_prints_values_like_python() {
+    let out = render_one(
+        Engine::Jinja,
+        "{{ t }} {{ n }} {{ f }} {{ l }} {{ d }} {{ none }}",
+        json!({"t": true, "n": 3, "f": 1.0, "l": ["a", 1], "d": {"k": false}, "none": null}),
+    )
+    .unwrap();
+    assert_eq!(out, "True 3 1.0 ['a', 1] {'k': False} None");
+}
+
+#[test]
+fn handlebars_prints_values_like_javascript() {
+    let out = render_one(
+        Engine::Handlebars,
+        "{{t}} {{n}} {{f}} {{l}} {{d}} [{{none}}]",
+        json!({"t": true, "n": 3, "f": 1.0, "l": ["a", 1, null], "d": {"k": false}, "none": null}),
+    )
+    .unwrap();
+    assert_eq!(out, "true 3 1 a,1, [object Object] []");
+}
+
+#[test]
+fn jinja_drops_exactly_one_trailing_newline_and_handlebars_none() {
+    assert_eq!(render_one(Engine::Jinja, "a\n\n", json!({})).unwrap(), "a\n");
+    assert_eq!(render_one(Engine::Handlebars, "a\n\n", json!({})).unwrap(), "a\n\n");
+}

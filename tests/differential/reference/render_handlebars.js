@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Render differential test cases with the reference handlebars.js engine.
+//
+// Usage: node render_handlebars.js <case-dir>...
+//
+// For every case directory that holds a `template.hbs`, prints one JSON line,
+// {"case": name, "output": text} or {"case": name, "error": message}. Folders
+// without `template.hbs` (the Jinja cases) are skipped, so callers may pass
+// every case. `partials/<stem>.hbs` is registered as the partial `<stem>`.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const Handlebars = require('handlebars');
+
+function render(caseDir) {
+  // A fresh environment per case keeps one case's partials out of the next.
+  const hb = Handlebars.create();
+  const partialsDir = path.join(caseDir, 'partials');
+  if (fs.existsSync(partialsDir)) {
+    for (const file of fs.readdirSync(partialsDir).sort()) {
+      if (file.endsWith('.hbs')) {
+        hb.registerPartial(file.slice(0, -'.hbs'.length), fs.readFileSync(path.join(partialsDir, file), 'utf8'));
+      }
+    }
+  }
+  const vars = JSON.parse(fs.readFileSync(path.join(caseDir, 'vars.json'), 'utf8'));
+  if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+    throw new TypeError('vars.json must hold a JSON object');
+  }
+  const source = fs.readFileSync(path.join(caseDir, 'template.hbs'), 'utf8');
+  return hb.compile(source, { noEscape: true })(vars);
+}
+
+const lines = [];
+for (const caseDir of process.argv.slice(2)) {
+  if (!fs.existsSync(path.join(caseDir, 'template.hbs'))) continue;
+  const name = path.basename(path.resolve(caseDir));
+  try {
+    lines.push(JSON.stringify({ case: name, output: render(caseDir) }));
+  } catch (err) {
+    lines.push(JSON.stringify({ case: name, error: String((err && err.message) || err) }));
+  }
+}
+process.stdout.write(lines.map((l) => l + '\n').join(''));
