@@ -1,0 +1,328 @@
+//! Prompt packs on disk.
+//!
+//! A pack is a folder with a `pack.toml`, its template files and an optional
+//! `partials/` folder. [`Pack::load`] reads the whole folder once, refusing
+//! anything that could make a pack mean different things on different
+//! machines (symbolic links, non-UTF-8 names), and computes the pack's
+//! content checksum. Everything after loading works on the in-memory copy.
+//!
+//! This crate does no network I/O and never writes outside the paths it is
+//! given; snapshot files are written to a temporary file and renamed.
+
+mod check;
+mod error;
+mod snapshot;
+mod vars;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use promptpack_diagnostics::SourceSnippet;
+use promptpack_manifest::{PackManifest, TemplateEngine};
+use promptpack_render::{Engine, Renderer, Vars};
+use sha2::{Digest, Sha256};
+
+pub use crate::check::{CheckFinding, Severity, check_pack};
+pub use crate::error::PackError;
+pub use crate::snapshot::{
+    SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, compare_with_snapshot, pending_path,
+    pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name, write_atomically,
+    write_snapshot,
+};
+pub use crate::vars::{VarArgumentError, VarInput, VarValue, parse_var_argument};
+
+/// The manifest file every pack has.
+pub const MANIFEST_FILE: &str = "pack.toml";
+
+/// The folder whose template files are includable partials.
+pub const PARTIALS_DIR: &str = "partials";
+
+/// One (template, fixture) rendering pinned by a snapshot file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotCase {
+    pub pack: String,
+    pub template: String,
+    pub fixture: String,
+    /// The fixture's own variables (defaults are filled in at render time).
+    pub vars: Vars,
+}
+
+impl SnapshotCase {
+    pub fn file_name(&self) -> String {
+        snapshot_file_name(&self.pack, &self.template, &self.fixture)
+    }
+
+    /// The name insta knows the snapshot by (the file name without `.snap`).
+    pub fn insta_name(&self) -> String {
+        format!("{}__{}__{}", self.pack, self.template, self.fixture)
+    }
+}
+
+/// One file of a pack, as it counts toward the checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackFile {
+    /// Relative to the pack folder, `/`-separated.
+    pub path: String,
+    /// Lower-case hex sha256 of the file's bytes.
+    pub sha256: String,
+    pub contents: Vec<u8>,
+}
+
+/// A loaded pack: its manifest and every file, in memory.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    root: PathBuf,
+    manifest: PackManifest,
+    manifest_source: String,
+    files: BTreeMap<String, PackFile>,
+}
+
+impl Pack {
+    /// Reads the pack in `dir`: every file below it (except `.git`), the
+    /// manifest, and checks that each declared template file exists.
+    pub fn load(dir: &Path) -> Result<Pack, PackError> {
+        let manifest_path = dir.join(MANIFEST_FILE);
+        if !manifest_path.is_file() {
+            return Err(PackError::MissingManifest { dir: dir.to_path_buf() });
+        }
+        let files = read_pack_files(dir)?;
+        let manifest_bytes = &files
+            .get(MANIFEST_FILE)
+            .ok_or_else(|| PackError::MissingManifest { dir: dir.to_path_buf() })?
+            .contents;
+        let manifest_source = decode_utf8(&manifest_path, manifest_bytes)?;
+        let manifest = PackManifest::parse(&manifest_path, &manifest_source)?;
+        for (name, template) in &manifest.templates {
+            if !files.contains_key(&template.file) {
+                return Err(PackError::MissingTemplateFile {
+                    template: name.clone(),
+                    file: template.file.clone(),
+                    snippet: SourceSnippet::at_range(&manifest_path, &manifest_source, template.file_span.clone()),
+                });
+            }
+        }
+        Ok(Pack { root: dir.to_path_buf(), manifest, manifest_source, files })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest(&self) -> &PackManifest {
+        &self.manifest
+    }
+
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    pub fn manifest_source(&self) -> &str {
+        &self.manifest_source
+    }
+
+    /// Every file of the pack, by relative path.
+    pub fn files(&self) -> &BTreeMap<String, PackFile> {
+        &self.files
+    }
+
+    /// The pack's content checksum: sha256 over the sorted lines
+    /// `"<sha256 of file>  <relative path>\n"` (the format of `sha256sum`,
+    /// and Go's dirhash), so it is the same on every machine and survives
+    /// re-packing and mirroring.
+    pub fn checksum(&self) -> String {
+        content_checksum(self.files.values().map(|file| (file.path.as_str(), file.sha256.as_str())))
+    }
+
+    /// Compiles every template and partial of the pack.
+    pub fn renderer(&self) -> Result<Renderer, PackError> {
+        let mut builder = Renderer::builder();
+        let render_error = |template: &str| {
+            let pack = self.name().to_owned();
+            let template = template.to_owned();
+            move |source| PackError::Render { pack, template, source }
+        };
+        for (name, template) in &self.manifest.templates {
+            let file = &self.files[&template.file];
+            let path = self.root.join(&template.file);
+            let source = decode_utf8(&path, &file.contents)?;
+            builder.add_template(name.clone(), engine_of(template.engine), source, path).map_err(render_error(name))?;
+        }
+        for file in self.files.values() {
+            let Some((name, engine)) = partial_name(&file.path) else { continue };
+            let path = self.root.join(&file.path);
+            let source = decode_utf8(&path, &file.contents)?;
+            builder.add_partial(name, engine, source, path).map_err(render_error(&file.path))?;
+        }
+        builder.build().map_err(render_error("(partials)"))
+    }
+
+    /// The template to render when the user did not name one.
+    pub fn resolve_template_name(&self, requested: Option<&str>) -> Result<String, PackError> {
+        let available = || self.manifest.templates.keys().cloned().collect::<Vec<_>>().join(", ");
+        match requested {
+            Some(name) if self.manifest.templates.contains_key(name) => Ok(name.to_owned()),
+            Some(name) => Err(PackError::UnknownTemplate {
+                pack: self.name().to_owned(),
+                template: name.to_owned(),
+                available: available(),
+            }),
+            None => {
+                let mut names = self.manifest.templates.keys();
+                match (names.next(), names.next()) {
+                    (Some(only), None) => Ok(only.clone()),
+                    _ => Err(PackError::AmbiguousTemplate {
+                        pack: self.name().to_owned(),
+                        count: self.manifest.templates.len(),
+                        available: available(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The variables of a fixture, by name.
+    pub fn fixture_vars(&self, fixture: &str) -> Result<Vars, PackError> {
+        self.manifest.fixtures.get(fixture).map(|f| f.vars.clone()).ok_or_else(|| PackError::UnknownFixture {
+            pack: self.name().to_owned(),
+            fixture: fixture.to_owned(),
+            available: self.manifest.fixtures.keys().cloned().collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Every (template, fixture) pair the pack pins with a snapshot, sorted.
+    pub fn snapshot_cases(&self) -> Vec<SnapshotCase> {
+        let mut cases = Vec::new();
+        for template in self.manifest.templates.keys() {
+            for (fixture_name, fixture) in &self.manifest.fixtures {
+                if fixture.applies_to(template) {
+                    cases.push(SnapshotCase {
+                        pack: self.name().to_owned(),
+                        template: template.clone(),
+                        fixture: fixture_name.clone(),
+                        vars: fixture.vars.clone(),
+                    });
+                }
+            }
+        }
+        cases
+    }
+
+    /// The header recorded with a case's snapshot: what a reviewer needs to
+    /// see why the text is what it is.
+    pub fn snapshot_header(&self, case: &SnapshotCase) -> SnapshotHeader {
+        let template = &self.manifest.templates[&case.template];
+        let engine = engine_of(template.engine);
+        let info = serde_json::json!({
+            "pack": self.name(),
+            "version": self.manifest.version.to_string(),
+            "template": case.template,
+            "file": template.file,
+            "engine": engine.as_str(),
+            "renderer": engine.implementation(),
+            "fixture": case.fixture,
+            "vars": serde_json::Value::Object(case.vars.clone()),
+        });
+        SnapshotHeader { source: SNAPSHOT_SOURCE.to_owned(), expression: "rendered".to_owned(), info }
+    }
+
+    /// Renders `template` with `vars` completed by the pack's declared
+    /// defaults, after checking required variables and types.
+    pub fn render(&self, renderer: &Renderer, template: &str, vars: Vars) -> Result<String, PackError> {
+        let vars = vars::complete_vars(&self.manifest, vars)?;
+        renderer.render(template, &vars).map_err(|source| PackError::Render {
+            pack: self.name().to_owned(),
+            template: template.to_owned(),
+            source,
+        })
+    }
+}
+
+pub(crate) fn engine_of(engine: TemplateEngine) -> Engine {
+    match engine {
+        TemplateEngine::Jinja => Engine::Jinja,
+        TemplateEngine::Handlebars => Engine::Handlebars,
+    }
+}
+
+/// How a file under `partials/` is included: Jinja by its path
+/// (`{% include "partials/intro.j2" %}`), Handlebars by its name without
+/// extensions (`partials/intro.hbs` is `{{> intro}}`).
+fn partial_name(path: &str) -> Option<(String, Engine)> {
+    let inner = path.strip_prefix(PARTIALS_DIR)?.strip_prefix('/')?;
+    match Engine::from_path(Path::new(path))? {
+        Engine::Jinja => Some((path.to_owned(), Engine::Jinja)),
+        Engine::Handlebars => {
+            let (dir, file) = inner.rsplit_once('/').map_or(("", inner), |(d, f)| (d, f));
+            let stem = file.split('.').next().unwrap_or(file);
+            let name = if dir.is_empty() { stem.to_owned() } else { format!("{dir}/{stem}") };
+            Some((name, Engine::Handlebars))
+        }
+    }
+}
+
+/// The checksum of a set of `(path, sha256)` pairs, in any order.
+pub fn content_checksum<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut lines: Vec<String> = files.into_iter().map(|(path, sha)| format!("{sha}  {path}\n")).collect();
+    lines.sort();
+    let mut hasher = Sha256::new();
+    for line in &lines {
+        hasher.update(line.as_bytes());
+    }
+    format!("sha256:{}", hex(&hasher.finalize()))
+}
+
+/// Lower-case hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// Reads every file below `dir`, refusing links and names that are not UTF-8.
+fn read_pack_files(dir: &Path) -> Result<BTreeMap<String, PackFile>, PackError> {
+    let mut files = BTreeMap::new();
+    let walker = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter();
+    for entry in walker.filter_entry(|e| e.depth() == 0 || e.file_name() != ".git") {
+        let entry = entry.map_err(|err| {
+            let path = err.path().unwrap_or(dir).to_path_buf();
+            PackError::Io { path, source: err.into() }
+        })?;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = entry.path();
+        if entry.path_is_symlink() {
+            return Err(PackError::Symlink { path: path.to_path_buf() });
+        }
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        let mut parts = Vec::new();
+        for component in relative.components() {
+            let part = component.as_os_str().to_str().ok_or_else(|| PackError::NonUtf8Name { path: path.to_path_buf() })?;
+            parts.push(part);
+        }
+        let relative = parts.join("/");
+        let contents = fs_err::read(path).map_err(PackError::io(path))?;
+        let sha256 = sha256_hex(&contents);
+        files.insert(relative.clone(), PackFile { path: relative, sha256, contents });
+    }
+    Ok(files)
+}
+
+/// Decodes a file as UTF-8, pointing at the first bad byte otherwise.
+fn decode_utf8(path: &Path, bytes: &[u8]) -> Result<String, PackError> {
+    String::from_utf8(bytes.to_vec()).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&bytes[..valid]);
+        let (line, column) = promptpack_diagnostics::line_column(&text, text.len());
+        PackError::NotUtf8 { path: path.to_path_buf(), line, column }
+    })
+}

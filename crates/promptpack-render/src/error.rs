@@ -1,19 +1,7 @@
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A position in a template file, 1-based like editors show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLocation {
-    pub path: PathBuf,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl fmt::Display for SourceLocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
-    }
-}
+use promptpack_diagnostics::{SourceLocation, SourceSnippet, line_column};
 
 /// What kind of failure a [`RenderError`] is, for callers that react to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,33 +27,18 @@ pub enum RenderErrorKind {
 pub struct RenderError {
     kind: RenderErrorKind,
     message: String,
-    location: Option<SourceLocation>,
-    excerpt: Option<Excerpt>,
+    snippet: Option<SourceSnippet>,
     hint: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Excerpt {
-    line_text: String,
-    caret_column: usize,
-    caret_width: usize,
 }
 
 impl RenderError {
     pub(crate) fn new(kind: RenderErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), location: None, excerpt: None, hint: None }
+        Self { kind, message: message.into(), snippet: None, hint: None }
     }
 
     /// Points the error at `line:column` (1-based) of `source`, read from `path`.
     pub(crate) fn at(mut self, path: &Path, source: &str, line: usize, column: usize, width: usize) -> Self {
-        self.location = Some(SourceLocation { path: path.to_path_buf(), line, column });
-        if let Some(line_text) = source.lines().nth(line.saturating_sub(1)) {
-            self.excerpt = Some(Excerpt {
-                line_text: line_text.trim_end_matches('\r').to_owned(),
-                caret_column: column,
-                caret_width: width.max(1),
-            });
-        }
+        self.snippet = Some(SourceSnippet::at(path, source, line, column, width));
         self
     }
 
@@ -90,7 +63,7 @@ impl RenderError {
     }
 
     pub fn location(&self) -> Option<&SourceLocation> {
-        self.location.as_ref()
+        self.snippet.as_ref().map(|snippet| &snippet.location)
     }
 
     /// What the user can do about it.
@@ -99,65 +72,17 @@ impl RenderError {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = source.get(..offset).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
 impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
-        if let Some(location) = &self.location {
-            write!(f, "\n  --> {location}")?;
-            if let Some(excerpt) = &self.excerpt {
-                let gutter = location.line.to_string().len();
-                let pad = " ".repeat(gutter);
-                // Columns count characters; tabs keep their width so the caret lines up.
-                let lead: String = excerpt
-                    .line_text
-                    .chars()
-                    .take(excerpt.caret_column.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                write!(
-                    f,
-                    "\n{pad} |\n{line} | {text}\n{pad} | {lead}{carets}",
-                    line = location.line,
-                    text = excerpt.line_text,
-                    carets = "^".repeat(excerpt.caret_width),
-                )?;
-            }
+        if let Some(snippet) = &self.snippet {
+            write!(f, "\n{snippet}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for RenderError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_column_counts_characters() {
-        let source = "ab\ncdé f";
-        assert_eq!(line_column(source, 0), (1, 1));
-        assert_eq!(line_column(source, 3), (2, 1));
-        assert_eq!(line_column(source, source.find('f').unwrap()), (2, 5));
-    }
-
-    #[test]
-    fn display_shows_excerpt_with_caret() {
-        let error = RenderError::new(RenderErrorKind::UndefinedVariable { name: "rol".into() }, "undefined variable `rol`")
-            .at(Path::new("t.j2"), "line one\nHi {{ rol }}!", 2, 7, 3);
-        assert_eq!(
-            error.to_string(),
-            "undefined variable `rol`\n  --> t.j2:2:7\n  |\n2 | Hi {{ rol }}!\n  |       ^^^"
-        );
-    }
-}

@@ -35,6 +35,8 @@ pub(crate) fn new_registry() -> Handlebars<'static> {
     // handlebars.js indents every line of a standalone partial.
     registry.set_prevent_indent(false);
     registry.register_helper(PRINT_HELPER, Box::new(PrintHelper));
+    registry.register_helper("if", Box::new(ConditionalHelper { negate: false }));
+    registry.register_helper("unless", Box::new(ConditionalHelper { negate: true }));
     for name in PROMPT_HELPERS {
         registry.register_helper(name, Box::new(PromptHelper { name }));
     }
@@ -43,7 +45,8 @@ pub(crate) fn new_registry() -> Handlebars<'static> {
 
 /// Parses a template and rewrites its value expressions to print like JavaScript.
 pub(crate) fn compile(name: &str, source: &str) -> Result<Template, handlebars::TemplateError> {
-    let mut template = Template::compile_with_name(source, name.to_owned())?;
+    let source = apply_comment_whitespace_control(source);
+    let mut template = Template::compile_with_name(source.as_ref(), name.to_owned())?;
     rewrite_value_expressions(&mut template);
     Ok(template)
 }
@@ -303,6 +306,95 @@ impl HelperDef for PromptHelper {
             _ => return Err(RenderErrorReason::HelperNotFound(name.to_owned()).into()),
         };
         Ok(ScopedJson::Derived(JsonValue::String(result)))
+    }
+}
+
+/// handlebars-rust cannot parse `~` on comments (`{{~! note ~}}`), which
+/// handlebars.js accepts. The whitespace control is applied here instead:
+/// the whitespace on a `~` side is removed along with the `~`.
+fn apply_comment_whitespace_control(source: &str) -> std::borrow::Cow<'_, str> {
+    if !source.contains("{{~!") && !source.contains("~}}") {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let (before, tag) = rest.split_at(start);
+        let strip_left = tag.starts_with("{{~");
+        let body = &tag[if strip_left { 3 } else { 2 }..];
+        if !body.starts_with('!') {
+            out.push_str(before);
+            out.push_str("{{");
+            rest = &tag[2..];
+            continue;
+        }
+        let closing = if body.starts_with("!--") { "--" } else { "" };
+        let Some(end) = find_comment_end(body, closing) else {
+            out.push_str(rest);
+            return std::borrow::Cow::Owned(out);
+        };
+        let (content_end, tag_end, strip_right) = end;
+        let comment_text = &body[..content_end];
+        if strip_left {
+            out.push_str(before.trim_end());
+        } else {
+            out.push_str(before);
+        }
+        if !strip_left && !strip_right {
+            out.push_str("{{");
+            out.push_str(comment_text);
+            out.push_str("}}");
+        }
+        rest = &body[tag_end..];
+        if strip_right {
+            rest = rest.trim_start();
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Finds where a comment body ends: the byte length of its text (through
+/// `closing`), the length through `}}`, and whether it ended with `~}}`.
+fn find_comment_end(body: &str, closing: &str) -> Option<(usize, usize, bool)> {
+    let mut search_from = 0;
+    loop {
+        let rel = body[search_from..].find("}}")?;
+        let close = search_from + rel;
+        let strip_right = body[..close].ends_with('~');
+        let text_end = if strip_right { close - 1 } else { close };
+        if body[..text_end].ends_with(closing) && text_end >= closing.len() + 1 {
+            return Some((text_end, close + 2, strip_right));
+        }
+        search_from = close + 2;
+    }
+}
+
+/// `if` and `unless` with handlebars.js truthiness (handlebars-rust treats an
+/// empty object as false; JavaScript does not).
+struct ConditionalHelper {
+    negate: bool,
+}
+
+impl HelperDef for ConditionalHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        helper: &Helper<'rc>,
+        registry: &'reg Handlebars<'reg>,
+        context: &'rc Context,
+        render_context: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let name = if self.negate { "unless" } else { "if" };
+        let param = helper.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        let include_zero = helper.hash_get("includeZero").is_some_and(|p| p.value().as_bool() == Some(true));
+        let value = param.value();
+        let truthy = json_truthy(value) || (include_zero && value.as_f64() == Some(0.0));
+        let branch = if truthy != self.negate { helper.template() } else { helper.inverse() };
+        match branch {
+            Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
+            None => Ok(()),
+        }
     }
 }
 

@@ -30,7 +30,8 @@ use std::sync::Arc;
 use ::handlebars::Context as HbsContext;
 use minijinja::ErrorKind as JinjaErrorKind;
 
-pub use crate::error::{RenderError, RenderErrorKind, SourceLocation};
+pub use crate::error::{RenderError, RenderErrorKind};
+pub use promptpack_diagnostics::SourceLocation;
 
 /// The variables of one render: a JSON object.
 pub type Vars = serde_json::Map<String, serde_json::Value>;
@@ -152,8 +153,12 @@ impl RendererBuilder {
         let source = Source { origin, text: Arc::clone(&text) };
         match engine {
             Engine::Jinja => {
+                // Jinja2's lexer turns every `\r\n` and `\r` of the template
+                // text (not of values) into `\n`.
+                let normalized = normalize_newlines(&text);
+                let source = Source { origin: source.origin, text: Arc::from(normalized.as_str()) };
                 self.jinja
-                    .add_template_owned(name.to_owned(), text.to_string())
+                    .add_template_owned(name.to_owned(), normalized)
                     .map_err(|err| jinja_error(&err, &source, None))?;
                 self.jinja_sources.insert(name.to_owned(), source);
             }
@@ -353,6 +358,10 @@ impl Renderer {
         }
         error
     }
+}
+
+fn normalize_newlines(text: &str) -> String {
+    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_owned() }
 }
 
 fn describe_jinja(err: &minijinja::Error) -> String {

@@ -1,0 +1,142 @@
+//! `promptpack check`: everything that can be wrong with a pack short of a
+//! snapshot mismatch.
+
+use std::collections::BTreeSet;
+
+use promptpack_lint::lint_markdown;
+
+use crate::{Pack, PackError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One problem `check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFinding {
+    pub severity: Severity,
+    /// Stable identifier, e.g. `undeclared-variable`, `table-cell-count`.
+    pub rule: String,
+    pub template: Option<String>,
+    pub fixture: Option<String>,
+    /// `file:line:column`, or `line:column` of the rendered text for lint findings.
+    pub location: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Names minijinja and Jinja2 provide themselves; a template using them does
+/// not need them declared.
+const JINJA_GLOBALS: [&str; 12] =
+    ["range", "dict", "namespace", "debug", "lipsum", "cycler", "joiner", "loop", "self", "super", "varargs", "caller"];
+
+/// Checks a loaded pack: templates compile, used variables are declared
+/// (declared but unused ones are warnings), every fixture renders, and each
+/// rendering is valid CommonMark + GFM (see `promptpack-lint`).
+pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
+    let mut findings = Vec::new();
+    let renderer = match pack.renderer() {
+        Ok(renderer) => renderer,
+        Err(err) => {
+            findings.push(error_finding("template-error", None, None, &err));
+            return findings;
+        }
+    };
+    let manifest = pack.manifest();
+
+    let mut used_anywhere = BTreeSet::new();
+    for (name, template) in &manifest.templates {
+        for variable in renderer.used_variables(name) {
+            if JINJA_GLOBALS.contains(&variable.as_str()) {
+                continue;
+            }
+            if !manifest.variables.contains_key(&variable) {
+                findings.push(CheckFinding {
+                    severity: Severity::Error,
+                    rule: "undeclared-variable".to_owned(),
+                    template: Some(name.clone()),
+                    fixture: None,
+                    location: Some(pack.root().join(&template.file).display().to_string()),
+                    message: format!("template `{name}` uses variable `{variable}`, which pack.toml does not declare"),
+                    hint: Some(format!("declare it: `[variables.{variable}]` with `required = true` or a `default`")),
+                });
+            }
+            used_anywhere.insert(variable);
+        }
+    }
+    for name in manifest.variables.keys() {
+        if !used_anywhere.contains(name) {
+            findings.push(CheckFinding {
+                severity: Severity::Warning,
+                rule: "unused-variable".to_owned(),
+                template: None,
+                fixture: None,
+                location: Some(pack.root().join(crate::MANIFEST_FILE).display().to_string()),
+                message: format!("variable `{name}` is declared but no template uses it"),
+                hint: Some("remove it from pack.toml, or use it in a template".to_owned()),
+            });
+        }
+    }
+    if manifest.fixtures.is_empty() {
+        findings.push(CheckFinding {
+            severity: Severity::Warning,
+            rule: "no-fixtures".to_owned(),
+            template: None,
+            fixture: None,
+            location: Some(pack.root().join(crate::MANIFEST_FILE).display().to_string()),
+            message: "the pack has no fixtures, so no rendering is pinned by a snapshot".to_owned(),
+            hint: Some("add a role: `[fixtures.security-engineer.vars]` with `role = \"security engineer\"`".to_owned()),
+        });
+    }
+
+    for case in pack.snapshot_cases() {
+        let rendered = match pack.render(&renderer, &case.template, case.vars.clone()) {
+            Ok(rendered) => rendered,
+            Err(err) => {
+                findings.push(error_finding("render-error", Some(&case.template), Some(&case.fixture), &err));
+                continue;
+            }
+        };
+        for lint in lint_markdown(&rendered) {
+            findings.push(CheckFinding {
+                severity: match lint.severity {
+                    promptpack_lint::Severity::Error => Severity::Error,
+                    promptpack_lint::Severity::Warning => Severity::Warning,
+                },
+                rule: lint.rule.to_owned(),
+                template: Some(case.template.clone()),
+                fixture: Some(case.fixture.clone()),
+                location: Some(format!("<rendered {}/{}>:{}:{}", case.template, case.fixture, lint.line, lint.column)),
+                message: format!(
+                    "rendering of `{}` for fixture `{}`: {}",
+                    case.template, case.fixture, lint.message
+                ),
+                hint: Some(lint.hint),
+            });
+        }
+    }
+    findings
+}
+
+fn error_finding(rule: &str, template: Option<&str>, fixture: Option<&str>, err: &PackError) -> CheckFinding {
+    CheckFinding {
+        severity: Severity::Error,
+        rule: rule.to_owned(),
+        template: template.map(str::to_owned),
+        fixture: fixture.map(str::to_owned),
+        location: None,
+        message: err.to_string(),
+        hint: None,
+    }
+}

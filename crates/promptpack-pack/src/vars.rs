@@ -1,0 +1,105 @@
+//! Variables: what the command line passes, completed by declared defaults.
+
+use std::path::Path;
+
+use promptpack_manifest::{PackManifest, VariableType};
+use promptpack_render::Vars;
+use serde_json::Value;
+
+use crate::PackError;
+
+/// A `--var` whose value cannot be used: a usage error, not a pack problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}\nhint: {hint}")]
+pub struct VarArgumentError {
+    pub message: String,
+    pub hint: String,
+}
+
+/// One `--var` argument, parsed but not yet typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarInput {
+    pub name: String,
+    pub value: VarValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarValue {
+    /// `KEY=VALUE`
+    Text(String),
+    /// `KEY=@FILE`: the file's contents.
+    File(String),
+}
+
+/// Parses `KEY=VALUE` or `KEY=@FILE`.
+pub fn parse_var_argument(argument: &str) -> Result<VarInput, String> {
+    let (name, value) = argument
+        .split_once('=')
+        .ok_or_else(|| format!("`{argument}` is not KEY=VALUE (e.g. `--var role=\"security engineer\"` or `--var notes=@notes.md`)"))?;
+    if name.is_empty() {
+        return Err(format!("`{argument}` has no variable name before `=`"));
+    }
+    let value = match value.strip_prefix('@') {
+        Some(path) => VarValue::File(path.to_owned()),
+        None => VarValue::Text(value.to_owned()),
+    };
+    Ok(VarInput { name: name.to_owned(), value })
+}
+
+impl VarInput {
+    /// The variable's value, typed by its declaration: text for strings,
+    /// JSON for everything else (`--var count=3`, `--var tags='["a","b"]'`).
+    pub fn resolve(&self, manifest: &PackManifest) -> Result<(String, Value), VarArgumentError> {
+        let text = match &self.value {
+            VarValue::Text(text) => text.clone(),
+            VarValue::File(path) => fs_err::read_to_string(Path::new(path)).map_err(|err| VarArgumentError {
+                message: format!("cannot read `@{path}` for variable `{}`: {}", self.name, err.kind()),
+                hint: "the path after `@` is read relative to the current folder".to_owned(),
+            })?,
+        };
+        let kind = manifest.variables.get(&self.name).map_or(VariableType::String, |decl| decl.kind);
+        let value = match kind {
+            VariableType::String => Value::String(text),
+            other => serde_json::from_str(&text).map_err(|err| VarArgumentError {
+                message: format!("variable `{}` must be a {}, but `{text}` is not ({err})", self.name, other.as_str()),
+                hint: format!("pass a JSON {} value", other.as_str()),
+            })?,
+        };
+        Ok((self.name.clone(), value))
+    }
+}
+
+/// Checks passed variables against the manifest and fills in defaults of
+/// optional variables that were not passed.
+pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<Vars, PackError> {
+    let mut missing = Vec::new();
+    for (name, decl) in &manifest.variables {
+        match vars.get(name) {
+            Some(value) if !decl.kind.admits(value) => {
+                return Err(PackError::Variables {
+                    message: format!("variable `{name}` must be a {}, but got {value}", decl.kind.as_str()),
+                    hint: format!("pass a {} value", decl.kind.as_str()),
+                });
+            }
+            Some(_) => {}
+            None => match decl.fallback() {
+                Some(fallback) => {
+                    vars.insert(name.clone(), fallback);
+                }
+                None => missing.push(name.as_str()),
+            },
+        }
+    }
+    if !missing.is_empty() {
+        let list = missing.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+        let example = missing.iter().map(|name| format!("--var {name}=...")).collect::<Vec<_>>().join(" ");
+        let fixtures = manifest.fixtures.keys().cloned().collect::<Vec<_>>().join(", ");
+        let hint = if fixtures.is_empty() {
+            format!("pass {example}")
+        } else {
+            format!("pass {example}, or use a fixture with `--fixture` ({fixtures})")
+        };
+        return Err(PackError::Variables { message: format!("missing required variable {list} of pack `{}`", manifest.name), hint });
+    }
+    Ok(vars)
+}

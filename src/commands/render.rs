@@ -1,0 +1,80 @@
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use promptpack_pack::Pack;
+use promptpack_render::Vars;
+
+use crate::cli::RenderArgs;
+use crate::workspace::resolve_pack_dir;
+use crate::{ExitStatus, Printer, UsageError};
+
+/// `promptpack render`: exactly the rendered bytes, nothing added.
+pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
+    let dir = resolve_pack_dir(&args.pack)?;
+    let pack = Pack::load(&dir)?;
+    let template = pack.resolve_template_name(args.template.as_deref())?;
+
+    // Later sources override earlier ones: fixture, then --vars, then --var.
+    let mut vars = match &args.fixture {
+        Some(fixture) => pack.fixture_vars(fixture)?,
+        None => Vars::new(),
+    };
+    if let Some(path) = &args.vars_file {
+        vars.extend(read_vars_file(path)?);
+    }
+    for input in &args.vars {
+        let (name, value) =
+            input.resolve(pack.manifest()).map_err(|err| UsageError { message: err.message, hint: err.hint })?;
+        vars.insert(name, value);
+    }
+
+    let renderer = pack.renderer()?;
+    let rendered = pack.render(&renderer, &template, vars)?;
+    match &args.output {
+        Some(path) => {
+            promptpack_pack::write_atomically(path, rendered.as_bytes())?;
+            printer.status("Rendered", &format!("{}/{template} to {}", pack.name(), path.display()));
+        }
+        None => printer.stdout(&rendered).context("cannot write to stdout")?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Reads variables from a JSON or TOML file (by extension; JSON otherwise).
+fn read_vars_file(path: &Path) -> Result<Vars> {
+    let text = fs_err::read_to_string(path).map_err(|err| UsageError {
+        message: format!("cannot read variables file `{}`: {}", path.display(), err.kind()),
+        hint: "`--vars` takes a JSON or TOML file of variables".to_owned(),
+    })?;
+    let is_toml = path.extension().is_some_and(|ext| ext == "toml");
+    let value: serde_json::Value = if is_toml {
+        let table: toml::Table = toml::from_str(&text).map_err(|err| {
+            let location = err.span().map(|span| {
+                let (line, column) = promptpack_diagnostics::line_column(&text, span.start);
+                format!("{}:{line}:{column}", path.display())
+            });
+            UsageError {
+                message: format!(
+                    "invalid TOML in `{}`: {}",
+                    location.unwrap_or_else(|| path.display().to_string()),
+                    err.message().trim()
+                ),
+                hint: "write variables as `key = \"value\"` lines".to_owned(),
+            }
+        })?;
+        promptpack_manifest::toml_to_json(&toml::Value::Table(table))
+    } else {
+        serde_json::from_str(&text).map_err(|err| UsageError {
+            message: format!("invalid JSON in `{}:{}:{}`: {err}", path.display(), err.line(), err.column()),
+            hint: "write variables as one JSON object, e.g. {\"role\": \"SRE\"}".to_owned(),
+        })?
+    };
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(UsageError {
+            message: format!("`{}` does not hold an object of variables", path.display()),
+            hint: "write one JSON object (or TOML table) mapping names to values".to_owned(),
+        }
+        .into()),
+    }
+}

@@ -1,0 +1,112 @@
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::Result;
+use console::Style;
+use promptpack_pack::{Pack, SnapshotOutcome, compare_with_snapshot};
+
+use crate::cli::TestArgs;
+use crate::diff::{line_counts, unified_diff};
+use crate::workspace::packs_to_process;
+use crate::{ExitStatus, Printer};
+
+/// `promptpack test`: the same snapshot files `cargo test` pins through insta.
+pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
+    let mut results = Vec::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for dir in packs_to_process(&args.packs)? {
+        let pack = Pack::load(&dir)?;
+        let renderer = pack.renderer()?;
+        let mut expected_files = BTreeSet::new();
+        for case in pack.snapshot_cases() {
+            let snapshot = args.snapshots.join(case.file_name());
+            expected_files.insert(case.file_name());
+            let label = format!("{} / {} / {}", case.pack, case.template, case.fixture);
+            let rendered = match pack.render(&renderer, &case.template, case.vars.clone()) {
+                Ok(rendered) => rendered,
+                Err(err) => {
+                    failed += 1;
+                    printer.error(&format!("{label}: rendering failed\n{err}"));
+                    results.push(result_json(&case, "error", &snapshot, None));
+                    continue;
+                }
+            };
+            let outcome = compare_with_snapshot(&snapshot, &pack.snapshot_header(&case), &rendered)?;
+            match &outcome {
+                SnapshotOutcome::Matched => {
+                    passed += 1;
+                    if printer.verbose() {
+                        printer.status("Matched", &label);
+                    }
+                }
+                SnapshotOutcome::New { pending } => {
+                    failed += 1;
+                    if !args.json {
+                        printer.warning(&format!("{label}: no snapshot yet; wrote {}", pending.display()));
+                    }
+                }
+                SnapshotOutcome::Changed { old, pending } => {
+                    failed += 1;
+                    if !args.json {
+                        let (added, removed) = line_counts(old, &rendered);
+                        let title = printer.style(Style::new().bold()).apply_to(format!(
+                            "{label}: rendered text changed (+{added} -{removed} lines) in {}",
+                            snapshot.display()
+                        ));
+                        printer.info(&format!("{title}\n{}", unified_diff(printer, old, &rendered)));
+                        printer.info(&format!("  new text written to {}", pending.display()));
+                    }
+                }
+            }
+            let status = match outcome {
+                SnapshotOutcome::Matched => "matched",
+                SnapshotOutcome::New { .. } => "new",
+                SnapshotOutcome::Changed { .. } => "changed",
+            };
+            results.push(result_json(&case, status, &snapshot, None));
+        }
+        warn_orphans(printer, &args.snapshots, pack.name(), &expected_files);
+    }
+    if args.json {
+        let json = serde_json::json!({ "passed": passed, "failed": failed, "results": results });
+        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+    }
+    if failed > 0 {
+        printer.error(&format!(
+            "{failed} of {} snapshot(s) did not match\nhint: review the new text with `promptpack review` (or `cargo insta review`), then accept or reject it",
+            passed + failed
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    printer.status("Passed", &format!("{passed} snapshot(s) match"));
+    Ok(ExitStatus::Success)
+}
+
+fn result_json(case: &promptpack_pack::SnapshotCase, status: &str, snapshot: &Path, _: Option<()>) -> serde_json::Value {
+    serde_json::json!({
+        "pack": case.pack,
+        "template": case.template,
+        "fixture": case.fixture,
+        "status": status,
+        "snapshot": snapshot.display().to_string(),
+    })
+}
+
+/// Snapshots of a pack that no (template, fixture) produces any more, e.g.
+/// after a fixture was renamed.
+fn warn_orphans(printer: &Printer, dir: &Path, pack: &str, expected: &BTreeSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let prefix = format!("{pack}__");
+    let mut orphans: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+        .filter(|name| name.starts_with(&prefix) && name.ends_with(".snap") && !expected.contains(name))
+        .collect();
+    orphans.sort();
+    for orphan in orphans {
+        printer.warning(&format!(
+            "{} is not produced by any fixture of `{pack}`\nhint: delete it if the fixture or template was removed or renamed",
+            dir.join(orphan).display()
+        ));
+    }
+}
