@@ -37,6 +37,7 @@ pub(crate) fn new_registry() -> Handlebars<'static> {
     registry.register_helper(PRINT_HELPER, Box::new(PrintHelper));
     registry.register_helper("if", Box::new(ConditionalHelper { negate: false }));
     registry.register_helper("unless", Box::new(ConditionalHelper { negate: true }));
+    registry.register_helper("with", Box::new(WithHelper));
     for name in PROMPT_HELPERS {
         registry.register_helper(name, Box::new(PromptHelper { name }));
     }
@@ -310,63 +311,109 @@ impl HelperDef for PromptHelper {
 }
 
 /// handlebars-rust cannot parse `~` on comments (`{{~! note ~}}`), which
-/// handlebars.js accepts. The whitespace control is applied here instead:
-/// the whitespace on a `~` side is removed along with the `~`.
+/// handlebars.js accepts. Such comments are removed here, applying what
+/// handlebars.js would: a comment alone on its line takes the line with it
+/// (judged on the original text, as handlebars.js does), and each `~` side
+/// also removes all whitespace next to it.
 fn apply_comment_whitespace_control(source: &str) -> std::borrow::Cow<'_, str> {
     if !source.contains("{{~!") && !source.contains("~}}") {
         return std::borrow::Cow::Borrowed(source);
     }
     let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    while let Some(start) = rest.find("{{") {
-        let (before, tag) = rest.split_at(start);
-        let strip_left = tag.starts_with("{{~");
-        let body = &tag[if strip_left { 3 } else { 2 }..];
-        if !body.starts_with('!') {
-            out.push_str(before);
-            out.push_str("{{");
-            rest = &tag[2..];
+    let mut copied_up_to = 0;
+    let mut search_from = 0;
+    while let Some(found) = source[search_from..].find("{{") {
+        let start = search_from + found;
+        let strip_left = source[start..].starts_with("{{~");
+        let body_start = start + if strip_left { 3 } else { 2 };
+        if !source[body_start..].starts_with('!') {
+            search_from = start + 2;
             continue;
         }
-        let closing = if body.starts_with("!--") { "--" } else { "" };
-        let Some(end) = find_comment_end(body, closing) else {
-            out.push_str(rest);
-            return std::borrow::Cow::Owned(out);
-        };
-        let (content_end, tag_end, strip_right) = end;
-        let comment_text = &body[..content_end];
-        if strip_left {
-            out.push_str(before.trim_end());
-        } else {
-            out.push_str(before);
-        }
+        let closing = if source[body_start..].starts_with("!--") { "--" } else { "" };
+        let Some((tag_len, strip_right)) = find_comment_end(&source[body_start..], closing) else { break };
+        let end = body_start + tag_len;
         if !strip_left && !strip_right {
-            out.push_str("{{");
-            out.push_str(comment_text);
-            out.push_str("}}");
+            search_from = end;
+            continue;
         }
-        rest = &body[tag_end..];
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1).max(copied_up_to);
+        let line_end = source[end..].find('\n').map_or(source.len(), |i| end + i + 1);
+        let standalone = source[line_start..start].trim().is_empty() && source[end..line_end].trim().is_empty();
+        let (before_end, resume_at) = if standalone { (line_start, line_end) } else { (start, end) };
+        let before = &source[copied_up_to..before_end];
+        out.push_str(if strip_left { before.trim_end() } else { before });
+        copied_up_to = resume_at;
         if strip_right {
-            rest = rest.trim_start();
+            let rest = &source[copied_up_to..];
+            copied_up_to += rest.len() - rest.trim_start().len();
         }
+        search_from = copied_up_to;
     }
-    out.push_str(rest);
+    out.push_str(&source[copied_up_to..]);
     std::borrow::Cow::Owned(out)
 }
 
-/// Finds where a comment body ends: the byte length of its text (through
-/// `closing`), the length through `}}`, and whether it ended with `~}}`.
-fn find_comment_end(body: &str, closing: &str) -> Option<(usize, usize, bool)> {
+/// Finds where a comment body (starting at its `!`) ends: the length through
+/// its `}}`, and whether it ends with `~}}`. `closing` is `--` for `{{!-- --}}`.
+fn find_comment_end(body: &str, closing: &str) -> Option<(usize, bool)> {
     let mut search_from = 0;
     loop {
-        let rel = body[search_from..].find("}}")?;
-        let close = search_from + rel;
+        let close = search_from + body[search_from..].find("}}")?;
         let strip_right = body[..close].ends_with('~');
         let text_end = if strip_right { close - 1 } else { close };
-        if body[..text_end].ends_with(closing) && text_end >= closing.len() + 1 {
-            return Some((text_end, close + 2, strip_right));
+        // `{{!--}}` must not count its own `--` as the closing one.
+        if text_end > closing.len() && body[..text_end].ends_with(closing) {
+            return Some((close + 2, strip_right));
         }
         search_from = close + 2;
+    }
+}
+
+/// `with` that enters the block for an empty object, as handlebars.js does.
+struct WithHelper;
+
+impl HelperDef for WithHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        helper: &Helper<'rc>,
+        registry: &'reg Handlebars<'reg>,
+        context: &'rc Context,
+        render_context: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let param = helper.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("with", 0))?;
+        if !json_truthy(param.value()) {
+            return match helper.inverse() {
+                Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
+                None => Ok(()),
+            };
+        }
+        let mut block = handlebars::BlockContext::new();
+        match param.context_path() {
+            Some(path) => block.base_path_mut().clone_from(path),
+            None => block.set_base_value(param.value().clone()),
+        }
+        // `@index`, `@key`... of an enclosing `each` stay visible inside `with`.
+        if let Some(parent) = render_context.block() {
+            block.local_variables_mut().clone_from(parent.local_variables());
+        }
+        if let Some(block_param) = helper.block_param() {
+            let mut params = handlebars::BlockParams::new();
+            if param.context_path().is_some() {
+                params.add_path(block_param, Vec::new())?;
+            } else {
+                params.add_value(block_param, param.value().clone())?;
+            }
+            block.set_block_params(params);
+        }
+        render_context.push_block(block);
+        let result = match helper.template() {
+            Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
+            None => Ok(()),
+        };
+        render_context.pop_block();
+        result
     }
 }
 
