@@ -1,1 +1,299 @@
-fn main() {}
+//! `cargo xtask`: maintenance tasks for the promptpack workspace.
+//!
+//! It generates the files that are derived from code and committed to the
+//! repository: the JSON Schema of `pack.toml` (`schemas/`), the man pages
+//! (`docs/man/`) and the shell completions (`docs/completions/`). Each task
+//! takes `--check`, which regenerates in memory and fails if the committed
+//! files differ, so CI can catch a forgotten `cargo xtask generate`.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
+use clap_complete::Shell;
+
+const SCHEMA_FILE: &str = "schemas/pack.schema.json";
+const MAN_DIR: &str = "docs/man";
+const COMPLETIONS_DIR: &str = "docs/completions";
+const BIN_NAME: &str = "promptpack";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Maintenance tasks for the promptpack workspace"
+)]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Write the JSON Schema of pack.toml to `schemas/pack.schema.json`.
+    Schema(Mode),
+    /// Write the man pages of the CLI to `docs/man/`.
+    Man(Mode),
+    /// Write shell completions of the CLI to `docs/completions/`.
+    Completions(Mode),
+    /// Run every generator above.
+    Generate(Mode),
+}
+
+#[derive(Debug, Args)]
+struct Mode {
+    /// Write nothing; fail if the files on disk differ from what would be generated.
+    #[arg(long)]
+    check: bool,
+}
+
+/// One file a generator produces, with the task that regenerates it so a
+/// failed check can say exactly what to run.
+struct Generated {
+    path: String,
+    contents: Vec<u8>,
+    task: &'static str,
+}
+
+/// What a generator produces. `owned` is a directory whose files with the
+/// given extension all come from this generator: one that is no longer
+/// generated (a removed subcommand's man page) is stale and must go too.
+struct Output {
+    files: Vec<Generated>,
+    owned: Option<(&'static str, &'static str)>,
+}
+
+fn main() -> ExitCode {
+    // Printed by hand: returning the error from `main` would add a backtrace
+    // whenever RUST_BACKTRACE is set (as in many CI setups), which is noise
+    // for an expected outcome like a failed `--check`.
+    match run(Xtask::parse().task) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(task: Task) -> Result<()> {
+    let (outputs, check) = match task {
+        Task::Schema(mode) => (vec![schema()?], mode.check),
+        Task::Man(mode) => (vec![man()?], mode.check),
+        Task::Completions(mode) => (vec![completions()], mode.check),
+        Task::Generate(mode) => (vec![schema()?, man()?, completions()], mode.check),
+    };
+    let root = workspace_root();
+    if check {
+        check_outputs(&root, &outputs)
+    } else {
+        write_outputs(&root, &outputs)
+    }
+}
+
+/// The workspace root, from xtask's own location rather than the current
+/// directory, so the tasks work wherever `cargo xtask` is invoked.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn schema() -> Result<Output> {
+    let mut contents = serde_json::to_vec_pretty(&promptpack_manifest::pack_manifest_schema())
+        .context("serializing the pack.toml schema")?;
+    contents.push(b'\n');
+    Ok(Output {
+        files: vec![Generated {
+            path: SCHEMA_FILE.to_owned(),
+            contents,
+            task: "schema",
+        }],
+        owned: None,
+    })
+}
+
+fn man() -> Result<Output> {
+    // Mirrors `clap_mangen::generate_to`, which can only write to disk: building
+    // the whole tree first gives subcommands their `promptpack-<name>` display
+    // names and the propagated global options and version.
+    let mut command = promptpack::cli::Cli::command().disable_help_subcommand(true);
+    command.build();
+    // clap_mangen's default source is the page's own command name, which for
+    // subcommands reads "render 0.1.0"; every page belongs to the same program.
+    let source = format!("{BIN_NAME} {}", command.get_version().unwrap_or_default());
+    let mut files = Vec::new();
+    man_pages(command, &source, &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Output {
+        files,
+        owned: Some((MAN_DIR, "1")),
+    })
+}
+
+fn man_pages(command: clap::Command, source: &str, files: &mut Vec<Generated>) -> Result<()> {
+    for subcommand in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        man_pages(subcommand.clone(), source, files)?;
+    }
+    // No date: clap_mangen leaves it empty unless told, and a date would make
+    // the pages differ between runs.
+    let page = clap_mangen::Man::new(command).source(source);
+    let mut contents = Vec::new();
+    page.render(&mut contents)
+        .with_context(|| format!("rendering {}", page.get_filename()))?;
+    files.push(Generated {
+        path: format!("{MAN_DIR}/{}", page.get_filename()),
+        contents,
+        task: "man",
+    });
+    Ok(())
+}
+
+fn completions() -> Output {
+    let files = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ]
+    .into_iter()
+    .map(|shell| {
+        let mut contents = Vec::new();
+        clap_complete::generate(
+            shell,
+            &mut promptpack::cli::Cli::command(),
+            BIN_NAME,
+            &mut contents,
+        );
+        let name = clap_complete::Generator::file_name(&shell, BIN_NAME);
+        Generated {
+            path: format!("{COMPLETIONS_DIR}/{name}"),
+            contents,
+            task: "completions",
+        }
+    })
+    .collect();
+    Output { files, owned: None }
+}
+
+/// Generated files that are no longer produced: files in an owned directory
+/// with the owned extension that no generator claims.
+fn stale_files(root: &Path, output: &Output) -> Result<Vec<String>> {
+    let Some((dir, extension)) = output.owned else {
+        return Ok(Vec::new());
+    };
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err).with_context(|| format!("reading {dir}")),
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {dir}"))?;
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        let path = format!("{dir}/{name}");
+        let has_extension = Path::new(name)
+            .extension()
+            .is_some_and(|ext| ext == extension);
+        if has_extension
+            && entry.path().is_file()
+            && !output.files.iter().any(|file| file.path == path)
+        {
+            stale.push(path);
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn check_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
+    let mut problems = Vec::new();
+    for output in outputs {
+        for file in &output.files {
+            match read_if_exists(&root.join(&file.path))? {
+                Some(on_disk) if on_disk == file.contents => {}
+                Some(_) => problems.push(format!(
+                    "{} is out of date; run `cargo xtask {}`",
+                    file.path, file.task
+                )),
+                None => problems.push(format!(
+                    "{} is missing; run `cargo xtask {}`",
+                    file.path, file.task
+                )),
+            }
+        }
+        let task = output.files.first().map_or("generate", |file| file.task);
+        for path in stale_files(root, output)? {
+            problems.push(format!(
+                "{path} is no longer generated; run `cargo xtask {task}` to remove it"
+            ));
+        }
+    }
+    if problems.is_empty() {
+        let count: usize = outputs.iter().map(|output| output.files.len()).sum();
+        println!("{count} generated files are up to date");
+        Ok(())
+    } else {
+        bail!(
+            "generated files differ from the sources:\n  {}",
+            problems.join("\n  ")
+        )
+    }
+}
+
+fn write_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
+    for output in outputs {
+        for file in &output.files {
+            let path = root.join(&file.path);
+            // Leaving identical files untouched keeps their mtimes, so tools
+            // watching the tree do not see a change that did not happen.
+            if read_if_exists(&path)?.as_deref() == Some(file.contents.as_slice()) {
+                continue;
+            }
+            write_atomically(&path, &file.contents)
+                .with_context(|| format!("writing {}", file.path))?;
+            println!("wrote {}", file.path);
+        }
+        for path in stale_files(root, output)? {
+            fs::remove_file(root.join(&path)).with_context(|| format!("removing {path}"))?;
+            println!("removed {path}");
+        }
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file in the same directory, so an interrupted
+/// run never leaves a truncated file that a later `--check` would compare.
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .context("generated files live in a directory")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(contents)?;
+    // Temporary files are created owner-only; generated docs should be as
+    // readable as any other checked-out file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+    }
+    temp.persist(path)?;
+    Ok(())
+}

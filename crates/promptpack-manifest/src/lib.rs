@@ -1,4 +1,5 @@
-//! The `pack.toml` format.
+//! The file formats: `pack.toml`, `promptpack.toml`, `promptpack.lock`,
+//! and a registry's `registry.toml` and index lines.
 //!
 //! This crate parses and validates manifests and does nothing else: no file
 //! system, no rendering (the pack crate checks that template files exist).
@@ -11,12 +12,22 @@
 //! so the schema cannot drift from what the parser accepts.
 
 mod error;
+mod lockfile;
 mod pack;
+mod project;
+mod registry;
 mod value;
 
 pub use crate::error::{ManifestError, ManifestErrors};
 pub use crate::pack::{
     FORMAT_VERSION, Fixture, PackManifest, TemplateDecl, TemplateEngine, VariableDecl, VariableType, is_valid_item_name,
     is_valid_pack_name, pack_manifest_schema,
+};
+pub use crate::lockfile::{LOCK_FILE, LOCK_FORMAT, LockedPack, Lockfile, redact_url};
+pub use crate::project::{
+    DEFAULT_INSTALL_DIR, GitReference, PROJECT_FILE, PackRequirement, ProjectManifest, RequirementSource,
+};
+pub use crate::registry::{
+    INDEX_LINE_FORMAT, IndexEntry, IndexFile, REGISTRY_FORMAT, RegistryConfig, RegistryLimits, index_path, pack_path,
 };
 pub use crate::value::toml_to_json;

@@ -1,0 +1,129 @@
+//! `promptpack.lock`: exactly what was installed, so every machine installs
+//! the same bytes. Sorted by name, one table per pack, diff-friendly.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ManifestError, ManifestErrors};
+
+pub const LOCK_FILE: &str = "promptpack.lock";
+pub const LOCK_FORMAT: u32 = 1;
+
+const HEADER: &str = "# This file is written by promptpack; do not edit it by hand.\n# It pins every installed pack to exact bytes: commit, tree and content checksum.\n";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lockfile {
+    pub version: u32,
+    /// The renderer that produced the project's snapshots (promptpack and engine versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renderer: Option<String>,
+    #[serde(default, rename = "pack")]
+    pub packs: Vec<LockedPack>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedPack {
+    pub name: String,
+    pub version: semver::Version,
+    /// `registry+<url>`, `git+<url>` or `path+<path>`; never with credentials.
+    pub source: String,
+    /// The subfolder of a git source holding the pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+    /// `tag=...`, `branch=...` or `rev=...` for git sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The commit the pack was read from (registry tip or git source commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Git tree id of the pack's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<String>,
+    /// Content checksum (`sha256:...`) over the pack's files.
+    pub checksum: String,
+    /// `name version` of each dependency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+}
+
+impl Lockfile {
+    pub fn new() -> Self {
+        Self { version: LOCK_FORMAT, renderer: None, packs: Vec::new() }
+    }
+
+    pub fn parse(path: &Path, source: &str) -> Result<Self, ManifestErrors> {
+        let lock: Self = toml::from_str(source).map_err(|err| {
+            ManifestErrors::from(
+                ManifestError::at(path, source, err.span(), format!("malformed lockfile: {}", err.message().trim().trim_end_matches('.')))
+                    .with_hint("restore it from version control, or delete it and run `promptpack install` to resolve again"),
+            )
+        })?;
+        if lock.version > LOCK_FORMAT {
+            return Err(ManifestError::at(path, source, None, format!("lockfile version {} is newer than this promptpack reads", lock.version))
+                .with_hint("upgrade promptpack")
+                .into());
+        }
+        Ok(lock)
+    }
+
+    /// The lockfile text: header comment, packs sorted by name.
+    pub fn to_toml(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.packs.sort_by(|a, b| a.name.cmp(&b.name));
+        for pack in &mut sorted.packs {
+            pack.dependencies.sort();
+        }
+        let body = toml::to_string_pretty(&sorted).unwrap_or_default();
+        format!("{HEADER}{body}")
+    }
+
+    pub fn get(&self, name: &str) -> Option<&LockedPack> {
+        self.packs.iter().find(|pack| pack.name == name)
+    }
+}
+
+/// A URL without `user:password@`, safe for output, errors and the lockfile.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_leave_urls() {
+        assert_eq!(redact_url("https://me:secret@example.com/r.git"), "https://example.com/r.git");
+        assert_eq!(redact_url("https://example.com/a@b"), "https://example.com/a@b");
+        assert_eq!(redact_url("/srv/registry"), "/srv/registry");
+    }
+
+    #[test]
+    fn lockfile_is_sorted_and_round_trips() {
+        let pack = |name: &str| LockedPack {
+            name: name.into(),
+            version: semver::Version::new(1, 0, 0),
+            source: "registry+git://h/r".into(),
+            subdir: None,
+            reference: None,
+            commit: Some("c".into()),
+            tree: Some("t".into()),
+            checksum: "sha256:x".into(),
+            dependencies: vec![],
+        };
+        let lock = Lockfile { version: 1, renderer: None, packs: vec![pack("b"), pack("a")] };
+        let text = lock.to_toml();
+        assert!(text.find("name = \"a\"").unwrap() < text.find("name = \"b\"").unwrap());
+        let parsed = Lockfile::parse(Path::new("promptpack.lock"), &text).unwrap();
+        assert_eq!(parsed.packs[0].name, "a");
+    }
+}

@@ -1,0 +1,169 @@
+//! The registry format: `registry.toml` at the root of a registry repository
+//! and the index, one file per pack with one JSON line per version.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The newest registry format this promptpack reads and writes.
+pub const REGISTRY_FORMAT: u32 = 1;
+
+/// The newest index line format; lines with a newer `v` are skipped, so old
+/// clients keep working when the format grows.
+pub const INDEX_LINE_FORMAT: u32 = 1;
+
+/// `registry.toml`: what a registry is and what it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryConfig {
+    pub format: u32,
+    pub name: String,
+    #[serde(default)]
+    pub limits: RegistryLimits,
+}
+
+/// Size caps a registry enforces on publish and clients enforce on install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryLimits {
+    /// Largest single file, in bytes.
+    pub max_file_size: u64,
+    /// Largest pack (sum of its files), in bytes.
+    pub max_pack_size: u64,
+    /// Most files in one pack.
+    pub max_files: u64,
+}
+
+impl Default for RegistryLimits {
+    fn default() -> Self {
+        Self { max_file_size: 1024 * 1024, max_pack_size: 10 * 1024 * 1024, max_files: 1000 }
+    }
+}
+
+impl RegistryConfig {
+    pub fn parse(source: &str) -> Result<Self, String> {
+        let config: Self = toml::from_str(source).map_err(|err| err.message().trim().to_owned())?;
+        if config.format > REGISTRY_FORMAT {
+            return Err(format!(
+                "registry format {} is newer than this promptpack reads ({REGISTRY_FORMAT}); upgrade promptpack",
+                config.format
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// One published version: a line of the pack's index file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// Line format version.
+    pub v: u32,
+    pub name: String,
+    pub vers: semver::Version,
+    /// Content checksum of the version's files (`sha256:...`).
+    pub cksum: String,
+    /// Git tree id of `packs/<name>/<version>/`.
+    pub tree: String,
+    /// Dependencies: pack name -> semver requirement.
+    #[serde(default)]
+    pub deps: BTreeMap<String, String>,
+    #[serde(default)]
+    pub yanked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yank_reason: Option<String>,
+}
+
+impl IndexEntry {
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A parsed index file: the versions this client understands, in publish order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFile {
+    pub entries: Vec<IndexEntry>,
+}
+
+impl IndexFile {
+    /// Parses an index file; `Err((line number, message))` for a malformed line.
+    pub fn parse(text: &str) -> Result<Self, (usize, String)> {
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_str(line).map_err(|err| (i + 1, err.to_string()))?;
+            // Newer line formats are for newer clients; skipping keeps this one working.
+            if value.get("v").and_then(serde_json::Value::as_u64).is_some_and(|v| v > u64::from(INDEX_LINE_FORMAT)) {
+                continue;
+            }
+            let entry: IndexEntry = serde_json::from_value(value).map_err(|err| (i + 1, err.to_string()))?;
+            entries.push(entry);
+        }
+        Ok(Self { entries })
+    }
+
+    pub fn to_text(&self) -> String {
+        self.entries.iter().map(|entry| entry.to_line() + "\n").collect()
+    }
+
+    pub fn get(&self, version: &semver::Version) -> Option<&IndexEntry> {
+        self.entries.iter().find(|entry| &entry.vers == version)
+    }
+
+    pub fn newest(&self, include_yanked: bool) -> Option<&IndexEntry> {
+        self.entries.iter().filter(|e| include_yanked || !e.yanked).max_by(|a, b| a.vers.cmp(&b.vers))
+    }
+}
+
+/// Where a pack's index file lives, cargo-style: `1/a`, `2/ab`, `3/a/abc`,
+/// `ab/cd/abcd...`, so no folder of the index grows huge.
+pub fn index_path(name: &str) -> String {
+    match name.len() {
+        1 => format!("index/1/{name}"),
+        2 => format!("index/2/{name}"),
+        3 => format!("index/3/{}/{name}", &name[..1]),
+        _ => format!("index/{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// Where a version's files live in the registry.
+pub fn pack_path(name: &str, version: &semver::Version) -> String {
+    format!("packs/{name}/{version}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_paths_follow_cargo() {
+        assert_eq!(index_path("a"), "index/1/a");
+        assert_eq!(index_path("ab"), "index/2/ab");
+        assert_eq!(index_path("abc"), "index/3/a/abc");
+        assert_eq!(index_path("threats-next-steps"), "index/th/re/threats-next-steps");
+    }
+
+    #[test]
+    fn index_lines_round_trip_and_newer_formats_are_skipped() {
+        let entry = IndexEntry {
+            v: 1,
+            name: "p".into(),
+            vers: semver::Version::new(1, 2, 3),
+            cksum: "sha256:00".into(),
+            tree: "abc".into(),
+            deps: BTreeMap::new(),
+            yanked: false,
+            yank_reason: None,
+        };
+        let text = format!("{}\n{{\"v\":2,\"whatever\":true}}\n", entry.to_line());
+        let parsed = IndexFile::parse(&text).unwrap();
+        assert_eq!(parsed.entries, vec![entry]);
+        assert_eq!(IndexFile::parse("{not json\n").unwrap_err().0, 1);
+    }
+}

@@ -1,0 +1,35 @@
+//! Git-backed registries and git sources.
+//!
+//! Any git server is a registry: a repository whose `main` branch holds
+//!
+//! - `registry.toml`: format version, name, size limits;
+//! - `index/…/<name>`: one JSON line per published version (version,
+//!   content checksum, git tree id, dependencies, yank flag), append-only;
+//! - `packs/<name>/<version>/`: the version's files, immutable.
+//!
+//! Versions live in folders at the tip rather than in history (as vcpkg
+//! does), so a registry can be shallow-cloned, squashed or mirrored; identical
+//! blobs are stored once, so this costs little. Every version has two
+//! identities, its git tree id and an independent sha256 over its files, and
+//! the lockfile pins both plus the commit.
+//!
+//! Everything is read from a bare repository per URL in the cache (see
+//! [`Cache`]), never from a work tree, and tree entries are checked before
+//! anything is read: no links, submodules, `..` or non-UTF-8 names, nothing
+//! over the registry's limits. Nothing here writes into a project; the
+//! project crate writes only what this crate verified.
+
+mod auth;
+mod cache;
+mod error;
+mod git_source;
+mod registry;
+mod reporter;
+mod tree;
+
+pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy};
+pub use crate::error::{IntegrityError, RegistryError};
+pub use crate::git_source::{GitSource, TaggedVersion};
+pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};
+pub use crate::reporter::{Reporter, SilentReporter};
+pub use crate::tree::{FetchedPack, checksum_of};

@@ -1,0 +1,454 @@
+//! A registry: a git repository with `registry.toml`, an index file per pack
+//! and an immutable folder per published version (see the crate docs).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use promptpack_manifest::{IndexEntry, IndexFile, RegistryConfig, RegistryLimits, index_path, pack_path};
+use promptpack_pack::Pack;
+
+use crate::cache::{Cache, CachedRepo, FetchPolicy, classify_network_error, remote_url};
+use crate::error::RegistryError;
+use crate::reporter::Reporter;
+use crate::tree::{BLOB_MODE, FetchedPack, TREE_MODE, read_blob_text, read_pack_tree, subtree_id, upsert_path, write_files_tree};
+
+/// The branch a registry keeps its state on.
+pub const REGISTRY_BRANCH: &str = "main";
+const REMOTE_TIP: &str = "refs/remotes/origin/main";
+const PUBLISH_REF: &str = "refs/heads/promptpack-publish";
+const REGISTRY_FILE: &str = "registry.toml";
+/// How often a publisher that lost a race re-fetches and tries again.
+const PUBLISH_ATTEMPTS: usize = 5;
+
+/// An opened registry at a known commit.
+pub struct Registry {
+    repo: CachedRepo,
+    tip: git2::Oid,
+    config: RegistryConfig,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("url", &self.repo.display_url()).field("tip", &self.tip).finish()
+    }
+}
+
+impl Registry {
+    /// Opens the registry at `url` through the cache. With
+    /// [`FetchPolicy::IfNeeded`], fetches only when the cache has never seen it.
+    pub fn open(cache: &Cache, url: &str, policy: FetchPolicy, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+        let repo = cache.open(url)?;
+        let cached_tip = repo.repo.refname_to_id(REMOTE_TIP).ok();
+        match (policy, cached_tip) {
+            (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, None) => repo.fetch(reporter)?,
+            (FetchPolicy::Never, None) => return Err(RegistryError::NotCached { url: repo.display_url().to_owned() }),
+            _ => {}
+        }
+        Self::at_tip(repo)
+    }
+
+    fn at_tip(repo: CachedRepo) -> Result<Self, RegistryError> {
+        let display = repo.display_url().to_owned();
+        let not_registry = |reason: &str| RegistryError::NotARegistry { url: display.clone(), reason: reason.to_owned() };
+        let tip = repo.repo.refname_to_id(REMOTE_TIP).map_err(|_| not_registry("it has no `main` branch"))?;
+        let config = {
+            let tree = repo.repo.find_commit(tip).and_then(|c| c.tree()).map_err(|err| RegistryError::git(&display, &err))?;
+            let text = read_blob_text(&repo.repo, &tree, REGISTRY_FILE).ok_or_else(|| not_registry("it has no registry.toml"))?;
+            RegistryConfig::parse(&text).map_err(|reason| not_registry(&format!("registry.toml is invalid: {reason}")))?
+        };
+        Ok(Self { repo, tip, config })
+    }
+
+    /// Fetches again (e.g. when a locked commit is not in the cache).
+    pub fn refresh(self, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+        self.repo.fetch(reporter)?;
+        Self::at_tip(self.repo)
+    }
+
+    pub fn display_url(&self) -> &str {
+        self.repo.display_url()
+    }
+
+    pub fn tip(&self) -> String {
+        self.tip.to_string()
+    }
+
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    fn tree_at(&self, commit: git2::Oid) -> Result<git2::Tree<'_>, RegistryError> {
+        self.repo.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|err| RegistryError::git(self.display_url(), &err))
+    }
+
+    /// The versions of `name` published so far (empty when there are none).
+    pub fn index(&self, name: &str) -> Result<IndexFile, RegistryError> {
+        let tree = self.tree_at(self.tip)?;
+        let path = index_path(name);
+        let Some(text) = read_blob_text(&self.repo.repo, &tree, &path) else { return Ok(IndexFile::default()) };
+        IndexFile::parse(&text).map_err(|(line, message)| RegistryError::MalformedIndex {
+            name: name.to_owned(),
+            url: self.display_url().to_owned(),
+            path,
+            line,
+            message,
+        })
+    }
+
+    /// The versions of `name`, or an error suggesting near names.
+    pub fn published_versions(&self, name: &str) -> Result<IndexFile, RegistryError> {
+        let index = self.index(name)?;
+        if index.entries.is_empty() {
+            let names = self.pack_names()?;
+            let near: Vec<&String> = names.iter().filter(|candidate| is_near(name, candidate)).take(3).collect();
+            let suggestion = match near.as_slice() {
+                [] => String::from("\nhint: `promptpack search --registry <URL>` lists the packs it has"),
+                near => format!(
+                    "\nhint: did you mean {}?",
+                    near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
+                ),
+            };
+            return Err(RegistryError::PackNotFound { name: name.to_owned(), url: self.display_url().to_owned(), suggestion });
+        }
+        Ok(index)
+    }
+
+    /// Every pack name in the index, sorted.
+    pub fn pack_names(&self) -> Result<Vec<String>, RegistryError> {
+        let tree = self.tree_at(self.tip)?;
+        let Some(index_tree) = subtree_id(&tree, "index") else { return Ok(Vec::new()) };
+        let mut names = Vec::new();
+        let mut stack = vec![index_tree];
+        while let Some(id) = stack.pop() {
+            let tree = self.repo.repo.find_tree(id).map_err(|err| RegistryError::git(self.display_url(), &err))?;
+            for entry in &tree {
+                match entry.kind() {
+                    Some(git2::ObjectType::Tree) => stack.push(entry.id()),
+                    Some(git2::ObjectType::Blob) => names.extend(entry.name().ok().map(str::to_owned)),
+                    _ => {}
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Whether `commit` is the tip or in its history. A locked commit that is
+    /// not means the registry's history was rewritten.
+    pub fn has_in_history(&self, commit: &str) -> bool {
+        let Ok(oid) = git2::Oid::from_str(commit) else { return false };
+        oid == self.tip || self.repo.repo.graph_descendant_of(self.tip, oid).unwrap_or(false)
+    }
+
+    /// Whether the cache holds `commit`.
+    pub fn has_commit(&self, commit: &str) -> bool {
+        self.repo.has_commit(commit)
+    }
+
+    /// Reads and checks a published version's files, at `commit` (a locked
+    /// registry commit) or at the tip.
+    pub fn read_pack(&self, name: &str, version: &semver::Version, commit: Option<&str>) -> Result<FetchedPack, RegistryError> {
+        let at = match commit {
+            Some(commit) => git2::Oid::from_str(commit).map_err(|err| RegistryError::git(self.display_url(), &err))?,
+            None => self.tip,
+        };
+        let tree = self.tree_at(at)?;
+        let tree_id = subtree_id(&tree, &pack_path(name, version)).ok_or_else(|| RegistryError::VersionNotFound {
+            name: name.to_owned(),
+            version: version.to_string(),
+            url: self.display_url().to_owned(),
+            available: String::from("(see `promptpack search`)"),
+        })?;
+        read_pack_tree(&self.repo.repo, tree_id, &self.config.limits, name, self.display_url())
+    }
+
+    /// The newest version of each pack whose name contains `query`, with its description.
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, RegistryError> {
+        let query = query.to_lowercase();
+        let mut hits = Vec::new();
+        for name in self.pack_names()? {
+            if !name.contains(&query) {
+                continue;
+            }
+            let index = self.index(&name)?;
+            let Some(newest) = index.newest(false).or_else(|| index.newest(true)) else { continue };
+            let tree = self.tree_at(self.tip)?;
+            let manifest_path = format!("{}/pack.toml", pack_path(&name, &newest.vers));
+            let description = read_blob_text(&self.repo.repo, &tree, &manifest_path)
+                .and_then(|text| promptpack_manifest::PackManifest::parse(Path::new("pack.toml"), &text).ok())
+                .and_then(|manifest| manifest.description);
+            hits.push(SearchHit { name, newest: newest.vers.clone(), yanked: newest.yanked, versions: index.entries.len(), description });
+        }
+        Ok(hits)
+    }
+}
+
+/// One line of `promptpack search`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub name: String,
+    pub newest: semver::Version,
+    pub yanked: bool,
+    pub versions: usize,
+    pub description: Option<String>,
+}
+
+/// Close enough to suggest: one is a prefix of the other, or few edits apart.
+fn is_near(wanted: &str, candidate: &str) -> bool {
+    candidate.contains(wanted) || wanted.contains(candidate) || edit_distance(wanted, candidate) <= 2.max(wanted.len() / 4)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// What `publish` did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishOutcome {
+    pub entry: IndexEntry,
+    pub commit: String,
+    pub files: Vec<String>,
+    pub pushed: bool,
+}
+
+/// Publishes `pack` to the registry at `url`: its files in
+/// `packs/<name>/<version>/` and an index line, in one commit, pushed
+/// without force. A publisher that loses a race re-fetches and tries again.
+pub fn publish(cache: &Cache, url: &str, pack: &Pack, dry_run: bool, reporter: &dyn Reporter) -> Result<PublishOutcome, RegistryError> {
+    let manifest = pack.manifest();
+    let files: BTreeMap<String, Vec<u8>> = pack.files().iter().map(|(path, file)| (path.clone(), file.contents.clone())).collect();
+    let deps: BTreeMap<String, String> = manifest.dependencies.iter().map(|(name, req)| (name.clone(), req.to_string())).collect();
+    update_registry(cache, url, reporter, dry_run, &format!("Publish {} {}", manifest.name, manifest.version), |registry, repo, root| {
+        let mut index = registry.index(&manifest.name)?;
+        if index.get(&manifest.version).is_some() {
+            return Err(RegistryError::VersionExists {
+                name: manifest.name.clone(),
+                version: manifest.version.to_string(),
+                url: registry.display_url().to_owned(),
+            });
+        }
+        check_limits(&registry.config.limits, &files, &manifest.name, registry.display_url())?;
+        let git = |err: git2::Error| RegistryError::git(registry.display_url(), &err);
+        let pack_tree = write_files_tree(repo, &files).map_err(git)?;
+        let entry = IndexEntry {
+            v: promptpack_manifest::INDEX_LINE_FORMAT,
+            name: manifest.name.clone(),
+            vers: manifest.version.clone(),
+            cksum: pack.checksum(),
+            tree: pack_tree.to_string(),
+            deps: deps.clone(),
+            yanked: false,
+            yank_reason: None,
+        };
+        index.entries.push(entry.clone());
+        let path = pack_path(&manifest.name, &manifest.version);
+        let parts: Vec<&str> = path.split('/').collect();
+        let root = upsert_path(repo, Some(root), &parts, pack_tree, TREE_MODE).map_err(git)?;
+        let root = write_index(repo, &repo.find_tree(root).map_err(git)?, &manifest.name, &index).map_err(git)?;
+        Ok((root, entry))
+    })
+    .map(|(commit, entry, pushed)| PublishOutcome { entry, commit, files: files.keys().cloned().collect(), pushed })
+}
+
+/// Sets or clears the yank flag (and reason) of a published version.
+pub fn set_yanked(
+    cache: &Cache,
+    url: &str,
+    name: &str,
+    version: &semver::Version,
+    yanked: bool,
+    reason: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<IndexEntry, RegistryError> {
+    let verb = if yanked { "Yank" } else { "Unyank" };
+    update_registry(cache, url, reporter, false, &format!("{verb} {name} {version}"), |registry, repo, root| {
+        let mut index = registry.published_versions(name)?;
+        let available = index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", ");
+        let entry = index.entries.iter_mut().find(|e| &e.vers == version).ok_or_else(|| RegistryError::VersionNotFound {
+            name: name.to_owned(),
+            version: version.to_string(),
+            url: registry.display_url().to_owned(),
+            available,
+        })?;
+        entry.yanked = yanked;
+        entry.yank_reason = if yanked { reason.map(str::to_owned) } else { None };
+        let entry = entry.clone();
+        let root = write_index(repo, root, name, &index).map_err(|err| RegistryError::git(registry.display_url(), &err))?;
+        Ok((root, entry))
+    })
+    .map(|(_, entry, _)| entry)
+}
+
+fn write_index(repo: &git2::Repository, root: &git2::Tree<'_>, name: &str, index: &IndexFile) -> Result<git2::Oid, git2::Error> {
+    let blob = repo.blob(index.to_text().as_bytes())?;
+    let path = index_path(name);
+    let parts: Vec<&str> = path.split('/').collect();
+    upsert_path(repo, Some(root), &parts, blob, BLOB_MODE)
+}
+
+fn check_limits(limits: &RegistryLimits, files: &BTreeMap<String, Vec<u8>>, name: &str, url: &str) -> Result<(), RegistryError> {
+    let problem = if files.len() as u64 > limits.max_files {
+        Some(format!("it has {} files; the registry allows {}", files.len(), limits.max_files))
+    } else if let Some((path, bytes)) = files.iter().find(|(_, b)| b.len() as u64 > limits.max_file_size) {
+        Some(format!("`{path}` is {} bytes; the registry allows {} per file", bytes.len(), limits.max_file_size))
+    } else {
+        let total: u64 = files.values().map(|b| b.len() as u64).sum();
+        (total > limits.max_pack_size).then(|| format!("it is {total} bytes; the registry allows {}", limits.max_pack_size))
+    };
+    match problem {
+        Some(problem) => Err(RegistryError::UnsafeTree { name: name.to_owned(), url: url.to_owned(), problem }),
+        None => Ok(()),
+    }
+}
+
+/// Fetches, lets `change` build a new root tree on the tip, commits it and
+/// pushes it without force, retrying from a fresh fetch when someone else
+/// pushed first. Returns the new commit, `change`'s value and whether it was pushed.
+fn update_registry<T>(
+    cache: &Cache,
+    url: &str,
+    reporter: &dyn Reporter,
+    dry_run: bool,
+    message: &str,
+    change: impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
+) -> Result<(String, T, bool), RegistryError> {
+    let mut registry = Registry::open(cache, url, FetchPolicy::Always, reporter)?;
+    for attempt in 1..=PUBLISH_ATTEMPTS {
+        let display = registry.display_url().to_owned();
+        let (commit, value, pushed) = commit_and_push(&registry, reporter, dry_run, message, &change)?;
+        match pushed {
+            None => return Ok((commit.to_string(), value, false)),
+            Some(Ok(())) => return Ok((commit.to_string(), value, true)),
+            Some(Err(PushFailure::Rejected)) if attempt < PUBLISH_ATTEMPTS => registry = registry.refresh(reporter)?,
+            Some(Err(PushFailure::Rejected)) => {
+                return Err(RegistryError::PublishContention { url: display, attempts: PUBLISH_ATTEMPTS });
+            }
+            Some(Err(PushFailure::Error(err))) => return Err(err),
+        }
+    }
+    Err(RegistryError::PublishContention { url: url.to_owned(), attempts: PUBLISH_ATTEMPTS })
+}
+
+/// One attempt: the new commit on the current tip and, unless `dry_run`, the push's result.
+#[allow(clippy::type_complexity)]
+fn commit_and_push<T>(
+    registry: &Registry,
+    reporter: &dyn Reporter,
+    dry_run: bool,
+    message: &str,
+    change: &impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
+) -> Result<(git2::Oid, T, Option<Result<(), PushFailure>>), RegistryError> {
+    let display = registry.display_url();
+    let git = |err: git2::Error| RegistryError::git(display, &err);
+    let repo = &registry.repo.repo;
+    let tip_commit = repo.find_commit(registry.tip).map_err(git)?;
+    let root = tip_commit.tree().map_err(git)?;
+    let (new_root, value) = change(registry, repo, &root)?;
+    let new_tree = repo.find_tree(new_root).map_err(git)?;
+    let signature =
+        repo.signature().or_else(|_| git2::Signature::now("promptpack", "promptpack@localhost")).map_err(git)?;
+    let commit = repo.commit(None, &signature, &signature, message, &new_tree, &[&tip_commit]).map_err(git)?;
+    if dry_run {
+        return Ok((commit, value, None));
+    }
+    repo.reference(PUBLISH_REF, commit, true, message).map_err(git)?;
+    reporter.phase(&format!("Pushing to {display}"));
+    let pushed = push(&registry.repo, reporter);
+    reporter.finish();
+    if pushed.is_ok() {
+        repo.reference(REMOTE_TIP, commit, true, message).map_err(git)?;
+    }
+    Ok((commit, value, Some(pushed)))
+}
+
+enum PushFailure {
+    /// Someone else moved the branch first (or holds its lock): re-fetch and retry.
+    Rejected,
+    Error(RegistryError),
+}
+
+fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
+    let display = repo.display_url().to_owned();
+    let mut remote = repo.repo.remote_anonymous(&remote_url(repo.url())).map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
+    let rejection = RefCell::new(None::<String>);
+    let mut callbacks = crate::auth::callbacks(repo.url(), reporter);
+    callbacks.push_update_reference(|_, status| {
+        if let Some(status) = status {
+            *rejection.borrow_mut() = Some(status.to_owned());
+        }
+        Ok(())
+    });
+    let mut options = git2::PushOptions::new();
+    options.remote_callbacks(callbacks);
+    let refspec = format!("{PUBLISH_REF}:refs/heads/{REGISTRY_BRANCH}");
+    let result = remote.push(&[refspec.as_str()], Some(&mut options));
+    drop(options);
+    let is_race = |message: &str| {
+        let message = message.to_lowercase();
+        message.contains("fast-forward") || message.contains("fastforward") || message.contains("lock") || message.contains("fetch first") || message.contains("stale")
+    };
+    match result {
+        Err(err) if is_race(err.message()) => Err(PushFailure::Rejected),
+        Err(err) => Err(PushFailure::Error(classify_network_error(&display, &err))),
+        Ok(()) => match rejection.into_inner() {
+            Some(status) if is_race(&status) => Err(PushFailure::Rejected),
+            Some(status) => Err(PushFailure::Error(RegistryError::Git { url: display, message: format!("the server refused the push: {status}") })),
+            None => Ok(()),
+        },
+    }
+}
+
+/// Creates an empty registry: a bare repository whose `main` branch holds
+/// `registry.toml` and a README describing the layout.
+pub fn init_registry(dir: &Path, name: &str, limits: RegistryLimits) -> Result<String, RegistryError> {
+    let display = dir.display().to_string();
+    if dir.exists() && fs_err::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(RegistryError::NotARegistry {
+            url: display,
+            reason: "the folder exists and is not empty; a new registry needs an empty or missing folder".to_owned(),
+        });
+    }
+    let git = |err: git2::Error| RegistryError::git(&display, &err);
+    let mut options = git2::RepositoryInitOptions::new();
+    options.bare(true).initial_head(REGISTRY_BRANCH).mkpath(true);
+    let repo = git2::Repository::init_opts(dir, &options).map_err(git)?;
+    let config = RegistryConfig { format: promptpack_manifest::REGISTRY_FORMAT, name: name.to_owned(), limits };
+    let mut files = BTreeMap::new();
+    files.insert(REGISTRY_FILE.to_owned(), config.to_toml().into_bytes());
+    files.insert("README.md".to_owned(), REGISTRY_README.as_bytes().to_vec());
+    let tree_id = write_files_tree(&repo, &files).map_err(git)?;
+    let tree = repo.find_tree(tree_id).map_err(git)?;
+    let signature = repo.signature().or_else(|_| git2::Signature::now("promptpack", "promptpack@localhost")).map_err(git)?;
+    let commit = repo
+        .commit(Some(&format!("refs/heads/{REGISTRY_BRANCH}")), &signature, &signature, "Create registry", &tree, &[])
+        .map_err(git)?;
+    // `git daemon` serves only repositories that opt in (unless --export-all).
+    fs_err::write(dir.join("git-daemon-export-ok"), b"").map_err(|source| RegistryError::Cache { path: dir.to_path_buf(), source })?;
+    Ok(commit.to_string())
+}
+
+const REGISTRY_README: &str = "\
+# promptpack registry
+
+This git repository is a promptpack registry. Do not edit it by hand; use
+`promptpack publish` and `promptpack yank`.
+
+- `registry.toml`: format version, name and size limits.
+- `index/`: one file per pack (`index/1/a`, `index/2/ab`, `index/3/a/abc`,
+  `index/ab/cd/abcd...`), one JSON line per published version: `v` (line
+  format), `name`, `vers`, `cksum` (sha256 content checksum), `tree` (git tree
+  id of the version's folder), `deps`, `yanked`, `yank_reason`. Lines are only
+  ever appended; only the yank fields of a line change.
+- `packs/<name>/<version>/`: the files of each published version, never changed.
+";

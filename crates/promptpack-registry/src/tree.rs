@@ -1,0 +1,141 @@
+//! Reading pack files straight out of git trees, refusing anything that is
+//! not a plain file or folder, and writing trees for publishing.
+
+use std::collections::BTreeMap;
+
+use promptpack_manifest::RegistryLimits;
+
+use crate::error::RegistryError;
+
+const MODE_TREE: i32 = 0o040_000;
+const MODE_BLOB: i32 = 0o100_644;
+const MODE_BLOB_EXECUTABLE: i32 = 0o100_755;
+const MODE_LINK: i32 = 0o120_000;
+const MODE_COMMIT: i32 = 0o160_000;
+
+/// A pack version's files, read from git and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedPack {
+    /// Relative path (`/`-separated) -> bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Git tree id of the pack folder.
+    pub tree: String,
+    /// Content checksum over the files (see `promptpack_pack::content_checksum`).
+    pub checksum: String,
+}
+
+/// Reads every file below `tree_id`, refusing links, submodules, names that
+/// could escape the folder or are not UTF-8, and anything over `limits`.
+pub(crate) fn read_pack_tree(
+    repo: &git2::Repository,
+    tree_id: git2::Oid,
+    limits: &RegistryLimits,
+    pack: &str,
+    url: &str,
+) -> Result<FetchedPack, RegistryError> {
+    let unsafe_tree = |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.to_owned(), problem };
+    let mut files = BTreeMap::new();
+    let mut total: u64 = 0;
+    let mut stack = vec![(String::new(), tree_id)];
+    while let Some((prefix, id)) = stack.pop() {
+        let tree = repo.find_tree(id).map_err(|err| RegistryError::git(url, &err))?;
+        for entry in &tree {
+            let name = entry
+                .name()
+                .map_err(|_| unsafe_tree(format!("a file name in `{prefix}` is not valid UTF-8")))?;
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) || name == ".git" {
+                return Err(unsafe_tree(format!("the entry `{prefix}{name}` could escape the pack folder")));
+            }
+            let path = format!("{prefix}{name}");
+            match entry.filemode() {
+                MODE_TREE => stack.push((format!("{path}/"), entry.id())),
+                MODE_BLOB | MODE_BLOB_EXECUTABLE => {
+                    let blob = repo.find_blob(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
+                    let size = blob.size() as u64;
+                    if size > limits.max_file_size {
+                        return Err(unsafe_tree(format!(
+                            "`{path}` is {size} bytes, over the registry's limit of {} bytes per file",
+                            limits.max_file_size
+                        )));
+                    }
+                    total += size;
+                    if total > limits.max_pack_size {
+                        return Err(unsafe_tree(format!("the pack is over the registry's limit of {} bytes", limits.max_pack_size)));
+                    }
+                    files.insert(path, blob.content().to_vec());
+                    if files.len() as u64 > limits.max_files {
+                        return Err(unsafe_tree(format!("the pack has more than {} files", limits.max_files)));
+                    }
+                }
+                MODE_LINK => return Err(unsafe_tree(format!("`{path}` is a symbolic link"))),
+                MODE_COMMIT => return Err(unsafe_tree(format!("`{path}` is a git submodule"))),
+                other => return Err(unsafe_tree(format!("`{path}` has unsupported file mode {other:o}"))),
+            }
+        }
+    }
+    let checksum = checksum_of(&files);
+    Ok(FetchedPack { files, tree: tree_id.to_string(), checksum })
+}
+
+/// The content checksum of in-memory files.
+pub fn checksum_of(files: &BTreeMap<String, Vec<u8>>) -> String {
+    let hashed: Vec<(String, String)> = files.iter().map(|(path, bytes)| (path.clone(), promptpack_pack::sha256_hex(bytes))).collect();
+    promptpack_pack::content_checksum(hashed.iter().map(|(p, h)| (p.as_str(), h.as_str())))
+}
+
+/// Writes `files` as a tree of blobs and returns its id.
+pub(crate) fn write_files_tree(repo: &git2::Repository, files: &BTreeMap<String, Vec<u8>>) -> Result<git2::Oid, git2::Error> {
+    let empty = repo.treebuilder(None)?.write()?;
+    let mut root = empty;
+    for (path, bytes) in files {
+        let blob = repo.blob(bytes)?;
+        let parts: Vec<&str> = path.split('/').collect();
+        let base = repo.find_tree(root)?;
+        root = upsert_path(repo, Some(&base), &parts, blob, MODE_BLOB)?;
+    }
+    Ok(root)
+}
+
+/// Returns a copy of `base` with `oid` (of `mode`) placed at `path`,
+/// creating folders on the way.
+pub(crate) fn upsert_path(
+    repo: &git2::Repository,
+    base: Option<&git2::Tree<'_>>,
+    path: &[&str],
+    oid: git2::Oid,
+    mode: i32,
+) -> Result<git2::Oid, git2::Error> {
+    let mut builder = repo.treebuilder(base)?;
+    match path {
+        [] => Err(git2::Error::from_str("empty path")),
+        [leaf] => {
+            builder.insert(leaf, oid, mode)?;
+            builder.write()
+        }
+        [head, rest @ ..] => {
+            let existing = base.and_then(|tree| tree.get_name(head)).filter(|e| e.filemode() == MODE_TREE);
+            let subtree = existing.map(|entry| repo.find_tree(entry.id())).transpose()?;
+            let child = upsert_path(repo, subtree.as_ref(), rest, oid, mode)?;
+            builder.insert(head, child, MODE_TREE)?;
+            builder.write()
+        }
+    }
+}
+
+/// The tree id at `path` below `root`, if there is a folder there.
+pub(crate) fn subtree_id(root: &git2::Tree<'_>, path: &str) -> Option<git2::Oid> {
+    if path.is_empty() {
+        return Some(root.id());
+    }
+    root.get_path(std::path::Path::new(path)).ok().filter(|entry| entry.filemode() == MODE_TREE).map(|entry| entry.id())
+}
+
+/// The text of the blob at `path` below `root`, if there is a file there.
+pub(crate) fn read_blob_text(repo: &git2::Repository, root: &git2::Tree<'_>, path: &str) -> Option<String> {
+    let entry = root.get_path(std::path::Path::new(path)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
+}
+
+pub(crate) const TREE_MODE: i32 = MODE_TREE;
+pub(crate) const BLOB_MODE: i32 = MODE_BLOB;
