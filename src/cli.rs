@@ -61,8 +61,187 @@ pub enum Command {
     /// Create a new pack that passes `check` and `test`.
     #[command(after_help = EXIT_CODES)]
     New(NewArgs),
+    /// Create a `promptpack.toml` in the current folder.
+    #[command(after_help = EXIT_CODES)]
+    Init(InitArgs),
+    /// Add a pack to the project, then resolve, install and lock it.
+    #[command(after_help = EXIT_CODES)]
+    Add(AddArgs),
+    /// Remove a pack from the project and uninstall it.
+    #[command(after_help = EXIT_CODES)]
+    Remove(RemoveArgs),
+    /// Install exactly what `promptpack.lock` pins (resolving only what it lacks).
+    #[command(after_help = EXIT_CODES)]
+    Install(InstallArgs),
+    /// Move packs to the newest versions their requirements allow.
+    #[command(after_help = EXIT_CODES)]
+    Upgrade(UpgradeArgs),
+    /// List the project's installed packs.
+    #[command(after_help = EXIT_CODES)]
+    List(ListArgs),
+    /// Show locked, newest compatible and newest versions of the project's packs.
+    #[command(after_help = EXIT_CODES)]
+    Outdated(OutdatedArgs),
+    /// Publish a pack to a registry (after `check` and its snapshot tests pass).
+    #[command(after_help = EXIT_CODES)]
+    Publish(PublishArgs),
+    /// Mark a published version as yanked (or undo it with `--undo`).
+    #[command(after_help = EXIT_CODES)]
+    Yank(YankArgs),
+    /// List a registry's packs and their newest versions.
+    #[command(after_help = EXIT_CODES)]
+    Search(SearchArgs),
+    /// Manage registries.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Create an empty registry: a bare git repository with registry.toml.
+    #[command(after_help = EXIT_CODES)]
+    Init(RegistryInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryInitArgs {
+    /// The folder to create the registry in (must be empty or missing).
+    pub dir: PathBuf,
+    /// The registry's name; the folder name by default.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The URL or path of the default registry.
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Never touch the network: use the cache or fail naming what is missing.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// `NAME` or `NAME@REQUIREMENT` (e.g. `threats-next-steps@^1`).
+    pub pack: String,
+    /// A registry name from promptpack.toml, or a registry URL/path.
+    #[arg(long, value_name = "NAME|URL", conflicts_with_all = ["git", "path"])]
+    pub registry: Option<String>,
+    /// A git repository whose tags are the pack's versions.
+    #[arg(long, value_name = "URL", conflicts_with = "path")]
+    pub git: Option<String>,
+    /// With `--git`: a tag to pin.
+    #[arg(long, requires = "git", conflicts_with_all = ["branch", "rev"])]
+    pub tag: Option<String>,
+    /// With `--git`: a branch to follow (the lock pins its commit).
+    #[arg(long, requires = "git", conflicts_with = "rev")]
+    pub branch: Option<String>,
+    /// With `--git`: a commit.
+    #[arg(long, requires = "git")]
+    pub rev: Option<String>,
+    /// With `--git`: the subfolder holding the pack. Without: a local pack folder.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The pack to remove.
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Fail if promptpack.lock would change.
+    #[arg(long)]
+    pub locked: bool,
+    /// `--locked` and `--offline` together.
+    #[arg(long)]
+    pub frozen: bool,
+    /// Overwrite installed files that were edited by hand.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Only these packs move (all when none are named).
+    pub names: Vec<String>,
+    /// Show what would change without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutdatedArgs {
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The pack folder (or name in ./packs); the current folder by default.
+    pub pack: Option<String>,
+    /// The registry URL or path (or a registry name from promptpack.toml).
+    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
+    pub registry: String,
+    /// Show what would be published without publishing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The folder of snapshot files the pack's tests compare with.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    pub snapshots: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct YankArgs {
+    /// `NAME@VERSION`
+    pub pack: String,
+    /// The registry URL or path (or a registry name from promptpack.toml).
+    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
+    pub registry: String,
+    /// Un-yank the version.
+    #[arg(long)]
+    pub undo: bool,
+    /// Why the version is yanked; shown to everyone who still installs it.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Part of a pack name; all packs when left out.
+    pub query: Option<String>,
+    /// The registry URL or path (or a registry name from promptpack.toml).
+    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
+    pub registry: String,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod cli;
 mod commands;
 mod diff;
 mod printer;
+mod reporter;
 mod workspace;
 
 use std::process::ExitCode;

@@ -28,6 +28,10 @@ impl Printer {
         self.color
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     pub fn verbose(&self) -> bool {
         self.verbose && !self.quiet
     }

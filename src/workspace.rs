@@ -9,11 +9,20 @@ use crate::UsageError;
 /// The folder of a project's own packs.
 pub const PACKS_DIR: &str = "packs";
 
-/// Resolves a pack argument: an existing folder, or a pack name in `./packs`.
+/// Resolves a pack argument: an existing folder, a pack installed in the
+/// current project, or a pack name in `./packs`.
 pub fn resolve_pack_dir(argument: &str) -> Result<PathBuf> {
     let as_path = Path::new(argument);
     if as_path.is_dir() {
         return Ok(as_path.to_path_buf());
+    }
+    if !argument.contains(['/', '\\']) {
+        if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
+            let installed = project.installed_pack_dir(argument);
+            if installed.is_dir() {
+                return Ok(installed);
+            }
+        }
     }
     let in_packs = Path::new(PACKS_DIR).join(argument);
     if !argument.contains(['/', '\\']) && in_packs.is_dir() {

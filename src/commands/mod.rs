@@ -2,6 +2,8 @@
 
 mod check;
 mod new;
+mod project;
+pub(crate) mod registry;
 mod render;
 mod review;
 mod test;
@@ -18,6 +20,17 @@ pub fn run(command: Command, printer: &Printer) -> Result<ExitStatus> {
         Command::Test(args) => test::test(&args, printer),
         Command::Review(args) => review::review(&args, printer),
         Command::New(args) => new::new(&args, printer),
+        Command::Init(args) => project::init(&args, printer),
+        Command::Add(args) => project::add(&args, printer),
+        Command::Remove(args) => project::remove(&args, printer),
+        Command::Install(args) => project::install(&args, printer),
+        Command::Upgrade(args) => project::upgrade(&args, printer),
+        Command::List(args) => project::list(&args, printer),
+        Command::Outdated(args) => project::outdated_packs(&args, printer),
+        Command::Publish(args) => registry::publish_pack(&args, printer),
+        Command::Yank(args) => registry::yank(&args, printer),
+        Command::Search(args) => registry::search(&args, printer),
+        Command::Registry(crate::cli::RegistryCommand::Init(args)) => registry::registry_init(&args, printer),
         Command::Completions(args) => {
             use clap::CommandFactory as _;
             let mut command = crate::cli::Cli::command();

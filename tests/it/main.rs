@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): pack snapshots, differential
 //! tests against the reference engines, and whole-command transcripts.
 
+mod bad_input;
 mod cli;
 mod common;
 mod differential;

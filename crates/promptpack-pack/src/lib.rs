@@ -260,6 +260,13 @@ fn partial_name(path: &str) -> Option<(String, Engine)> {
     }
 }
 
+/// The content checksum of the files in a folder (as [`Pack::checksum`]
+/// computes it), refusing links like [`Pack::load`] does.
+pub fn folder_checksum(dir: &Path) -> Result<String, PackError> {
+    let files = read_pack_files(dir)?;
+    Ok(content_checksum(files.values().map(|file| (file.path.as_str(), file.sha256.as_str()))))
+}
+
 /// The checksum of a set of `(path, sha256)` pairs, in any order.
 pub fn content_checksum<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut lines: Vec<String> = files.into_iter().map(|(path, sha)| format!("{sha}  {path}\n")).collect();

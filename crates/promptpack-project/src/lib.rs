@@ -1,0 +1,92 @@
+//! A consuming project: `promptpack.toml` says which packs it wants,
+//! `promptpack.lock` says exactly which bytes it got, and the install folder
+//! (`prompts/` by default) holds those bytes as plain files any Jinja or
+//! Handlebars runtime can read.
+//!
+//! [`sync`] is the one path that changes a project: resolve (reusing the lock
+//! where it still satisfies the manifest), read and verify every pack, and
+//! only then write, each pack folder and the lockfile by temp-and-rename. A
+//! verification failure changes nothing.
+
+mod error;
+mod manifest_edit;
+mod resolve;
+mod sync;
+
+use std::path::{Path, PathBuf};
+
+use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
+
+pub use crate::error::ProjectError;
+pub use crate::manifest_edit::{add_requirement, init_project, remove_requirement};
+pub use crate::resolve::{REGISTRY_ENV, ResolvedPack, ResolvedSource};
+pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
+
+/// A project folder with its manifest and (if any) lockfile.
+#[derive(Debug, Clone)]
+pub struct Project {
+    root: PathBuf,
+    manifest: ProjectManifest,
+    manifest_source: String,
+    lock: Option<Lockfile>,
+}
+
+impl Project {
+    /// Finds the project containing `start` (the nearest `promptpack.toml` upwards).
+    pub fn discover(start: &Path) -> Result<Option<Project>, ProjectError> {
+        let start = std::path::absolute(start).map_err(ProjectError::io(start))?;
+        for dir in start.ancestors() {
+            if dir.join(PROJECT_FILE).is_file() {
+                return Project::load(dir).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Like [`Project::discover`], but a missing project is an error.
+    pub fn require(start: &Path) -> Result<Project, ProjectError> {
+        Project::discover(start)?.ok_or_else(|| ProjectError::NoProject { start: start.to_path_buf() })
+    }
+
+    pub fn load(root: &Path) -> Result<Project, ProjectError> {
+        let manifest_path = root.join(PROJECT_FILE);
+        let manifest_source = fs_err::read_to_string(&manifest_path).map_err(ProjectError::io(&manifest_path))?;
+        let manifest = ProjectManifest::parse(&manifest_path, &manifest_source)
+            .map_err(|errors| ProjectError::Manifest { what: "project manifest", errors })?;
+        let lock_path = root.join(LOCK_FILE);
+        let lock = match fs_err::read_to_string(&lock_path) {
+            Ok(text) => Some(
+                Lockfile::parse(&lock_path, &text).map_err(|errors| ProjectError::Manifest { what: "lockfile", errors })?,
+            ),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(ProjectError::Io { path: lock_path, source: err }),
+        };
+        Ok(Project { root: root.to_path_buf(), manifest, manifest_source, lock })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest(&self) -> &ProjectManifest {
+        &self.manifest
+    }
+
+    pub fn manifest_source(&self) -> &str {
+        &self.manifest_source
+    }
+
+    pub fn lock(&self) -> Option<&Lockfile> {
+        self.lock.as_ref()
+    }
+
+    /// The folder installed packs live in.
+    pub fn install_dir(&self) -> PathBuf {
+        self.root.join(&self.manifest.install_dir)
+    }
+
+    /// Where pack `name` is installed (whether or not it is).
+    pub fn installed_pack_dir(&self, name: &str) -> PathBuf {
+        self.install_dir().join(name)
+    }
+}

@@ -1,0 +1,479 @@
+//! Resolution: from requirements (and the lock) to one version per pack.
+//!
+//! Requirements are semver with cargo's meaning; the newest matching version
+//! wins, pre-releases only when a requirement names one, yanked versions
+//! only when already locked. Dependencies are resolved transitively with one
+//! version per name, by iterating to a fixpoint: each round picks, for every
+//! name, the newest version satisfying all requirements known so far (the
+//! locked one when it still does), then collects the picks' dependencies.
+//! Pack graphs are small, so this is cheap and its conflicts are explainable.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use promptpack_manifest::{GitReference, LockedPack, Lockfile, PackRequirement, ProjectManifest, RequirementSource, redact_url};
+use promptpack_pack::Pack;
+use promptpack_registry::{Cache, FetchPolicy, FetchedPack, GitSource, Registry, Reporter};
+
+use crate::ProjectError;
+
+/// Overrides the URL of the `default` registry.
+pub const REGISTRY_ENV: &str = "PROMPTPACK_REGISTRY";
+
+/// Where a resolved pack comes from, in lockfile terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedSource {
+    /// `url` is as configured (may hold credentials); never print it.
+    Registry { url: String },
+    Git { url: String, reference: GitReference, subdir: Option<String> },
+    Path { path: String },
+}
+
+impl ResolvedSource {
+    /// The lockfile's `source` value: credential-free.
+    pub fn lock_source(&self) -> String {
+        match self {
+            ResolvedSource::Registry { url } => format!("registry+{}", redact_url(url)),
+            ResolvedSource::Git { url, .. } => format!("git+{}", redact_url(url)),
+            ResolvedSource::Path { path } => format!("path+{path}"),
+        }
+    }
+}
+
+/// One resolved pack with its verified files.
+#[derive(Debug, Clone)]
+pub struct ResolvedPack {
+    pub name: String,
+    pub version: semver::Version,
+    pub source: ResolvedSource,
+    pub commit: Option<String>,
+    pub files: FetchedPack,
+    pub dependencies: Vec<(String, semver::Version)>,
+    /// Set when a locked version has since been yanked.
+    pub yanked: Option<String>,
+}
+
+impl ResolvedPack {
+    pub fn to_locked(&self) -> LockedPack {
+        let (subdir, reference) = match &self.source {
+            ResolvedSource::Git { subdir, reference, .. } => (subdir.clone(), reference.describe()),
+            _ => (None, None),
+        };
+        LockedPack {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            source: self.source.lock_source(),
+            subdir,
+            reference,
+            commit: self.commit.clone(),
+            tree: (!matches!(self.source, ResolvedSource::Path { .. })).then(|| self.files.tree.clone()),
+            checksum: self.files.checksum.clone(),
+            dependencies: self.dependencies.iter().map(|(n, v)| format!("{n} {v}")).collect(),
+        }
+    }
+}
+
+/// A requirement and who made it, for conflict messages.
+#[derive(Debug, Clone)]
+struct Demand {
+    requirement: Option<semver::VersionReq>,
+    source: RequirementSource,
+    /// `promptpack.toml`, or `a 1.0.0 -> b 2.1.0`.
+    chain: String,
+    /// Registry URL a dependency inherits from the pack that requires it.
+    inherited_registry: Option<String>,
+}
+
+/// A candidate version of a pack, before its files are read.
+#[derive(Debug, Clone)]
+struct Candidate {
+    version: semver::Version,
+    source: ResolvedSource,
+    commit: Option<String>,
+    deps: BTreeMap<String, semver::VersionReq>,
+    yanked: Option<String>,
+    /// For path sources the pack is already loaded.
+    local: Option<PathBuf>,
+}
+
+pub(crate) struct Resolver<'a> {
+    pub cache: &'a Cache,
+    pub reporter: &'a dyn Reporter,
+    pub policy: FetchPolicy,
+    pub project_root: &'a Path,
+    pub manifest: &'a ProjectManifest,
+    pub lock: Option<&'a Lockfile>,
+    /// Names whose locked version must not be reused (upgrade).
+    pub unlocked: &'a dyn Fn(&str) -> bool,
+    registries: HashMap<String, Registry>,
+    git_sources: HashMap<String, GitSource>,
+}
+
+impl<'a> Resolver<'a> {
+    pub(crate) fn new(
+        cache: &'a Cache,
+        reporter: &'a dyn Reporter,
+        policy: FetchPolicy,
+        project_root: &'a Path,
+        manifest: &'a ProjectManifest,
+        lock: Option<&'a Lockfile>,
+        unlocked: &'a dyn Fn(&str) -> bool,
+    ) -> Self {
+        Self { cache, reporter, policy, project_root, manifest, lock, unlocked, registries: HashMap::new(), git_sources: HashMap::new() }
+    }
+
+    /// The URL of a named registry (or `default`), honouring `PROMPTPACK_REGISTRY`.
+    pub(crate) fn registry_url(&self, pack: &str, name: Option<&str>) -> Result<String, ProjectError> {
+        let name = name.unwrap_or("default");
+        if name == "default" {
+            if let Some(url) = std::env::var_os(REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
+                return Ok(url);
+            }
+        }
+        let url = self.manifest.registries.get(name).cloned().ok_or_else(|| ProjectError::NoRegistry {
+            pack: pack.to_owned(),
+            reason: format!("no registry named `{name}` in promptpack.toml"),
+        })?;
+        // Relative registry paths are relative to the project, not the current folder.
+        if !url.contains("://") && !Path::new(&url).is_absolute() {
+            return Ok(self.project_root.join(url).display().to_string());
+        }
+        Ok(url)
+    }
+
+    fn registry(&mut self, url: &str) -> Result<&Registry, ProjectError> {
+        if !self.registries.contains_key(url) {
+            let registry = Registry::open(self.cache, url, self.policy, self.reporter)?;
+            self.registries.insert(url.to_owned(), registry);
+        }
+        Ok(&self.registries[url])
+    }
+
+    fn git_source(&mut self, url: &str) -> Result<&GitSource, ProjectError> {
+        if !self.git_sources.contains_key(url) {
+            let source = GitSource::open(self.cache, url, self.policy, self.reporter)?;
+            self.git_sources.insert(url.to_owned(), source);
+        }
+        Ok(&self.git_sources[url])
+    }
+
+    /// Resolves every requirement of the manifest and reads the packs.
+    pub(crate) fn resolve(&mut self) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
+        let mut selected: BTreeMap<String, Candidate> = BTreeMap::new();
+        for _round in 0..64 {
+            let mut demands: BTreeMap<String, Vec<Demand>> = BTreeMap::new();
+            for (name, requirement) in &self.manifest.packs {
+                demands.entry(name.clone()).or_default().push(root_demand(requirement));
+            }
+            for (name, candidate) in &selected {
+                let chain = format!("{name} {}", candidate.version);
+                let inherited = match &candidate.source {
+                    ResolvedSource::Registry { url } => Some(url.clone()),
+                    _ => None,
+                };
+                for (dep, req) in &candidate.deps {
+                    demands.entry(dep.clone()).or_default().push(Demand {
+                        requirement: Some(req.clone()),
+                        source: RequirementSource::Registry { registry: None },
+                        chain: chain.clone(),
+                        inherited_registry: inherited.clone(),
+                    });
+                }
+            }
+            let mut next = BTreeMap::new();
+            for (name, demands) in &demands {
+                next.insert(name.clone(), self.pick(name, demands)?);
+            }
+            let stable = next.len() == selected.len()
+                && next.iter().all(|(name, c)| selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source));
+            selected = next;
+            if stable {
+                return self.read_selected(selected);
+            }
+        }
+        Err(ProjectError::Conflict { name: "(dependency graph)".to_owned(), requirements: "resolution did not settle after 64 rounds".to_owned() })
+    }
+
+    /// The best candidate for `name` under all `demands`.
+    fn pick(&mut self, name: &str, demands: &[Demand]) -> Result<Candidate, ProjectError> {
+        // The manifest's own requirement decides the source; dependencies follow it.
+        let primary = demands.iter().find(|d| d.chain == "promptpack.toml").unwrap_or(&demands[0]).clone();
+        let candidates = self.candidates(name, &primary)?;
+        let satisfies = |version: &semver::Version| demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)));
+        let locked = self.lock.and_then(|lock| lock.get(name)).filter(|_| !(self.unlocked)(name));
+        if let Some(locked) = locked {
+            if let Some(candidate) = candidates.iter().find(|c| {
+                c.version == locked.version && c.source.lock_source() == locked.source && satisfies(&c.version)
+            }) {
+                return Ok(candidate.clone());
+            }
+        }
+        candidates
+            .iter()
+            .filter(|c| c.yanked.is_none() && satisfies(&c.version))
+            .max_by(|a, b| a.version.cmp(&b.version))
+            .cloned()
+            .ok_or_else(|| {
+                let available: Vec<String> = candidates.iter().map(|c| {
+                    if c.yanked.is_some() { format!("{} (yanked)", c.version) } else { c.version.to_string() }
+                }).collect();
+                let mut requirements: Vec<String> = demands
+                    .iter()
+                    .map(|d| format!("  {} required by {}", d.requirement.as_ref().map_or("*".to_owned(), ToString::to_string), d.chain))
+                    .collect();
+                requirements.push(format!("  available: {}", if available.is_empty() { "none".to_owned() } else { available.join(", ") }));
+                ProjectError::Conflict { name: name.to_owned(), requirements: requirements.join("\n") }
+            })
+    }
+
+    /// Every version of `name` the demand's source offers.
+    fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
+        match &demand.source {
+            RequirementSource::Registry { registry } => {
+                let url = match (&demand.inherited_registry, registry) {
+                    (Some(url), None) => url.clone(),
+                    _ => self.registry_url(name, registry.as_deref())?,
+                };
+                let registry = self.registry(&url)?;
+                let index = registry.published_versions(name)?;
+                let commit = registry.tip();
+                Ok(index
+                    .entries
+                    .iter()
+                    .map(|entry| Candidate {
+                        version: entry.vers.clone(),
+                        source: ResolvedSource::Registry { url: url.clone() },
+                        commit: Some(commit.clone()),
+                        deps: entry.deps.iter().filter_map(|(n, r)| semver::VersionReq::parse(r).ok().map(|r| (n.clone(), r))).collect(),
+                        yanked: entry.yanked.then(|| entry.yank_reason.clone().unwrap_or_else(|| "no reason given".to_owned())),
+                        local: None,
+                    })
+                    .collect())
+            }
+            RequirementSource::Git { url, reference, subdir } => {
+                let locked_commit = self
+                    .lock
+                    .and_then(|lock| lock.get(name))
+                    .filter(|l| !(self.unlocked)(name) && l.source == format!("git+{}", redact_url(url)))
+                    .and_then(|l| l.commit.clone());
+                let source = self.git_source(url)?;
+                let commits: Vec<(Option<semver::Version>, String)> = match reference {
+                    GitReference::Versions if demand.requirement.is_some() => {
+                        source.versions(name)?.into_iter().map(|t| (Some(t.version), t.commit)).collect()
+                    }
+                    GitReference::Tag(_) | GitReference::Versions => vec![(None, source.resolve(reference)?)],
+                    GitReference::Branch(_) | GitReference::Rev(_) => {
+                        // A branch moves; the lock pins the commit until an upgrade.
+                        let commit = match locked_commit {
+                            Some(commit) if source.has_commit(&commit) && matches!(reference, GitReference::Branch(_)) => commit,
+                            _ => source.resolve(reference)?,
+                        };
+                        vec![(None, commit)]
+                    }
+                };
+                let mut candidates = Vec::new();
+                for (tag_version, commit) in commits {
+                    let files = source.read_pack(name, &commit, subdir.as_deref())?;
+                    let manifest = manifest_of(name, &files)?;
+                    let version = tag_version.unwrap_or(manifest.version.clone());
+                    candidates.push(Candidate {
+                        version,
+                        source: ResolvedSource::Git { url: url.clone(), reference: reference.clone(), subdir: subdir.clone() },
+                        commit: Some(commit),
+                        deps: manifest.dependencies.clone(),
+                        yanked: None,
+                        local: None,
+                    });
+                }
+                Ok(candidates)
+            }
+            RequirementSource::Path { path } => {
+                let dir = self.project_root.join(path);
+                let pack = Pack::load(&dir)?;
+                if pack.name() != name {
+                    return Err(ProjectError::NameMismatch { expected: name.to_owned(), found: pack.name().to_owned(), path: dir });
+                }
+                Ok(vec![Candidate {
+                    version: pack.manifest().version.clone(),
+                    source: ResolvedSource::Path { path: path.clone() },
+                    commit: None,
+                    deps: pack.manifest().dependencies.clone(),
+                    yanked: None,
+                    local: Some(dir),
+                }])
+            }
+        }
+    }
+
+    /// Reads the files of every selection and checks each against the lock.
+    fn read_selected(&mut self, selected: BTreeMap<String, Candidate>) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
+        let versions: BTreeMap<String, semver::Version> = selected.iter().map(|(n, c)| (n.clone(), c.version.clone())).collect();
+        let mut resolved = BTreeMap::new();
+        for (name, candidate) in selected {
+            let locked = self.lock.and_then(|lock| lock.get(&name)).filter(|l| l.version == candidate.version && l.source == candidate.source.lock_source()).cloned();
+            let (files, commit) = match &candidate.source {
+                ResolvedSource::Registry { url } => self.read_registry_pack(&name, &candidate, url, locked.as_ref())?,
+                ResolvedSource::Git { url, .. } => {
+                    let commit = candidate.commit.clone().unwrap_or_default();
+                    if let Some(locked) = &locked {
+                        if locked.commit.as_deref().is_some_and(|c| c != commit) && !(self.unlocked)(&name) {
+                            return Err(promptpack_registry::RegistryError::integrity(
+                                &name,
+                                &format!("the commit of {}", locked.reference.as_deref().unwrap_or("the locked reference")),
+                                locked.commit.as_deref().unwrap_or_default(),
+                                &commit,
+                                "the tag was moved (re-tagged) after the lock was written, by accident or by an attacker",
+                            )
+                            .into());
+                        }
+                    }
+                    let subdir = match &candidate.source {
+                        ResolvedSource::Git { subdir, .. } => subdir.clone(),
+                        _ => None,
+                    };
+                    let files = self.git_source(url)?.read_pack(&name, &commit, subdir.as_deref())?;
+                    (files, Some(commit))
+                }
+                ResolvedSource::Path { .. } => {
+                    let dir = candidate.local.clone().unwrap_or_default();
+                    let pack = Pack::load(&dir)?;
+                    let files = pack.files().iter().map(|(p, f)| (p.clone(), f.contents.clone())).collect();
+                    let checksum = pack.checksum();
+                    (FetchedPack { files, tree: String::new(), checksum }, None)
+                }
+            };
+            if let Some(locked) = &locked {
+                verify_against_lock(&name, locked, &files, &candidate.source)?;
+            }
+            let dependencies = candidate.deps.keys().filter_map(|dep| versions.get(dep).map(|v| (dep.clone(), v.clone()))).collect();
+            resolved.insert(
+                name.clone(),
+                ResolvedPack { name, version: candidate.version, source: candidate.source, commit, files, dependencies, yanked: candidate.yanked },
+            );
+        }
+        Ok(resolved)
+    }
+
+    fn read_registry_pack(
+        &mut self,
+        name: &str,
+        candidate: &Candidate,
+        url: &str,
+        locked: Option<&LockedPack>,
+    ) -> Result<(FetchedPack, Option<String>), ProjectError> {
+        let policy = self.policy;
+        let reporter = self.reporter;
+        let registry = self.registry(url)?;
+        let index = registry.published_versions(name)?;
+        let entry = index.get(&candidate.version).cloned();
+        let Some(entry) = entry else {
+            return Err(promptpack_registry::RegistryError::VersionNotFound {
+                name: name.to_owned(),
+                version: candidate.version.to_string(),
+                url: registry.display_url().to_owned(),
+                available: index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", "),
+            }
+            .into());
+        };
+        // A locked pack is read at its locked commit: versions are immutable,
+        // and the commit's objects are content-addressed.
+        let locked_commit = locked.and_then(|l| l.commit.clone());
+        if let Some(commit) = &locked_commit {
+            if !registry.has_commit(commit) {
+                if policy == FetchPolicy::Never {
+                    return Err(ProjectError::OfflineMissing { name: name.to_owned(), what: format!("registry commit {commit}") });
+                }
+                let refreshed = self.registries.remove(url).map(|r| r.refresh(reporter)).transpose()?;
+                if let Some(refreshed) = refreshed {
+                    self.registries.insert(url.to_owned(), refreshed);
+                }
+            }
+        }
+        let registry = self.registry(url)?;
+        if let Some(commit) = &locked_commit {
+            if !registry.has_in_history(commit) {
+                return Err(promptpack_registry::RegistryError::integrity(
+                    name,
+                    "the registry commit",
+                    commit,
+                    &format!("not in the history of the registry's tip {}", registry.tip()),
+                    "the registry's history was rewritten (force-pushed), or the URL now points at a different repository",
+                )
+                .into());
+            }
+        }
+        let files = registry.read_pack(name, &candidate.version, locked_commit.as_deref())?;
+        // The bytes must match what the index promised when they were published.
+        if files.tree != entry.tree || files.checksum != entry.cksum {
+            return Err(promptpack_registry::RegistryError::integrity(
+                name,
+                "the registry's files",
+                &format!("tree {} / {}", entry.tree, entry.cksum),
+                &format!("tree {} / {}", files.tree, files.checksum),
+                "the pack folder in the registry was edited after publishing",
+            )
+            .into());
+        }
+        if locked_commit.is_some() {
+            // Also compare with the tip: a published folder must never change.
+            if let Ok(at_tip) = registry.read_pack(name, &candidate.version, None) {
+                if at_tip.tree != files.tree {
+                    return Err(promptpack_registry::RegistryError::integrity(
+                        name,
+                        "the registry's files at its tip",
+                        &files.tree,
+                        &at_tip.tree,
+                        "the published pack folder was changed in a later registry commit",
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok((files, Some(locked_commit.unwrap_or_else(|| registry.tip()))))
+    }
+}
+
+fn root_demand(requirement: &PackRequirement) -> Demand {
+    Demand { requirement: requirement.version.clone(), source: requirement.source.clone(), chain: "promptpack.toml".to_owned(), inherited_registry: None }
+}
+
+fn manifest_of(name: &str, files: &FetchedPack) -> Result<promptpack_manifest::PackManifest, ProjectError> {
+    let path = PathBuf::from(format!("{name}/pack.toml"));
+    let text = files
+        .files
+        .get(promptpack_pack::MANIFEST_FILE)
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .ok_or_else(|| promptpack_pack::PackError::MissingManifest { dir: PathBuf::from(name) })?;
+    promptpack_manifest::PackManifest::parse(&path, &text).map_err(|errors| ProjectError::Pack(promptpack_pack::PackError::Manifest(errors)))
+}
+
+/// The bytes must be exactly the locked ones.
+fn verify_against_lock(name: &str, locked: &LockedPack, files: &FetchedPack, source: &ResolvedSource) -> Result<(), ProjectError> {
+    if matches!(source, ResolvedSource::Path { .. }) {
+        // Local packs are edited in place; their new bytes are simply re-locked.
+        return Ok(());
+    }
+    if let Some(tree) = &locked.tree {
+        if tree != &files.tree {
+            return Err(promptpack_registry::RegistryError::integrity(
+                name,
+                "the git tree id",
+                tree,
+                &files.tree,
+                "the pack's files changed after locking: registry history rewritten, a tag moved, or the cache was tampered with",
+            )
+            .into());
+        }
+    }
+    if locked.checksum != files.checksum {
+        return Err(promptpack_registry::RegistryError::integrity(
+            name,
+            "the content checksum",
+            &locked.checksum,
+            &files.checksum,
+            "the pack's files changed after locking: registry history rewritten, a tag moved, or the cache was tampered with",
+        )
+        .into());
+    }
+    Ok(())
+}

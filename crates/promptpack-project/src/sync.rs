@@ -1,0 +1,256 @@
+//! `install`, `add`, `remove`, `upgrade`: resolve, verify, then write.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
+
+use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile};
+use promptpack_registry::{Cache, FetchPolicy, Registry, Reporter};
+
+use crate::resolve::{ResolvedPack, ResolvedSource, Resolver};
+use crate::{Project, ProjectError};
+
+/// Which packs may move to newer versions than the lock has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upgrade {
+    /// Keep every locked version that still satisfies the manifest.
+    None,
+    All,
+    /// Only these (like `cargo update -p`).
+    Only(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Fail if the lockfile would change.
+    pub locked: bool,
+    /// Never touch the network.
+    pub offline: bool,
+    pub upgrade: Upgrade,
+    /// Resolve and verify, but write nothing.
+    pub dry_run: bool,
+    /// Overwrite installed files that were edited by hand.
+    pub force: bool,
+}
+
+/// What happened to one pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackChange {
+    Added { name: String, version: semver::Version },
+    Changed { name: String, from: semver::Version, to: semver::Version },
+    Removed { name: String, version: semver::Version },
+    Unchanged { name: String, version: semver::Version },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub changes: Vec<PackChange>,
+    pub lock_changed: bool,
+    /// e.g. a locked version that has been yanked since.
+    pub warnings: Vec<String>,
+    /// The new lock (written unless `dry_run`).
+    pub lock: Lockfile,
+    /// Packs whose files were written.
+    pub written: Vec<String>,
+}
+
+/// Resolves the project, verifies every pack, and (unless `dry_run`)
+/// installs them and writes the lockfile. Nothing is written if anything
+/// fails to resolve or verify.
+pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &dyn Reporter) -> Result<SyncReport, ProjectError> {
+    let old_lock = project.lock().cloned().unwrap_or_else(Lockfile::new);
+    let lock_covers_manifest = project.manifest().packs.keys().all(|name| old_lock.get(name).is_some());
+    let policy = if options.offline {
+        FetchPolicy::Never
+    } else if lock_covers_manifest && options.upgrade == Upgrade::None {
+        FetchPolicy::IfNeeded
+    } else {
+        FetchPolicy::Always
+    };
+    let upgrade = options.upgrade.clone();
+    let unlocked = move |name: &str| match &upgrade {
+        Upgrade::None => false,
+        Upgrade::All => true,
+        Upgrade::Only(names) => names.iter().any(|n| n == name),
+    };
+    let mut resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &unlocked);
+    let resolved = resolver.resolve()?;
+
+    let new_lock = Lockfile { version: LOCK_FORMAT, renderer: old_lock.renderer.clone(), packs: resolved.values().map(ResolvedPack::to_locked).collect() };
+    let mut report = SyncReport { lock_changed: new_lock.to_toml() != old_lock.to_toml() || project.lock().is_none(), ..SyncReport::default() };
+    report.changes = changes_between(&old_lock, &new_lock);
+    for pack in resolved.values() {
+        if let Some(reason) = &pack.yanked {
+            report.warnings.push(format!("{} {} is yanked ({reason}); installing it because the lockfile pins it", pack.name, pack.version));
+        }
+    }
+    if options.locked && report.lock_changed && project.lock().is_some_and(|old| old.to_toml() != new_lock.to_toml()) || options.locked && project.lock().is_none() {
+        let changes = report
+            .changes
+            .iter()
+            .filter(|c| !matches!(c, PackChange::Unchanged { .. }))
+            .map(|c| format!("  {}", describe_change(c)))
+            .collect::<Vec<_>>();
+        let changes = if changes.is_empty() { "  (the lockfile's recorded sources or checksums differ)".to_owned() } else { changes.join("\n") };
+        let changes = if project.lock().is_none() { format!("  {LOCK_FILE} does not exist yet\n{changes}") } else { changes };
+        return Err(ProjectError::LockWouldChange { changes });
+    }
+
+    // Refuse before writing anything: an installed folder edited by hand would be lost.
+    let names: BTreeSet<&str> = old_lock.packs.iter().map(|p| p.name.as_str()).chain(resolved.keys().map(String::as_str)).collect();
+    let mut installed = BTreeMap::new();
+    for name in names {
+        let dir = project.installed_pack_dir(name);
+        if !dir.exists() {
+            continue;
+        }
+        let found = promptpack_pack::folder_checksum(&dir)?;
+        let expected_old = old_lock.get(name).map(|p| p.checksum.clone());
+        let expected_new = resolved.get(name).map(|p| p.files.checksum.clone());
+        let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
+        if !known && !options.force {
+            return Err(ProjectError::InstalledFilesModified {
+                name: name.to_owned(),
+                dir,
+                expected: expected_old.or(expected_new).unwrap_or_else(|| "(not locked)".to_owned()),
+                found,
+            });
+        }
+        installed.insert(name.to_owned(), found);
+    }
+    report.lock = new_lock;
+    if options.dry_run {
+        return Ok(report);
+    }
+
+    let install_dir = project.install_dir();
+    for pack in resolved.values() {
+        if installed.get(&pack.name) == Some(&pack.files.checksum) {
+            continue;
+        }
+        write_pack_folder(&install_dir, &pack.name, &pack.files.files)?;
+        report.written.push(pack.name.clone());
+    }
+    for name in installed.keys().filter(|name| !resolved.contains_key(*name)) {
+        let dir = project.installed_pack_dir(name);
+        fs_err::remove_dir_all(&dir).map_err(ProjectError::io(&dir))?;
+    }
+    if report.lock_changed {
+        let path = project.root().join(LOCK_FILE);
+        promptpack_pack::write_atomically(&path, report.lock.to_toml().as_bytes())?;
+    }
+    Ok(report)
+}
+
+pub fn describe_change(change: &PackChange) -> String {
+    match change {
+        PackChange::Added { name, version } => format!("+ {name} {version}"),
+        PackChange::Changed { name, from, to } => format!("~ {name} {from} -> {to}"),
+        PackChange::Removed { name, version } => format!("- {name} {version}"),
+        PackChange::Unchanged { name, version } => format!("= {name} {version}"),
+    }
+}
+
+fn changes_between(old: &Lockfile, new: &Lockfile) -> Vec<PackChange> {
+    let mut changes = Vec::new();
+    for pack in &new.packs {
+        match old.get(&pack.name) {
+            None => changes.push(PackChange::Added { name: pack.name.clone(), version: pack.version.clone() }),
+            Some(previous) if previous.version != pack.version || previous.checksum != pack.checksum => changes.push(PackChange::Changed {
+                name: pack.name.clone(),
+                from: previous.version.clone(),
+                to: pack.version.clone(),
+            }),
+            Some(_) => changes.push(PackChange::Unchanged { name: pack.name.clone(), version: pack.version.clone() }),
+        }
+    }
+    for pack in &old.packs {
+        if new.get(&pack.name).is_none() {
+            changes.push(PackChange::Removed { name: pack.name.clone(), version: pack.version.clone() });
+        }
+    }
+    changes.sort_by(|a, b| change_name(a).cmp(change_name(b)));
+    changes
+}
+
+fn change_name(change: &PackChange) -> &str {
+    match change {
+        PackChange::Added { name, .. } | PackChange::Changed { name, .. } | PackChange::Removed { name, .. } | PackChange::Unchanged { name, .. } => name,
+    }
+}
+
+/// Writes a pack's files into `<install_dir>/<name>` by building the folder
+/// next to it and swapping it in with renames, so a crash leaves either the
+/// old folder or the new one.
+fn write_pack_folder(install_dir: &Path, name: &str, files: &BTreeMap<String, Vec<u8>>) -> Result<(), ProjectError> {
+    fs_err::create_dir_all(install_dir).map_err(ProjectError::io(install_dir))?;
+    let staging = tempfile::Builder::new().prefix(&format!(".{name}.new-")).tempdir_in(install_dir).map_err(ProjectError::io(install_dir))?;
+    for (relative, bytes) in files {
+        // The registry crate already refused unsafe names; this is the last line of defence.
+        let relative_path = Path::new(relative);
+        if !relative_path.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(promptpack_registry::RegistryError::UnsafeTree {
+                name: name.to_owned(),
+                url: String::from("(install)"),
+                problem: format!("`{relative}` would be written outside the pack folder"),
+            }
+            .into());
+        }
+        let path = staging.path().join(relative_path);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent).map_err(ProjectError::io(parent))?;
+        }
+        fs_err::write(&path, bytes).map_err(ProjectError::io(&path))?;
+    }
+    let target = install_dir.join(name);
+    let staged = staging.keep();
+    if target.exists() {
+        let retired = tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(install_dir).map_err(ProjectError::io(install_dir))?.keep();
+        fs_err::remove_dir(&retired).map_err(ProjectError::io(&retired))?;
+        fs_err::rename(&target, &retired).map_err(ProjectError::io(&target))?;
+        fs_err::rename(&staged, &target).map_err(ProjectError::io(&target))?;
+        fs_err::remove_dir_all(&retired).map_err(ProjectError::io(&retired))?;
+    } else {
+        fs_err::rename(&staged, &target).map_err(ProjectError::io(&target))?;
+    }
+    Ok(())
+}
+
+/// One row of `promptpack outdated`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutdatedRow {
+    pub name: String,
+    pub locked: Option<semver::Version>,
+    /// Newest version the manifest's requirement allows.
+    pub compatible: Option<semver::Version>,
+    /// Newest published version.
+    pub newest: Option<semver::Version>,
+}
+
+/// Locked vs newest compatible vs newest, for registry packs.
+pub fn outdated(project: &Project, cache: &Cache, offline: bool, reporter: &dyn Reporter) -> Result<Vec<OutdatedRow>, ProjectError> {
+    let policy = if offline { FetchPolicy::Never } else { FetchPolicy::Always };
+    let never = |_: &str| false;
+    let resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &never);
+    let mut registries: BTreeMap<String, Registry> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for (name, requirement) in &project.manifest().packs {
+        let locked = project.lock().and_then(|l| l.get(name)).map(|l| l.version.clone());
+        let (compatible, newest) = match &requirement.source {
+            promptpack_manifest::RequirementSource::Registry { registry } => {
+                let url = resolver.registry_url(name, registry.as_deref())?;
+                if !registries.contains_key(&url) {
+                    registries.insert(url.clone(), Registry::open(cache, &url, policy, reporter)?);
+                }
+                let index = registries[&url].published_versions(name)?;
+                let visible = || index.entries.iter().filter(|e| !e.yanked);
+                let compatible = visible().filter(|e| requirement.version.as_ref().is_none_or(|r| r.matches(&e.vers))).map(|e| e.vers.clone()).max();
+                let newest = visible().map(|e| e.vers.clone()).max();
+                (compatible, newest)
+            }
+            _ => (None, None),
+        };
+        rows.push(OutdatedRow { name: name.clone(), locked, compatible, newest });
+    }
+    let _ = ResolvedSource::Path { path: String::new() };
+    Ok(rows)
+}

@@ -1,0 +1,267 @@
+//! Commands that act on a consuming project: `init`, `add`, `remove`,
+//! `install`, `upgrade`, `list`, `outdated`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use promptpack_manifest::{PROJECT_FILE, redact_url};
+use promptpack_project::{PackChange, Project, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
+use promptpack_registry::{Cache, FetchPolicy, Registry};
+
+use crate::cli::{AddArgs, InitArgs, InstallArgs, ListArgs, OutdatedArgs, RemoveArgs, UpgradeArgs};
+use crate::reporter::TerminalReporter;
+use crate::{ExitStatus, Printer, UsageError};
+
+pub fn init(args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
+    promptpack_project::init_project(Path::new("."), args.registry.as_deref())?;
+    printer.status("Created", PROJECT_FILE);
+    Ok(ExitStatus::Success)
+}
+
+fn sync_project(project: &Project, options: &SyncOptions, printer: &Printer) -> Result<SyncReport> {
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let report = sync(project, &cache, options, &reporter)?;
+    for warning in &report.warnings {
+        printer.warning(warning);
+    }
+    Ok(report)
+}
+
+fn print_changes(printer: &Printer, report: &SyncReport, verb: &str) {
+    for change in &report.changes {
+        match change {
+            PackChange::Added { name, version } => printer.status(verb, &format!("{name} {version}")),
+            PackChange::Changed { name, from, to } => printer.status("Updating", &format!("{name} {from} -> {to}")),
+            PackChange::Removed { name, version } => printer.status("Removing", &format!("{name} {version}")),
+            PackChange::Unchanged { .. } => {}
+        }
+    }
+}
+
+pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    let (name, requirement) = match args.pack.split_once('@') {
+        Some((name, req)) => (name.to_owned(), Some(req.to_owned())),
+        None => (args.pack.clone(), None),
+    };
+    if !promptpack_manifest::is_valid_pack_name(&name) {
+        return Err(UsageError { message: format!("invalid pack name `{name}`"), hint: "pack names are lowercase letters, digits and `-`".to_owned() }.into());
+    }
+    if let Some(req) = &requirement {
+        semver::VersionReq::parse(req).map_err(|err| UsageError {
+            message: format!("invalid version requirement `{req}`: {err}"),
+            hint: "e.g. `^1`, `~1.2`, `=1.0.3` or `>=1, <3`".to_owned(),
+        })?;
+    }
+    let item = requirement_item(args, &project, &name, requirement.as_deref(), printer)?;
+
+    // Edit, resolve and install; on any failure put the manifest back as it was.
+    let original = project.manifest_source().to_owned();
+    promptpack_project::add_requirement(project.root(), &name, item)?;
+    let result = Project::load(project.root()).map_err(anyhow::Error::from).and_then(|edited| {
+        let options = SyncOptions { locked: false, offline: args.network.offline, upgrade: Upgrade::Only(vec![name.clone()]), dry_run: false, force: false };
+        sync_project(&edited, &options, printer)
+    });
+    match result {
+        Ok(report) => {
+            print_changes(printer, &report, "Adding");
+            Ok(ExitStatus::Success)
+        }
+        Err(err) => {
+            promptpack_pack::write_atomically(&project.root().join(PROJECT_FILE), original.as_bytes())?;
+            Err(err)
+        }
+    }
+}
+
+/// The `[packs]` value for `add`: a version string, or an inline table.
+fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: Option<&str>, printer: &Printer) -> Result<toml_edit::Item> {
+    let mut table = toml_edit::InlineTable::new();
+    if let Some(url) = &args.git {
+        table.insert("git", url.as_str().into());
+        for (key, value) in [("tag", &args.tag), ("branch", &args.branch), ("rev", &args.rev), ("path", &args.path)] {
+            if let Some(value) = value {
+                table.insert(key, value.as_str().into());
+            }
+        }
+        if let Some(req) = requirement {
+            table.insert("version", req.into());
+        }
+        return Ok(toml_edit::value(table));
+    }
+    if let Some(path) = &args.path {
+        table.insert("path", path.as_str().into());
+        return Ok(toml_edit::value(table));
+    }
+    // Like `cargo add`: without a requirement, allow what is compatible with the newest version.
+    let requirement = match requirement {
+        Some(req) => req.to_owned(),
+        None => {
+            let url = match &args.registry {
+                Some(registry) => crate::commands::registry::registry_url(registry)?,
+                None => default_registry_url(project, name)?,
+            };
+            let cache = Cache::from_env();
+            let reporter = TerminalReporter::new(printer);
+            let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
+            let registry = Registry::open(&cache, &url, policy, &reporter)?;
+            let index = registry.published_versions(name)?;
+            let newest = index.newest(false).ok_or_else(|| UsageError {
+                message: format!("every version of `{name}` is yanked"),
+                hint: "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
+            })?;
+            format!("^{}", newest.vers)
+        }
+    };
+    match &args.registry {
+        None => Ok(toml_edit::value(requirement)),
+        Some(registry) => {
+            table.insert("version", requirement.as_str().into());
+            if project.manifest().registries.contains_key(registry) {
+                table.insert("registry", registry.as_str().into());
+                Ok(toml_edit::value(table))
+            } else {
+                Err(UsageError {
+                    message: format!("`{registry}` is not a registry of this project"),
+                    hint: format!("add it under [registries] in {PROJECT_FILE} (e.g. `team = \"{}\"`), then `--registry team`", redact_url(registry)),
+                }
+                .into())
+            }
+        }
+    }
+}
+
+fn default_registry_url(project: &Project, pack: &str) -> Result<String> {
+    if let Some(url) = std::env::var_os(promptpack_project::REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
+        return Ok(url);
+    }
+    project.manifest().registries.get("default").cloned().ok_or_else(|| {
+        UsageError {
+            message: format!("no registry to find `{pack}` in"),
+            hint: format!("add `[registries] default = \"<url>\"` to {PROJECT_FILE}, pass `--registry <url>`, or set PROMPTPACK_REGISTRY"),
+        }
+        .into()
+    })
+}
+
+pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    if !project.manifest().packs.contains_key(&args.name) {
+        return Err(promptpack_project::ProjectError::NotADependency {
+            name: args.name.clone(),
+            available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
+        }
+        .into());
+    }
+    let original = project.manifest_source().to_owned();
+    promptpack_project::remove_requirement(project.root(), &args.name)?;
+    let result = Project::load(project.root()).map_err(anyhow::Error::from).and_then(|edited| {
+        let options = SyncOptions { locked: false, offline: true, upgrade: Upgrade::None, dry_run: false, force: false };
+        sync_project(&edited, &options, printer)
+    });
+    match result {
+        Ok(report) => {
+            print_changes(printer, &report, "Adding");
+            Ok(ExitStatus::Success)
+        }
+        Err(err) => {
+            promptpack_pack::write_atomically(&project.root().join(PROJECT_FILE), original.as_bytes())?;
+            Err(err)
+        }
+    }
+}
+
+pub fn install(args: &InstallArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    let options = SyncOptions {
+        locked: args.locked || args.frozen,
+        offline: args.network.offline || args.frozen,
+        upgrade: Upgrade::None,
+        dry_run: false,
+        force: args.force,
+    };
+    let report = sync_project(&project, &options, printer)?;
+    print_changes(printer, &report, "Installing");
+    let count = report.lock.packs.len();
+    printer.status("Installed", &format!("{count} pack(s) in {} ({} written)", project.manifest().install_dir, report.written.len()));
+    Ok(ExitStatus::Success)
+}
+
+pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    for name in &args.names {
+        if !project.manifest().packs.contains_key(name) && project.lock().and_then(|l| l.get(name)).is_none() {
+            return Err(promptpack_project::ProjectError::NotADependency {
+                name: name.clone(),
+                available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
+            }
+            .into());
+        }
+    }
+    let upgrade = if args.names.is_empty() { Upgrade::All } else { Upgrade::Only(args.names.clone()) };
+    let options = SyncOptions { locked: false, offline: args.network.offline, upgrade, dry_run: args.dry_run, force: false };
+    let report = sync_project(&project, &options, printer)?;
+    let moved: Vec<_> = report.changes.iter().filter(|c| !matches!(c, PackChange::Unchanged { .. })).collect();
+    if moved.is_empty() {
+        printer.status("Upgraded", "nothing: every pack is at the newest version its requirement allows");
+    }
+    for change in moved {
+        let line = describe_change(change);
+        if args.dry_run {
+            printer.status("Would upgrade", line.trim_start_matches(['+', '~', '-', '=', ' ']));
+        } else {
+            printer.status("Upgraded", line.trim_start_matches(['+', '~', '-', '=', ' ']));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub fn list(args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    let packs = project.lock().map(|l| l.packs.clone()).unwrap_or_default();
+    if args.json {
+        let json: Vec<_> = packs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name, "version": p.version.to_string(), "source": p.source,
+                    "checksum": p.checksum, "path": project.installed_pack_dir(&p.name).display().to_string(),
+                })
+            })
+            .collect();
+        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut out = String::new();
+    for pack in &packs {
+        out.push_str(&format!("{} {} ({})\n", pack.name, pack.version, pack.source));
+    }
+    if packs.is_empty() {
+        printer.info("no packs installed; add one with `promptpack add <name>`");
+    }
+    printer.stdout(&out)?;
+    Ok(ExitStatus::Success)
+}
+
+pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStatus> {
+    let project = Project::require(Path::new("."))?;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let rows = outdated(&project, &cache, args.network.offline, &reporter)?;
+    let show = |v: &Option<semver::Version>| v.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+    if args.json {
+        let json: Vec<_> = rows
+            .iter()
+            .map(|r| serde_json::json!({ "name": r.name, "locked": show(&r.locked), "compatible": show(&r.compatible), "newest": show(&r.newest) }))
+            .collect();
+        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut out = format!("{:<32} {:<12} {:<12} {:<12}\n", "name", "locked", "compatible", "newest");
+    for row in &rows {
+        out.push_str(&format!("{:<32} {:<12} {:<12} {:<12}\n", row.name, show(&row.locked), show(&row.compatible), show(&row.newest)));
+    }
+    printer.stdout(&out)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,143 @@
+//! Commands that act on a registry: `registry init`, `publish`, `yank`, `search`.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use promptpack_manifest::{RegistryLimits, redact_url};
+use promptpack_pack::{Pack, Severity, check_pack, read_snapshot};
+use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, publish, set_yanked};
+
+use crate::cli::{PublishArgs, RegistryInitArgs, SearchArgs, YankArgs};
+use crate::reporter::TerminalReporter;
+use crate::workspace::resolve_pack_dir;
+use crate::{ExitStatus, Printer, UsageError};
+
+pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitStatus> {
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => args.dir.file_name().and_then(|n| n.to_str()).unwrap_or("registry").trim_end_matches(".git").to_owned(),
+    };
+    let commit = init_registry(&args.dir, &name, RegistryLimits::default())?;
+    printer.status("Created", &format!("registry `{name}` in {} (commit {})", args.dir.display(), &commit[..12.min(commit.len())]));
+    Ok(ExitStatus::Success)
+}
+
+/// A `--registry` value: a name from the project's `[registries]`, or a URL/path.
+pub fn registry_url(value: &str) -> Result<String> {
+    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
+        if let Some(url) = project.manifest().registries.get(value) {
+            return Ok(url.clone());
+        }
+    }
+    Ok(value.to_owned())
+}
+
+pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus> {
+    let dir = match &args.pack {
+        Some(pack) => resolve_pack_dir(pack)?,
+        None => Path::new(".").to_path_buf(),
+    };
+    let pack = Pack::load(&dir)?;
+    let label = format!("{} {}", pack.name(), pack.manifest().version);
+
+    // A registry only ever receives packs that pass their own checks.
+    let findings = check_pack(&pack);
+    let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        for finding in &errors {
+            printer.error(&finding.message);
+        }
+        return Err(UsageError {
+            message: format!("refusing to publish {label}: `promptpack check` found {} error(s)", errors.len()),
+            hint: "fix them (`promptpack check` shows them all), then publish again".to_owned(),
+        }
+        .into());
+    }
+    verify_snapshots(&pack, &args.snapshots, &label)?;
+
+    let url = registry_url(&args.registry)?;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
+    if args.dry_run {
+        printer.status("Would publish", &format!("{label} to {} ({} files, {})", redact_url(&url), outcome.files.len(), outcome.entry.cksum));
+        for file in &outcome.files {
+            printer.info(&format!("  {file}"));
+        }
+    } else {
+        printer.status("Published", &format!("{label} to {} ({})", redact_url(&url), outcome.entry.cksum));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Every snapshot of the pack must exist and match, byte for byte.
+fn verify_snapshots(pack: &Pack, dir: &Path, label: &str) -> Result<()> {
+    let renderer = pack.renderer()?;
+    let mut failures = Vec::new();
+    for case in pack.snapshot_cases() {
+        let rendered = pack.render(&renderer, &case.template, case.vars.clone())?;
+        match read_snapshot(&dir.join(case.file_name()))? {
+            Some(snapshot) if snapshot.body == rendered => {}
+            Some(_) => failures.push(format!("{} / {}: rendered text differs from its snapshot", case.template, case.fixture)),
+            None => failures.push(format!("{} / {}: no snapshot in {}", case.template, case.fixture, dir.display())),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError {
+        message: format!("refusing to publish {label}: its snapshot tests fail\n  {}", failures.join("\n  ")),
+        hint: "run `promptpack test`, review the changes with `promptpack review`, then publish again".to_owned(),
+    }
+    .into())
+}
+
+pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
+    let (name, version) = args.pack.split_once('@').ok_or_else(|| UsageError {
+        message: format!("`{}` is not NAME@VERSION", args.pack),
+        hint: "e.g. `promptpack yank threats-next-steps@1.0.1 --reason \"drops the table\"`".to_owned(),
+    })?;
+    let version = semver::Version::parse(version).map_err(|err| UsageError {
+        message: format!("`{version}` is not a version: {err}"),
+        hint: "give the exact version to yank, e.g. `1.0.1`".to_owned(),
+    })?;
+    let url = registry_url(&args.registry)?;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    set_yanked(&cache, &url, name, &version, !args.undo, args.reason.as_deref(), &reporter)?;
+    let verb = if args.undo { "Unyanked" } else { "Yanked" };
+    printer.status(verb, &format!("{name} {version} in {}", redact_url(&url)));
+    Ok(ExitStatus::Success)
+}
+
+pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
+    let url = registry_url(&args.registry)?;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
+    let hits = registry.search(args.query.as_deref().unwrap_or_default())?;
+    if args.json {
+        let json: Vec<_> = hits
+            .iter()
+            .map(|hit| {
+                serde_json::json!({
+                    "name": hit.name, "newest": hit.newest.to_string(), "yanked": hit.yanked,
+                    "versions": hit.versions, "description": hit.description,
+                })
+            })
+            .collect();
+        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        return Ok(ExitStatus::Success);
+    }
+    if hits.is_empty() {
+        printer.info(&format!("no packs match in {}", registry.display_url()));
+    }
+    let mut out = String::new();
+    for hit in &hits {
+        let yanked = if hit.yanked { " (yanked)" } else { "" };
+        let description = hit.description.as_deref().map(|d| format!("  # {d}")).unwrap_or_default();
+        out.push_str(&format!("{} = \"{}\"{yanked}{description}\n", hit.name, hit.newest));
+    }
+    printer.stdout(&out)?;
+    Ok(ExitStatus::Success)
+}
