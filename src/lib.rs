@@ -64,8 +64,14 @@ pub fn run() -> ExitCode {
 fn report_error(printer: &Printer, err: &anyhow::Error) {
     let mut chain = err.chain();
     let Some(first) = chain.next() else { return };
-    printer.error(&first.to_string());
+    let mut printed = first.to_string();
+    printer.error(&printed);
     for cause in chain {
-        printer.cause(&cause.to_string());
+        // Many errors quote their cause in their own message already.
+        let text = cause.to_string();
+        if !printed.contains(&text) {
+            printer.cause(&text);
+            printed.push_str(&text);
+        }
     }
 }

@@ -12,11 +12,13 @@ use crate::{ExitStatus, Printer, UsageError};
 pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
     let dir = resolve_pack_dir(&args.pack)?;
     let pack = Pack::load(&dir)?;
-    let template = pack.resolve_template_name(args.template.as_deref())?;
+    // Naming a template or fixture that is not there is a mistake in the
+    // arguments (exit code 2), not in the pack.
+    let template = pack.resolve_template_name(args.template.as_deref()).map_err(usage_error)?;
 
     // Later sources override earlier ones: fixture, then --vars, then --var.
     let mut vars = match &args.fixture {
-        Some(fixture) => pack.fixture_vars(fixture)?,
+        Some(fixture) => pack.fixture_vars(fixture).map_err(usage_error)?,
         None => Vars::new(),
     };
     if let Some(path) = &args.vars_file {
@@ -28,6 +30,7 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
         vars.insert(name, value);
     }
 
+    let vars = pack.complete_vars(vars).map_err(usage_error)?;
     let renderer = pack.renderer()?;
     let rendered = pack.render(&renderer, &template, vars)?;
     match &args.output {
@@ -65,7 +68,13 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
         promptpack_manifest::toml_to_json(&toml::Value::Table(table))
     } else {
         serde_json::from_str(&text).map_err(|err| UsageError {
-            message: format!("invalid JSON in `{}:{}:{}`: {err}", path.display(), err.line(), err.column()),
+            message: format!(
+                "invalid JSON in `{}:{}:{}`: {}",
+                path.display(),
+                err.line(),
+                err.column(),
+                err.to_string().rsplit_once(" at line ").map_or_else(|| err.to_string(), |(message, _)| message.to_owned())
+            ),
             hint: "write variables as one JSON object, e.g. {\"role\": \"SRE\"}".to_owned(),
         })?
     };
@@ -77,4 +86,11 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
         }
         .into()),
     }
+}
+
+/// A pack error caused by the arguments, reported as a usage error.
+fn usage_error(err: promptpack_pack::PackError) -> anyhow::Error {
+    let text = err.to_string();
+    let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see `promptpack render --help`"));
+    UsageError { message: message.to_owned(), hint: hint.to_owned() }.into()
 }

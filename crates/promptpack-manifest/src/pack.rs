@@ -283,7 +283,7 @@ fn describe_toml_error(message: &str) -> (String, Option<String>) {
     if message.starts_with("missing field") {
         return (message.replace("missing field", "missing key"), Some("see `promptpack new` for a complete pack.toml".to_owned()));
     }
-    (message, None)
+    (message, Some("fix the TOML syntax at this position; strings need quotes, e.g. `name = \"my-pack\"`".to_owned()))
 }
 
 struct Validator<'a> {

@@ -13,7 +13,7 @@ pub enum PackError {
     #[error("invalid pack manifest\n{0}")]
     Manifest(#[from] ManifestErrors),
 
-    #[error("{}", io_message(.path, .source))]
+    #[error("{}\nhint: check that the path exists and that you can read (or write) it", io_message(.path, .source))]
     Io { path: PathBuf, source: std::io::Error },
 
     #[error("`{}` is a symbolic link\nhint: packs are plain files; a link could point outside the pack, so promptpack refuses it. Copy the file into the pack instead", path.display())]
@@ -25,11 +25,14 @@ pub enum PackError {
     #[error("template file `{file}` of template `{template}` does not exist\n{snippet}\nhint: create the file or fix the `file` path in pack.toml (it is relative to the pack folder)")]
     MissingTemplateFile { template: String, file: String, snippet: SourceSnippet },
 
-    #[error("`{}` is not valid UTF-8 (first bad byte at line {line}, column {column})\nhint: save the file as UTF-8", path.display())]
+    #[error("{}:{line}:{column}: the file is not valid UTF-8 (the first bad byte is here)\nhint: save the file as UTF-8; prompts are text, and every engine reads them as UTF-8", path.display())]
     NotUtf8 { path: PathBuf, line: usize, column: usize },
 
     #[error("template `{template}` of pack `{pack}` failed\n{source}")]
     Render { pack: String, template: String, source: RenderError },
+
+    #[error("the templates of pack `{pack}` do not compile together\n{source}")]
+    Compile { pack: String, source: RenderError },
 
     #[error("{message}\nhint: {hint}")]
     Variables { message: String, hint: String },

@@ -153,7 +153,7 @@ impl Pack {
             let source = decode_utf8(&path, &file.contents)?;
             builder.add_partial(name, engine, source, path).map_err(render_error(&file.path))?;
         }
-        builder.build().map_err(render_error("(partials)"))
+        builder.build().map_err(|source| PackError::Compile { pack: self.name().to_owned(), source })
     }
 
     /// The template to render when the user did not name one.
@@ -223,6 +223,12 @@ impl Pack {
             "vars": serde_json::Value::Object(case.vars.clone()),
         });
         SnapshotHeader { source: SNAPSHOT_SOURCE.to_owned(), expression: "rendered".to_owned(), info }
+    }
+
+    /// `vars` checked against the declared variables and completed with the
+    /// defaults of optional ones that were not passed.
+    pub fn complete_vars(&self, vars: Vars) -> Result<Vars, PackError> {
+        vars::complete_vars(&self.manifest, vars)
     }
 
     /// Renders `template` with `vars` completed by the pack's declared

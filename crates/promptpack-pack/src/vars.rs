@@ -35,7 +35,7 @@ pub enum VarValue {
 pub fn parse_var_argument(argument: &str) -> Result<VarInput, String> {
     let (name, value) = argument
         .split_once('=')
-        .ok_or_else(|| format!("`{argument}` is not KEY=VALUE (e.g. `--var role=\"security engineer\"` or `--var notes=@notes.md`)"))?;
+        .ok_or_else(|| format!("`{argument}` has no `=`\nhint: write `--var KEY=VALUE` (e.g. `--var role=\"security engineer\"`) or `--var KEY=@FILE`"))?;
     if name.is_empty() {
         return Err(format!("`{argument}` has no variable name before `=`"));
     }
@@ -53,16 +53,16 @@ impl VarInput {
         let text = match &self.value {
             VarValue::Text(text) => text.clone(),
             VarValue::File(path) => fs_err::read_to_string(Path::new(path)).map_err(|err| VarArgumentError {
-                message: format!("cannot read `@{path}` for variable `{}`: {}", self.name, err.kind()),
+                message: format!("cannot read `@{path}` for variable `{}`: {}", self.name, describe_io(&err)),
                 hint: "the path after `@` is read relative to the current folder".to_owned(),
             })?,
         };
         let kind = manifest.variables.get(&self.name).map_or(VariableType::String, |decl| decl.kind);
         let value = match kind {
             VariableType::String => Value::String(text),
-            other => serde_json::from_str(&text).map_err(|err| VarArgumentError {
-                message: format!("variable `{}` must be a {}, but `{text}` is not ({err})", self.name, other.as_str()),
-                hint: format!("pass a JSON {} value", other.as_str()),
+            other => serde_json::from_str(&text).map_err(|_| VarArgumentError {
+                message: format!("variable `{}` must be a {}, but `{text}` is not", self.name, other.as_str()),
+                hint: format!("pass a JSON {} value, e.g. `--var {}={}`", other.as_str(), self.name, example_of(other)),
             })?,
         };
         Ok((self.name.clone(), value))
@@ -102,4 +102,22 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
         return Err(PackError::Variables { message: format!("missing required variable {list} of pack `{}`", manifest.name), hint });
     }
     Ok(vars)
+}
+
+fn describe_io(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "file not found".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+fn example_of(kind: VariableType) -> &'static str {
+    match kind {
+        VariableType::String => "text",
+        VariableType::Number => "3",
+        VariableType::Bool => "true",
+        VariableType::List => "'[\"a\",\"b\"]'",
+        VariableType::Object => "'{\"k\":1}'",
+    }
 }

@@ -186,7 +186,7 @@ impl RendererBuilder {
             let source = &self.handlebars_sources[name];
             for partial in partials {
                 if !self.handlebars_sources.contains_key(partial) {
-                    let offset = source.text.find(&format!("> {partial}")).or_else(|| source.text.find(partial.as_str()));
+                    let offset = find_partial_include(&source.text, partial);
                     let mut error = RenderError::new(
                         RenderErrorKind::Runtime,
                         format!("partial `{partial}` not found (included by `{name}`)"),
@@ -200,14 +200,26 @@ impl RendererBuilder {
             }
             if let Err(chain) = handlebars::check_partial_depth(name, &self.handlebars_partials, self.limits.partial_depth) {
                 let recursive = chain.last().is_some_and(|last| chain[..chain.len() - 1].contains(last));
-                let message = if recursive {
-                    format!("partials include each other recursively: {}", chain.join(" -> "))
+                let (message, hint) = if recursive {
+                    (
+                        format!("partials include each other recursively: {}", chain.join(" -> ")),
+                        "break the cycle: a partial must not include itself, directly or through other partials (promptpack refuses recursion, which could run without end)",
+                    )
                 } else {
-                    format!("partials nest deeper than {} levels: {}", self.limits.partial_depth, chain.join(" -> "))
+                    (
+                        format!("partials nest deeper than {} levels: {}", self.limits.partial_depth, chain.join(" -> ")),
+                        "flatten the partials: include fewer levels deep",
+                    )
                 };
-                return Err(RenderError::new(RenderErrorKind::LimitExceeded, message)
-                    .at(&source.origin, &source.text, 1, 1, 1)
-                    .with_hint("packs come from other people, so promptpack refuses partial chains that could recurse without end"));
+                let mut error = RenderError::new(RenderErrorKind::LimitExceeded, message).with_hint(hint);
+                // Point at the include that closes the loop (or goes one level too deep).
+                if let [.., includer, included] = chain.as_slice() {
+                    if let Some(includer_source) = self.handlebars_sources.get(includer) {
+                        let offset = find_partial_include(&includer_source.text, included).unwrap_or(0);
+                        error = error.at_offset(&includer_source.origin, &includer_source.text, offset, included.len() + 4);
+                    }
+                }
+                return Err(error);
             }
         }
         Ok(Renderer {
@@ -358,6 +370,17 @@ impl Renderer {
         }
         error
     }
+}
+
+/// The byte offset of `{{> name` (with any spacing or `~`) in a template.
+fn find_partial_include(text: &str, name: &str) -> Option<usize> {
+    text.match_indices("{{").map(|(i, _)| i).find(|&i| {
+        let rest = text[i + 2..].trim_start_matches('~').trim_start();
+        rest.strip_prefix('>').is_some_and(|after| {
+            let after = after.trim_start();
+            after.starts_with(name) && !after[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '/')
+        })
+    })
 }
 
 fn normalize_newlines(text: &str) -> String {
