@@ -32,7 +32,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// When to use colors (NO_COLOR is honoured with `auto`).
+    /// When to use colors (`NO_COLOR` is honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }

@@ -47,7 +47,7 @@ pub fn run() -> ExitCode {
         Err(err) => {
             // clap prints help and version to stdout with status 0, and usage errors with 2.
             let _ = err.print();
-            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(ExitStatus::Usage as u8));
         }
     };
     let printer = Printer::new(&cli.global);

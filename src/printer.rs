@@ -1,6 +1,7 @@
 //! Everything promptpack prints for humans goes through here, so quiet mode,
 //! colors and the `error:`/`warning:`/`hint:` layout are decided once.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal as _, Write as _};
 
 use console::Style;
@@ -84,9 +85,9 @@ impl Printer {
         let mut out = String::new();
         for (i, line) in message.lines().enumerate() {
             if i == 0 {
-                out.push_str(&format!("{label} {line}\n"));
+                let _ = writeln!(out, "{label} {line}");
             } else if let Some(rest) = line.strip_prefix("hint:") {
-                out.push_str(&format!("{hint}{rest}\n"));
+                let _ = writeln!(out, "{hint}{rest}");
             } else {
                 out.push_str(line);
                 out.push('\n');

@@ -16,14 +16,13 @@ pub fn resolve_pack_dir(argument: &str) -> Result<PathBuf> {
     if as_path.is_dir() {
         return Ok(as_path.to_path_buf());
     }
-    if !argument.contains(['/', '\\']) {
-        if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
+    if !argument.contains(['/', '\\'])
+        && let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
             let installed = project.installed_pack_dir(argument);
             if installed.is_dir() {
                 return Ok(installed);
             }
         }
-    }
     let in_packs = Path::new(PACKS_DIR).join(argument);
     if !argument.contains(['/', '\\']) && in_packs.is_dir() {
         return Ok(in_packs);

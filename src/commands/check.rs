@@ -1,3 +1,4 @@
+use std::fmt::Write as _;
 use anyhow::Result;
 use promptpack_pack::{CheckFinding, Pack, Severity, check_pack};
 
@@ -57,10 +58,10 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
 fn print_finding(printer: &Printer, finding: &CheckFinding) {
     let mut text = finding.message.clone();
     if let Some(location) = &finding.location {
-        text.push_str(&format!("\n  --> {location}"));
+        let _ = write!(text, "\n  --> {location}");
     }
     if let Some(hint) = &finding.hint {
-        text.push_str(&format!("\nhint: {hint}"));
+        let _ = write!(text, "\nhint: {hint}");
     }
     match finding.severity {
         Severity::Error => printer.error(&text),

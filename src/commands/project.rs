@@ -1,6 +1,7 @@
 //! Commands that act on a consuming project: `init`, `add`, `remove`,
 //! `install`, `upgrade`, `list`, `outdated`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -95,24 +96,21 @@ fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: 
         return Ok(toml_edit::value(table));
     }
     // Like `cargo add`: without a requirement, allow what is compatible with the newest version.
-    let requirement = match requirement {
-        Some(req) => req.to_owned(),
-        None => {
-            let url = match &args.registry {
-                Some(registry) => crate::commands::registry::registry_url(registry)?,
-                None => default_registry_url(project, name)?,
-            };
-            let cache = Cache::from_env();
-            let reporter = TerminalReporter::new(printer);
-            let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
-            let registry = Registry::open(&cache, &url, policy, &reporter)?;
-            let index = registry.published_versions(name)?;
-            let newest = index.newest(false).ok_or_else(|| UsageError {
-                message: format!("every version of `{name}` is yanked"),
-                hint: "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
-            })?;
-            format!("^{}", newest.vers)
-        }
+    let requirement = if let Some(req) = requirement { req.to_owned() } else {
+        let url = match &args.registry {
+            Some(registry) => crate::commands::registry::registry_url(registry),
+            None => default_registry_url(project, name)?,
+        };
+        let cache = Cache::from_env();
+        let reporter = TerminalReporter::new(printer);
+        let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
+        let registry = Registry::open(&cache, &url, policy, &reporter)?;
+        let index = registry.published_versions(name)?;
+        let newest = index.newest(false).ok_or_else(|| UsageError {
+            message: format!("every version of `{name}` is yanked"),
+            hint: "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
+        })?;
+        format!("^{}", newest.vers)
     };
     match &args.registry {
         None => Ok(toml_edit::value(requirement)),
@@ -235,7 +233,7 @@ pub fn list(args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     let mut out = String::new();
     for pack in &packs {
-        out.push_str(&format!("{} {} ({})\n", pack.name, pack.version, pack.source));
+        let _ = writeln!(out, "{} {} ({})", pack.name, pack.version, pack.source);
     }
     if packs.is_empty() {
         printer.info("no packs installed; add one with `promptpack add <name>`");
@@ -260,7 +258,7 @@ pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStat
     }
     let mut out = format!("{:<32} {:<12} {:<12} {:<12}\n", "name", "locked", "compatible", "newest");
     for row in &rows {
-        out.push_str(&format!("{:<32} {:<12} {:<12} {:<12}\n", row.name, show(&row.locked), show(&row.compatible), show(&row.newest)));
+        let _ = writeln!(out, "{:<32} {:<12} {:<12} {:<12}", row.name, show(&row.locked), show(&row.compatible), show(&row.newest));
     }
     printer.stdout(&out)?;
     Ok(ExitStatus::Success)

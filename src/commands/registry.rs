@@ -1,5 +1,6 @@
 //! Commands that act on a registry: `registry init`, `publish`, `yank`, `search`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -23,13 +24,13 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
 }
 
 /// A `--registry` value: a name from the project's `[registries]`, or a URL/path.
-pub fn registry_url(value: &str) -> Result<String> {
-    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
-        if let Some(url) = project.manifest().registries.get(value) {
-            return Ok(url.clone());
-        }
+pub fn registry_url(value: &str) -> String {
+    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new("."))
+        && let Some(url) = project.manifest().registries.get(value)
+    {
+        return url.clone();
     }
-    Ok(value.to_owned())
+    value.to_owned()
 }
 
 pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -55,7 +56,7 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     }
     verify_snapshots(&pack, &args.snapshots, &label)?;
 
-    let url = registry_url(&args.registry)?;
+    let url = registry_url(&args.registry);
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
@@ -101,7 +102,7 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
         message: format!("`{version}` is not a version: {err}"),
         hint: "give the exact version to yank, e.g. `1.0.1`".to_owned(),
     })?;
-    let url = registry_url(&args.registry)?;
+    let url = registry_url(&args.registry);
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     set_yanked(&cache, &url, name, &version, !args.undo, args.reason.as_deref(), &reporter)?;
@@ -111,7 +112,7 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
 }
 
 pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
-    let url = registry_url(&args.registry)?;
+    let url = registry_url(&args.registry);
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
@@ -136,7 +137,7 @@ pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
     for hit in &hits {
         let yanked = if hit.yanked { " (yanked)" } else { "" };
         let description = hit.description.as_deref().map(|d| format!("  # {d}")).unwrap_or_default();
-        out.push_str(&format!("{} = \"{}\"{yanked}{description}\n", hit.name, hit.newest));
+        let _ = writeln!(out, "{} = \"{}\"{yanked}{description}", hit.name, hit.newest);
     }
     printer.stdout(&out)?;
     Ok(ExitStatus::Success)

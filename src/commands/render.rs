@@ -14,11 +14,11 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
     let pack = Pack::load(&dir)?;
     // Naming a template or fixture that is not there is a mistake in the
     // arguments (exit code 2), not in the pack.
-    let template = pack.resolve_template_name(args.template.as_deref()).map_err(usage_error)?;
+    let template = pack.resolve_template_name(args.template.as_deref()).map_err(|err| usage_error(&err))?;
 
     // Later sources override earlier ones: fixture, then --vars, then --var.
     let mut vars = match &args.fixture {
-        Some(fixture) => pack.fixture_vars(fixture).map_err(usage_error)?,
+        Some(fixture) => pack.fixture_vars(fixture).map_err(|err| usage_error(&err))?,
         None => Vars::new(),
     };
     if let Some(path) = &args.vars_file {
@@ -30,7 +30,7 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
         vars.insert(name, value);
     }
 
-    let vars = pack.complete_vars(vars).map_err(usage_error)?;
+    let vars = pack.complete_vars(vars).map_err(|err| usage_error(&err))?;
     let renderer = pack.renderer()?;
     let rendered = pack.render(&renderer, &template, vars)?;
     match &args.output {
@@ -89,7 +89,7 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
 }
 
 /// A pack error caused by the arguments, reported as a usage error.
-fn usage_error(err: promptpack_pack::PackError) -> anyhow::Error {
+fn usage_error(err: &promptpack_pack::PackError) -> anyhow::Error {
     let text = err.to_string();
     let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see `promptpack render --help`"));
     UsageError { message: message.to_owned(), hint: hint.to_owned() }.into()

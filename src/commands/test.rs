@@ -100,7 +100,11 @@ fn warn_orphans(printer: &Printer, dir: &Path, pack: &str, expected: &BTreeSet<S
     let mut orphans: Vec<String> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
-        .filter(|name| name.starts_with(&prefix) && name.ends_with(".snap") && !expected.contains(name))
+        .filter(|name| {
+            name.starts_with(&prefix)
+                && Path::new(name).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("snap"))
+                && !expected.contains(name)
+        })
         .collect();
     orphans.sort();
     for orphan in orphans {

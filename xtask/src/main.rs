@@ -5,6 +5,11 @@
 //! (`docs/man/`) and the shell completions (`docs/completions/`). Each task
 //! takes `--check`, which regenerates in memory and fails if the committed
 //! files differ, so CI can catch a forgotten `cargo xtask generate`.
+//!
+//! `cargo xtask test` is the one command that runs every test: it first
+//! installs the reference engines the differential tests compare against
+//! (a `.venv` with Jinja2, handlebars.js under `tests/differential/reference`),
+//! pinned by files in that folder, so a fresh clone needs nothing else.
 
 use std::fs;
 use std::io::Write as _;
@@ -40,6 +45,16 @@ enum Task {
     Completions(Mode),
     /// Run every generator above.
     Generate(Mode),
+    /// Install the reference engines (Python Jinja2, handlebars.js) if
+    /// missing, then run every test with them required.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+struct TestArgs {
+    /// Extra arguments for `cargo test` (after `--`).
+    #[arg(last = true)]
+    cargo_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +95,7 @@ fn main() -> ExitCode {
 
 fn run(task: Task) -> Result<()> {
     let (outputs, check) = match task {
+        Task::Test(args) => return run_tests(&args.cargo_args),
         Task::Schema(mode) => (vec![schema()?], mode.check),
         Task::Man(mode) => (vec![man()?], mode.check),
         Task::Completions(mode) => (vec![completions()], mode.check),
@@ -295,5 +311,61 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
             .set_permissions(fs::Permissions::from_mode(0o644))?;
     }
     temp.persist(path)?;
+    Ok(())
+}
+
+const REFERENCE_DIR: &str = "tests/differential/reference";
+
+/// Installs what the differential tests need, then runs `cargo test` with
+/// the reference engines required (a missing engine fails instead of skipping).
+fn run_tests(cargo_args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    ensure_reference_engines(&root)?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["test", "--workspace", "--locked"])
+        .args(cargo_args)
+        .env("PROMPTPACK_REQUIRE_REFERENCE", "1")
+        .current_dir(&root)
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("tests failed");
+    }
+    Ok(())
+}
+
+fn ensure_reference_engines(root: &Path) -> Result<()> {
+    let python = root.join(".venv/bin/python");
+    if !python.exists() {
+        eprintln!("xtask: creating .venv for the Jinja2 reference engine");
+        run_in(root, "python3", &["-m", "venv", ".venv"])?;
+    }
+    let has_jinja2 = std::process::Command::new(&python)
+        .args(["-c", "import jinja2"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_jinja2 {
+        eprintln!("xtask: installing Jinja2 into .venv");
+        let requirements = format!("{REFERENCE_DIR}/requirements.txt");
+        run_in(root, &python.display().to_string(), &["-m", "pip", "install", "--quiet", "-r", &requirements])?;
+    }
+    let reference = root.join(REFERENCE_DIR);
+    if !reference.join("node_modules/handlebars").is_dir() {
+        eprintln!("xtask: installing handlebars.js (npm ci)");
+        run_in(&reference, "npm", &["ci", "--no-audit", "--no-fund", "--silent"])?;
+    }
+    Ok(())
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+    let status = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("running {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed in {}", args.join(" "), dir.display());
+    }
     Ok(())
 }

@@ -54,6 +54,7 @@ const TEMPLATE_DELIMITERS: [&str; 3] = ["{{", "{%", "{#"];
 const BLANK_LINE_RUN: usize = 3;
 
 /// Lints rendered Markdown; findings are sorted by (line, column).
+#[must_use] 
 pub fn lint_markdown(text: &str) -> Vec<Finding> {
     let index = LineIndex::new(text);
     let mut lint = Lint {

@@ -30,14 +30,17 @@ impl ManifestError {
         self
     }
 
+    #[must_use] 
     pub fn message(&self) -> &str {
         &self.message
     }
 
+    #[must_use] 
     pub fn location(&self) -> &SourceLocation {
         &self.snippet.location
     }
 
+    #[must_use] 
     pub fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
     }

@@ -50,6 +50,7 @@ pub struct LockedPack {
 }
 
 impl Lockfile {
+    #[must_use] 
     pub fn new() -> Self {
         Self { version: LOCK_FORMAT, renderer: None, packs: Vec::new() }
     }
@@ -70,6 +71,7 @@ impl Lockfile {
     }
 
     /// The lockfile text: header comment, packs sorted by name.
+    #[must_use] 
     pub fn to_toml(&self) -> String {
         let mut sorted = self.clone();
         sorted.packs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -80,12 +82,14 @@ impl Lockfile {
         format!("{HEADER}{body}")
     }
 
+    #[must_use] 
     pub fn get(&self, name: &str) -> Option<&LockedPack> {
         self.packs.iter().find(|pack| pack.name == name)
     }
 }
 
 /// A URL without `user:password@`, safe for output, errors and the lockfile.
+#[must_use] 
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_owned() };
     let rest = &url[scheme_end + 3..];

@@ -105,6 +105,7 @@ pub enum TemplateEngine {
 
 impl TemplateEngine {
     /// The engine a file name implies, if any.
+    #[must_use] 
     pub fn from_file_name(path: &str) -> Option<Self> {
         match Path::new(path).extension()?.to_str()? {
             "j2" | "jinja" | "jinja2" => Some(Self::Jinja),
@@ -113,6 +114,7 @@ impl TemplateEngine {
         }
     }
 
+    #[must_use] 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Jinja => "jinja",
@@ -134,6 +136,7 @@ pub enum VariableType {
 }
 
 impl VariableType {
+    #[must_use] 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::String => "string",
@@ -145,6 +148,7 @@ impl VariableType {
     }
 
     /// Whether a JSON value has this type.
+    #[must_use] 
     pub fn admits(self, value: &serde_json::Value) -> bool {
         matches!(
             (self, value),
@@ -158,6 +162,7 @@ impl VariableType {
 
     /// What an optional variable without a default renders as: empty, so
     /// `{% if x %}` and `{{#if x}}` are false.
+    #[must_use] 
     pub fn empty_value(self) -> serde_json::Value {
         match self {
             Self::String => serde_json::Value::String(String::new()),
@@ -217,6 +222,7 @@ pub struct VariableDecl {
 
 impl VariableDecl {
     /// The value used when the variable is not passed, if it is optional.
+    #[must_use] 
     pub fn fallback(&self) -> Option<serde_json::Value> {
         if self.required { None } else { Some(self.default.clone().unwrap_or_else(|| self.kind.empty_value())) }
     }
@@ -231,6 +237,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    #[must_use] 
     pub fn applies_to(&self, template: &str) -> bool {
         self.templates.as_ref().is_none_or(|names| names.iter().any(|name| name == template))
     }
@@ -238,6 +245,7 @@ impl Fixture {
 
 /// Pack names: lowercase ASCII letters, digits and `-`, 1 to 64 characters,
 /// not starting with `-` (it would read as a command-line flag).
+#[must_use] 
 pub fn is_valid_pack_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && !name.starts_with('-')
@@ -246,6 +254,7 @@ pub fn is_valid_pack_name(name: &str) -> bool {
 
 /// Template, fixture and variable names end up in file names and template
 /// code: ASCII letters, digits, `-` and `_`, 1 to 64 characters.
+#[must_use] 
 pub fn is_valid_item_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && !name.starts_with('-')
@@ -253,6 +262,7 @@ pub fn is_valid_item_name(name: &str) -> bool {
 }
 
 /// The JSON Schema of `pack.toml`, for editor completion.
+#[must_use] 
 pub fn pack_manifest_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RawManifest)).unwrap_or_default()
 }
@@ -416,15 +426,14 @@ impl Validator<'_> {
             }
             let kind = variable.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default();
             let default = variable.default.as_ref().map(|d| (toml_to_json(d.get_ref()), d.span()));
-            if let Some((value, span)) = &default {
-                if !kind.admits(value) {
+            if let Some((value, span)) = &default
+                && !kind.admits(value) {
                     self.error(
                         span.clone(),
                         format!("default of `{name}` is a {} but the variable's type is {}", json_type_name(value), kind.as_str()),
                         format!("give a {} default, or set `type` to match", kind.as_str()),
                     );
                 }
-            }
             let required = match (&variable.required, &default) {
                 (Some(required), Some((_, span))) if *required.get_ref() => {
                     self.error(

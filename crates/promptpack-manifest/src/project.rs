@@ -107,6 +107,7 @@ pub enum GitReference {
 
 impl GitReference {
     /// How the lockfile records it, e.g. `tag=v1.2.0`.
+    #[must_use] 
     pub fn describe(&self) -> Option<String> {
         match self {
             GitReference::Versions => None,
@@ -215,11 +216,10 @@ fn detailed_requirement(
             if refs > 0 {
                 return Err("`tag`, `branch` and `rev` need `git`".to_owned());
             }
-            if let Some(name) = &registry {
-                if !registries.contains_key(name) && name != "default" {
+            if let Some(name) = &registry
+                && !registries.contains_key(name) && name != "default" {
                     return Err(format!("registry `{name}` is not listed under [registries]"));
                 }
-            }
             if version.is_none() {
                 return Err("a registry pack needs a `version` requirement".to_owned());
             }

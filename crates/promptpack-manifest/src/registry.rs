@@ -52,6 +52,7 @@ impl RegistryConfig {
         Ok(config)
     }
 
+    #[must_use] 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
@@ -78,6 +79,7 @@ pub struct IndexEntry {
 }
 
 impl IndexEntry {
+    #[must_use] 
     pub fn to_line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -108,14 +110,17 @@ impl IndexFile {
         Ok(Self { entries })
     }
 
+    #[must_use] 
     pub fn to_text(&self) -> String {
         self.entries.iter().map(|entry| entry.to_line() + "\n").collect()
     }
 
+    #[must_use] 
     pub fn get(&self, version: &semver::Version) -> Option<&IndexEntry> {
         self.entries.iter().find(|entry| &entry.vers == version)
     }
 
+    #[must_use] 
     pub fn newest(&self, include_yanked: bool) -> Option<&IndexEntry> {
         self.entries.iter().filter(|e| include_yanked || !e.yanked).max_by(|a, b| a.vers.cmp(&b.vers))
     }
@@ -123,6 +128,7 @@ impl IndexFile {
 
 /// Where a pack's index file lives, cargo-style: `1/a`, `2/ab`, `3/a/abc`,
 /// `ab/cd/abcd...`, so no folder of the index grows huge.
+#[must_use] 
 pub fn index_path(name: &str) -> String {
     match name.len() {
         1 => format!("index/1/{name}"),
@@ -133,6 +139,7 @@ pub fn index_path(name: &str) -> String {
 }
 
 /// Where a version's files live in the registry.
+#[must_use] 
 pub fn pack_path(name: &str, version: &semver::Version) -> String {
     format!("packs/{name}/{version}")
 }

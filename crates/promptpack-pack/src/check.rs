@@ -14,6 +14,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    #[must_use] 
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
@@ -43,7 +44,8 @@ const JINJA_GLOBALS: [&str; 12] =
 
 /// Checks a loaded pack: templates compile, used variables are declared
 /// (declared but unused ones are warnings), every fixture renders, and each
-/// rendering is valid CommonMark + GFM (see `promptpack-lint`).
+/// rendering is valid `CommonMark` + GFM (see `promptpack-lint`).
+#[must_use] 
 pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
     let mut findings = Vec::new();
     let renderer = match pack.renderer() {
@@ -101,14 +103,14 @@ pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
     }
 
     for case in pack.snapshot_cases() {
-        let rendered = match pack.render(&renderer, &case.template, case.vars.clone()) {
-            Ok(rendered) => rendered,
+        let output = match pack.render(&renderer, &case.template, case.vars.clone()) {
+            Ok(output) => output,
             Err(err) => {
                 findings.push(error_finding("render-error", Some(&case.template), Some(&case.fixture), &err));
                 continue;
             }
         };
-        for lint in lint_markdown(&rendered) {
+        for lint in lint_markdown(&output) {
             findings.push(CheckFinding {
                 severity: match lint.severity {
                     promptpack_lint::Severity::Error => Severity::Error,

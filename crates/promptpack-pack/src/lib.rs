@@ -48,11 +48,13 @@ pub struct SnapshotCase {
 }
 
 impl SnapshotCase {
+    #[must_use] 
     pub fn file_name(&self) -> String {
         snapshot_file_name(&self.pack, &self.template, &self.fixture)
     }
 
     /// The name insta knows the snapshot by (the file name without `.snap`).
+    #[must_use] 
     pub fn insta_name(&self) -> String {
         format!("{}__{}__{}", self.pack, self.template, self.fixture)
     }
@@ -104,23 +106,28 @@ impl Pack {
         Ok(Pack { root: dir.to_path_buf(), manifest, manifest_source, files })
     }
 
+    #[must_use] 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    #[must_use] 
     pub fn manifest(&self) -> &PackManifest {
         &self.manifest
     }
 
+    #[must_use] 
     pub fn name(&self) -> &str {
         &self.manifest.name
     }
 
+    #[must_use] 
     pub fn manifest_source(&self) -> &str {
         &self.manifest_source
     }
 
     /// Every file of the pack, by relative path.
+    #[must_use] 
     pub fn files(&self) -> &BTreeMap<String, PackFile> {
         &self.files
     }
@@ -129,6 +136,7 @@ impl Pack {
     /// `"<sha256 of file>  <relative path>\n"` (the format of `sha256sum`,
     /// and Go's dirhash), so it is the same on every machine and survives
     /// re-packing and mirroring.
+    #[must_use] 
     pub fn checksum(&self) -> String {
         content_checksum(self.files.values().map(|file| (file.path.as_str(), file.sha256.as_str())))
     }
@@ -190,6 +198,7 @@ impl Pack {
     }
 
     /// Every (template, fixture) pair the pack pins with a snapshot, sorted.
+    #[must_use] 
     pub fn snapshot_cases(&self) -> Vec<SnapshotCase> {
         let mut cases = Vec::new();
         for template in self.manifest.templates.keys() {
@@ -209,6 +218,7 @@ impl Pack {
 
     /// The header recorded with a case's snapshot: what a reviewer needs to
     /// see why the text is what it is.
+    #[must_use] 
     pub fn snapshot_header(&self, case: &SnapshotCase) -> SnapshotHeader {
         let template = &self.manifest.templates[&case.template];
         let engine = engine_of(template.engine);
@@ -285,6 +295,7 @@ pub fn content_checksum<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>)
 }
 
 /// Lower-case hex sha256 of some bytes.
+#[must_use] 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -45,6 +45,7 @@ pub enum SnapshotOutcome {
 
 /// `<pack>__<template>__<fixture>.snap`: flat, sortable, and the name insta
 /// derives from the same snapshot name.
+#[must_use] 
 pub fn snapshot_file_name(pack: &str, template: &str, fixture: &str) -> String {
     format!("{pack}__{template}__{fixture}.snap")
 }
@@ -71,6 +72,7 @@ pub fn read_snapshot(path: &Path) -> Result<Option<Snapshot>, PackError> {
 }
 
 /// Serializes a snapshot exactly as insta does.
+#[must_use] 
 pub fn serialize_snapshot(header: &SnapshotHeader, body: &str) -> String {
     let mut out = String::from("---\n");
     out.push_str("source: ");
@@ -113,6 +115,7 @@ pub fn compare_with_snapshot(path: &Path, header: &SnapshotHeader, body: &str) -
 }
 
 /// `x.snap` -> `x.snap.new`.
+#[must_use] 
 pub fn pending_path(snapshot: &Path) -> PathBuf {
     let mut name = snapshot.as_os_str().to_owned();
     name.push(".new");

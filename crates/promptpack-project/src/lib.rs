@@ -64,28 +64,34 @@ impl Project {
         Ok(Project { root: root.to_path_buf(), manifest, manifest_source, lock })
     }
 
+    #[must_use] 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    #[must_use] 
     pub fn manifest(&self) -> &ProjectManifest {
         &self.manifest
     }
 
+    #[must_use] 
     pub fn manifest_source(&self) -> &str {
         &self.manifest_source
     }
 
+    #[must_use] 
     pub fn lock(&self) -> Option<&Lockfile> {
         self.lock.as_ref()
     }
 
     /// The folder installed packs live in.
+    #[must_use] 
     pub fn install_dir(&self) -> PathBuf {
         self.root.join(&self.manifest.install_dir)
     }
 
     /// Where pack `name` is installed (whether or not it is).
+    #[must_use] 
     pub fn installed_pack_dir(&self, name: &str) -> PathBuf {
         self.install_dir().join(name)
     }

@@ -1,5 +1,5 @@
 //! Editing `promptpack.toml` the way a person would: keeping comments,
-//! order and formatting (toml_edit), writing by temp-and-rename.
+//! order and formatting (`toml_edit`), writing by temp-and-rename.
 
 use std::path::Path;
 

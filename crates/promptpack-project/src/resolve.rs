@@ -31,6 +31,7 @@ pub enum ResolvedSource {
 
 impl ResolvedSource {
     /// The lockfile's `source` value: credential-free.
+    #[must_use] 
     pub fn lock_source(&self) -> String {
         match self {
             ResolvedSource::Registry { url } => format!("registry+{}", redact_url(url)),
@@ -54,6 +55,7 @@ pub struct ResolvedPack {
 }
 
 impl ResolvedPack {
+    #[must_use] 
     pub fn to_locked(&self) -> LockedPack {
         let (subdir, reference) = match &self.source {
             ResolvedSource::Git { subdir, reference, .. } => (subdir.clone(), reference.describe()),
@@ -125,11 +127,10 @@ impl<'a> Resolver<'a> {
     /// The URL of a named registry (or `default`), honouring `PROMPTPACK_REGISTRY`.
     pub(crate) fn registry_url(&self, pack: &str, name: Option<&str>) -> Result<String, ProjectError> {
         let name = name.unwrap_or("default");
-        if name == "default" {
-            if let Some(url) = std::env::var_os(REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
+        if name == "default"
+            && let Some(url) = std::env::var_os(REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
                 return Ok(url);
             }
-        }
         let url = self.manifest.registries.get(name).cloned().ok_or_else(|| ProjectError::NoRegistry {
             pack: pack.to_owned(),
             reason: format!("no registry named `{name}` in promptpack.toml"),
@@ -201,13 +202,12 @@ impl<'a> Resolver<'a> {
         let candidates = self.candidates(name, &primary)?;
         let satisfies = |version: &semver::Version| demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)));
         let locked = self.lock.and_then(|lock| lock.get(name)).filter(|_| !(self.unlocked)(name));
-        if let Some(locked) = locked {
-            if let Some(candidate) = candidates.iter().find(|c| {
+        if let Some(locked) = locked
+            && let Some(candidate) = candidates.iter().find(|c| {
                 c.version == locked.version && c.source.lock_source() == locked.source && satisfies(&c.version)
             }) {
                 return Ok(candidate.clone());
             }
-        }
         candidates
             .iter()
             .filter(|c| c.yanked.is_none() && satisfies(&c.version))
@@ -315,8 +315,8 @@ impl<'a> Resolver<'a> {
                 ResolvedSource::Registry { url } => self.read_registry_pack(&name, &candidate, url, locked.as_ref())?,
                 ResolvedSource::Git { url, .. } => {
                     let commit = candidate.commit.clone().unwrap_or_default();
-                    if let Some(locked) = &locked {
-                        if locked.commit.as_deref().is_some_and(|c| c != commit) && !(self.unlocked)(&name) {
+                    if let Some(locked) = &locked
+                        && locked.commit.as_deref().is_some_and(|c| c != commit) && !(self.unlocked)(&name) {
                             return Err(promptpack_registry::RegistryError::integrity(
                                 &name,
                                 &format!("the commit of {}", locked.reference.as_deref().unwrap_or("the locked reference")),
@@ -326,7 +326,6 @@ impl<'a> Resolver<'a> {
                             )
                             .into());
                         }
-                    }
                     let subdir = match &candidate.source {
                         ResolvedSource::Git { subdir, .. } => subdir.clone(),
                         _ => None,
@@ -378,8 +377,8 @@ impl<'a> Resolver<'a> {
         // A locked pack is read at its locked commit: versions are immutable,
         // and the commit's objects are content-addressed.
         let locked_commit = locked.and_then(|l| l.commit.clone());
-        if let Some(commit) = &locked_commit {
-            if !registry.has_commit(commit) {
+        if let Some(commit) = &locked_commit
+            && !registry.has_commit(commit) {
                 if policy == FetchPolicy::Never {
                     return Err(ProjectError::OfflineMissing { name: name.to_owned(), what: format!("registry commit {commit}") });
                 }
@@ -388,10 +387,9 @@ impl<'a> Resolver<'a> {
                     self.registries.insert(url.to_owned(), refreshed);
                 }
             }
-        }
         let registry = self.registry(url)?;
-        if let Some(commit) = &locked_commit {
-            if !registry.has_in_history(commit) {
+        if let Some(commit) = &locked_commit
+            && !registry.has_in_history(commit) {
                 return Err(promptpack_registry::RegistryError::integrity(
                     name,
                     "the registry commit",
@@ -401,7 +399,6 @@ impl<'a> Resolver<'a> {
                 )
                 .into());
             }
-        }
         let files = registry.read_pack(name, &candidate.version, locked_commit.as_deref())?;
         // The bytes must match what the index promised when they were published.
         if files.tree != entry.tree || files.checksum != entry.cksum {
@@ -416,8 +413,8 @@ impl<'a> Resolver<'a> {
         }
         if locked_commit.is_some() {
             // Also compare with the tip: a published folder must never change.
-            if let Ok(at_tip) = registry.read_pack(name, &candidate.version, None) {
-                if at_tip.tree != files.tree {
+            if let Ok(at_tip) = registry.read_pack(name, &candidate.version, None)
+                && at_tip.tree != files.tree {
                     return Err(promptpack_registry::RegistryError::integrity(
                         name,
                         "the registry's files at its tip",
@@ -427,7 +424,6 @@ impl<'a> Resolver<'a> {
                     )
                     .into());
                 }
-            }
         }
         Ok((files, Some(locked_commit.unwrap_or_else(|| registry.tip()))))
     }
@@ -453,8 +449,8 @@ fn verify_against_lock(name: &str, locked: &LockedPack, files: &FetchedPack, sou
         // Local packs are edited in place; their new bytes are simply re-locked.
         return Ok(());
     }
-    if let Some(tree) = &locked.tree {
-        if tree != &files.tree {
+    if let Some(tree) = &locked.tree
+        && tree != &files.tree {
             return Err(promptpack_registry::RegistryError::integrity(
                 name,
                 "the git tree id",
@@ -464,7 +460,6 @@ fn verify_against_lock(name: &str, locked: &LockedPack, files: &FetchedPack, sou
             )
             .into());
         }
-    }
     if locked.checksum != files.checksum {
         return Err(promptpack_registry::RegistryError::integrity(
             name,

@@ -19,6 +19,8 @@ pub enum Upgrade {
     Only(Vec<String>),
 }
 
+// The flags are independent command-line switches, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     /// Fail if the lockfile would change.
@@ -141,6 +143,7 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
     Ok(report)
 }
 
+#[must_use] 
 pub fn describe_change(change: &PackChange) -> String {
     match change {
         PackChange::Added { name, version } => format!("+ {name} {version}"),

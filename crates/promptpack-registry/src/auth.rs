@@ -22,13 +22,11 @@ pub(crate) fn callbacks<'a>(url: &str, reporter: &'a dyn Reporter) -> git2::Remo
         if attempts.get() > MAX_CREDENTIAL_ATTEMPTS {
             return Err(git2::Error::new(git2::ErrorCode::Auth, git2::ErrorClass::Http, "authentication failed"));
         }
-        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
-            if let Some((user, password)) = &url_credentials {
-                if attempts.get() == 1 {
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && let Some((user, password)) = &url_credentials
+                && attempts.get() == 1 {
                     return git2::Cred::userpass_plaintext(user, password);
                 }
-            }
-        }
         if allowed.contains(git2::CredentialType::SSH_KEY) {
             return git2::Cred::ssh_key_from_agent(username_from_url.unwrap_or("git"));
         }

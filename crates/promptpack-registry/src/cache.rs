@@ -5,6 +5,7 @@
 //! lock file, held exclusively while it is fetched into or published from,
 //! so concurrent runs queue instead of corrupting it.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,7 @@ impl Cache {
         Self::new(home.join(".cache").join("promptpack"))
     }
 
+    #[must_use] 
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -91,8 +93,11 @@ fn repo_dir_name(url: &str) -> String {
         .take(40)
         .collect();
     let digest = Sha256::digest(url.as_bytes());
-    let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("{readable}-{hash}")
+    let mut name = format!("{readable}-");
+    for byte in digest.iter().take(8) {
+        let _ = write!(name, "{byte:02x}");
+    }
+    name
 }
 
 /// A source's bare repository in the cache, locked while this value lives.
@@ -105,19 +110,23 @@ pub struct CachedRepo {
 
 impl CachedRepo {
     /// The URL without credentials, for messages.
+    #[must_use] 
     pub fn display_url(&self) -> &str {
         &self.display
     }
 
+    #[must_use] 
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    #[must_use] 
     pub fn repository(&self) -> &git2::Repository {
         &self.repo
     }
 
     /// Whether the cache already has `commit` (so no fetch is needed).
+    #[must_use] 
     pub fn has_commit(&self, commit: &str) -> bool {
         git2::Oid::from_str(commit).is_ok_and(|oid| self.repo.find_commit(oid).is_ok())
     }

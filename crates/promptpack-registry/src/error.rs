@@ -70,6 +70,7 @@ impl std::fmt::Display for IntegrityError {
 }
 
 impl RegistryError {
+    #[must_use] 
     pub fn integrity(pack: &str, what: &str, expected: &str, found: &str, causes: &str) -> Self {
         Self::Integrity(Box::new(IntegrityError {
             pack: pack.to_owned(),

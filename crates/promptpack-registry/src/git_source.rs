@@ -24,7 +24,7 @@ pub struct TaggedVersion {
 impl GitSource {
     pub fn open(cache: &Cache, url: &str, policy: FetchPolicy, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
         let repo = cache.open(url)?;
-        let fetched_before = repo.repo.references().map(|mut refs| refs.next().is_some()).unwrap_or(false);
+        let fetched_before = repo.repo.references().is_ok_and(|mut refs| refs.next().is_some());
         match (policy, fetched_before) {
             (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, false) => repo.fetch(reporter)?,
             (FetchPolicy::Never, false) => return Err(RegistryError::NotCached { url: repo.display_url().to_owned() }),
@@ -33,6 +33,7 @@ impl GitSource {
         Ok(Self { repo })
     }
 
+    #[must_use] 
     pub fn display_url(&self) -> &str {
         self.repo.display_url()
     }
@@ -42,6 +43,7 @@ impl GitSource {
         self.repo.fetch(reporter)
     }
 
+    #[must_use] 
     pub fn has_commit(&self, commit: &str) -> bool {
         self.repo.has_commit(commit)
     }

@@ -30,7 +30,7 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("url", &self.repo.display_url()).field("tip", &self.tip).finish()
+        f.debug_struct("Registry").field("url", &self.repo.display_url()).field("tip", &self.tip).finish_non_exhaustive()
     }
 }
 
@@ -66,14 +66,17 @@ impl Registry {
         Self::at_tip(self.repo)
     }
 
+    #[must_use] 
     pub fn display_url(&self) -> &str {
         self.repo.display_url()
     }
 
+    #[must_use] 
     pub fn tip(&self) -> String {
         self.tip.to_string()
     }
 
+    #[must_use] 
     pub fn config(&self) -> &RegistryConfig {
         &self.config
     }
@@ -136,12 +139,14 @@ impl Registry {
 
     /// Whether `commit` is the tip or in its history. A locked commit that is
     /// not means the registry's history was rewritten.
+    #[must_use] 
     pub fn has_in_history(&self, commit: &str) -> bool {
         let Ok(oid) = git2::Oid::from_str(commit) else { return false };
         oid == self.tip || self.repo.repo.graph_descendant_of(self.tip, oid).unwrap_or(false)
     }
 
     /// Whether the cache holds `commit`.
+    #[must_use] 
     pub fn has_commit(&self, commit: &str) -> bool {
         self.repo.has_commit(commit)
     }
@@ -413,7 +418,7 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
 /// `registry.toml` and a README describing the layout.
 pub fn init_registry(dir: &Path, name: &str, limits: RegistryLimits) -> Result<String, RegistryError> {
     let display = dir.display().to_string();
-    if dir.exists() && fs_err::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if dir.exists() && fs_err::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(RegistryError::NotARegistry {
             url: display,
             reason: "the folder exists and is not empty; a new registry needs an empty or missing folder".to_owned(),

@@ -78,6 +78,7 @@ pub(crate) fn read_pack_tree(
 }
 
 /// The content checksum of in-memory files.
+#[must_use] 
 pub fn checksum_of(files: &BTreeMap<String, Vec<u8>>) -> String {
     let hashed: Vec<(String, String)> = files.iter().map(|(path, bytes)| (path.clone(), promptpack_pack::sha256_hex(bytes))).collect();
     promptpack_pack::content_checksum(hashed.iter().map(|(p, h)| (p.as_str(), h.as_str())))

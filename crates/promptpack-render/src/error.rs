@@ -24,7 +24,11 @@ pub enum RenderErrorKind {
 /// It carries everything a user needs to fix the template: what went wrong,
 /// where (file, line, column and the source line with a caret) and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
+pub struct RenderError(Box<Details>);
+
+/// Boxed so that `Result<String, RenderError>` stays small on the hot path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
     kind: RenderErrorKind,
     message: String,
     snippet: Option<SourceSnippet>,
@@ -33,12 +37,12 @@ pub struct RenderError {
 
 impl RenderError {
     pub(crate) fn new(kind: RenderErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), snippet: None, hint: None }
+        Self(Box::new(Details { kind, message: message.into(), snippet: None, hint: None }))
     }
 
     /// Points the error at `line:column` (1-based) of `source`, read from `path`.
     pub(crate) fn at(mut self, path: &Path, source: &str, line: usize, column: usize, width: usize) -> Self {
-        self.snippet = Some(SourceSnippet::at(path, source, line, column, width));
+        self.0.snippet = Some(SourceSnippet::at(path, source, line, column, width));
         self
     }
 
@@ -49,36 +53,40 @@ impl RenderError {
     }
 
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.0.hint = Some(hint.into());
         self
     }
 
+    #[must_use] 
     pub fn kind(&self) -> &RenderErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// What went wrong, without the location.
+    #[must_use] 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
+    #[must_use] 
     pub fn location(&self) -> Option<&SourceLocation> {
-        self.snippet.as_ref().map(|snippet| &snippet.location)
+        self.0.snippet.as_ref().map(|snippet| &snippet.location)
     }
 
     /// What the user can do about it.
+    #[must_use] 
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.0.hint.as_deref()
     }
 }
 
 impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(snippet) = &self.snippet {
+        f.write_str(&self.0.message)?;
+        if let Some(snippet) = &self.0.snippet {
             write!(f, "\n{snippet}")?;
         }
-        if let Some(hint) = &self.hint {
+        if let Some(hint) = &self.0.hint {
             write!(f, "\nhint: {hint}")?;
         }
         Ok(())

@@ -59,19 +59,19 @@ fn is_helper_name(name: &str) -> bool {
 fn rewrite_value_expressions(template: &mut Template) {
     for element in &mut template.elements {
         match element {
-            TemplateElement::Expression(ht) | TemplateElement::HtmlExpression(ht) => {
-                if !ht.block && ht.params.is_empty() && ht.hash.is_empty() {
-                    let value = match &ht.name {
-                        Parameter::Name(name) if !is_helper_name(name) => match HbsPath::parse(name) {
-                            Ok(path) => Parameter::Path(path),
-                            Err(_) => continue,
-                        },
-                        Parameter::Path(_) | Parameter::Literal(_) => ht.name.clone(),
-                        _ => continue,
-                    };
-                    ht.params = vec![value];
-                    ht.name = Parameter::Name(PRINT_HELPER.to_owned());
-                }
+            TemplateElement::Expression(ht) | TemplateElement::HtmlExpression(ht)
+                if !ht.block && ht.params.is_empty() && ht.hash.is_empty() =>
+            {
+                let value = match &ht.name {
+                    Parameter::Name(name) if !is_helper_name(name) => match HbsPath::parse(name) {
+                        Ok(path) => Parameter::Path(path),
+                        Err(_) => continue,
+                    },
+                    Parameter::Path(_) | Parameter::Literal(_) => ht.name.clone(),
+                    _ => continue,
+                };
+                ht.params = vec![value];
+                ht.name = Parameter::Name(PRINT_HELPER.to_owned());
             }
             TemplateElement::HelperBlock(ht) => {
                 if let Some(inner) = ht.template.as_mut() {
@@ -162,11 +162,10 @@ pub(crate) fn root_variables(template: &Template, found: &mut BTreeSet<String>) 
             TemplateElement::HelperBlock(ht) => {
                 ht.params.iter().for_each(|p| add_param(p, found));
                 let changes_context = matches!(ht.name.as_name(), Some("each" | "with"));
-                if !changes_context && ht.block_param.is_none() {
-                    if let Some(inner) = &ht.template {
+                if !changes_context && ht.block_param.is_none()
+                    && let Some(inner) = &ht.template {
                         root_variables(inner, found);
                     }
-                }
                 if let Some(inverse) = &ht.inverse {
                     root_variables(inverse, found);
                 }
@@ -294,7 +293,7 @@ impl HelperDef for PromptHelper {
                 }
             }
             "indent" => {
-                let indentation = match helper.param(1).map(|p| p.value()) {
+                let indentation = match helper.param(1).map(handlebars::PathAndJson::value) {
                     None => "    ".to_owned(),
                     Some(JsonValue::String(s)) => s.clone(),
                     Some(JsonValue::Number(n)) => " ".repeat(n.as_u64().unwrap_or(4) as usize),
@@ -437,7 +436,7 @@ impl HelperDef for ConditionalHelper {
         let include_zero = helper.hash_get("includeZero").is_some_and(|p| p.value().as_bool() == Some(true));
         let value = param.value();
         let truthy = json_truthy(value) || (include_zero && value.as_f64() == Some(0.0));
-        let branch = if truthy != self.negate { helper.template() } else { helper.inverse() };
+        let branch = if truthy == self.negate { helper.inverse() } else { helper.template() };
         match branch {
             Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
             None => Ok(()),

@@ -2,6 +2,9 @@
 //! with a default `Environment()`, minus auto-escaping and with strict
 //! undefined variables.
 
+// minijinja's filter signature takes `Kwargs` (and some values) by value.
+#![allow(clippy::needless_pass_by_value)]
+
 use std::fmt::Write as _;
 
 use minijinja::value::{Kwargs, Value, ValueKind};
@@ -74,15 +77,16 @@ fn indent_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String
     };
     let indentation = match width {
         None => "    ".to_owned(),
-        Some(value) => match value.as_str() {
-            Some(s) => s.to_owned(),
-            None => {
+        Some(value) => {
+            if let Some(s) = value.as_str() {
+                s.to_owned()
+            } else {
                 let count = value.as_usize().ok_or_else(|| {
                     Error::new(ErrorKind::InvalidOperation, "indent width must be a number or a string")
                 })?;
                 " ".repeat(count)
             }
-        },
+        }
     };
     let first = match args.get(1) {
         Some(value) => value.is_true(),

@@ -46,6 +46,7 @@ pub enum Engine {
 impl Engine {
     /// The engine a file name implies: `.j2`, `.jinja`, `.jinja2` for Jinja,
     /// `.hbs`, `.handlebars` for Handlebars.
+    #[must_use] 
     pub fn from_path(path: &Path) -> Option<Engine> {
         match path.extension()?.to_str()? {
             "j2" | "jinja" | "jinja2" => Some(Engine::Jinja),
@@ -55,6 +56,7 @@ impl Engine {
     }
 
     /// The engine's name as written in `pack.toml`.
+    #[must_use] 
     pub fn as_str(self) -> &'static str {
         match self {
             Engine::Jinja => "jinja",
@@ -64,6 +66,7 @@ impl Engine {
 
     /// The name and version of the library that renders this engine, for
     /// snapshot headers and lockfiles: a change of engine can change bytes.
+    #[must_use] 
     pub fn implementation(self) -> &'static str {
         match self {
             Engine::Jinja => "minijinja 3.1",
@@ -213,12 +216,11 @@ impl RendererBuilder {
                 };
                 let mut error = RenderError::new(RenderErrorKind::LimitExceeded, message).with_hint(hint);
                 // Point at the include that closes the loop (or goes one level too deep).
-                if let [.., includer, included] = chain.as_slice() {
-                    if let Some(includer_source) = self.handlebars_sources.get(includer) {
+                if let [.., includer, included] = chain.as_slice()
+                    && let Some(includer_source) = self.handlebars_sources.get(includer) {
                         let offset = find_partial_include(&includer_source.text, included).unwrap_or(0);
                         error = error.at_offset(&includer_source.origin, &includer_source.text, offset, included.len() + 4);
                     }
-                }
                 return Err(error);
             }
         }
@@ -248,10 +250,12 @@ impl std::fmt::Debug for Renderer {
 }
 
 impl Renderer {
+    #[must_use] 
     pub fn builder() -> RendererBuilder {
         RendererBuilder::new(Limits::default())
     }
 
+    #[must_use] 
     pub fn builder_with_limits(limits: Limits) -> RendererBuilder {
         RendererBuilder::new(limits)
     }

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 /// Python's `str.isspace`: Rust's `White_Space` plus the ASCII information
 /// separators (U+001C..U+001F), which Python counts as whitespace.
+#[must_use] 
 pub fn is_python_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
@@ -19,17 +20,20 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// Python's `str.upper()` (full case mapping, so `ß` becomes `SS`).
+#[must_use] 
 pub fn upper(s: &str) -> String {
     s.to_uppercase()
 }
 
 /// Python's `str.lower()`, including the final-sigma rule.
+#[must_use] 
 pub fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
 /// Python's `str.capitalize()`: the first character in *title* case, the rest
 /// lower-cased ("SRE" becomes "Sre", "ǆemal" becomes "ǅemal").
+#[must_use] 
 pub fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
@@ -105,6 +109,7 @@ fn python_splitlines(s: &str) -> Vec<&str> {
 
 /// Jinja2 3.1's `indent(s, width, first, blank)`, including its quirk of
 /// re-joining lines with `\n` (so `\r\n` input comes out as `\n`).
+#[must_use] 
 pub fn indent(s: &str, indentation: &str, first: bool, blank: bool) -> String {
     // Jinja2 appends a newline before splitting so that a trailing newline in
     // the input survives `splitlines`.
@@ -155,28 +160,27 @@ fn shortest_digits(value: f64) -> (String, i32) {
 /// Lays `digits` (with the decimal point after the first digit, scaled by
 /// `10^exponent`) out in positional notation.
 fn positional(digits: &str, exponent: i32, out: &mut String) {
-    let len = digits.len() as i32;
+    // Shortest round-trip digits of an f64 number at most 17, so the
+    // conversions below cannot overflow.
+    let len = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    let integer_digits = usize::try_from(exponent + 1).unwrap_or(0);
     if exponent < 0 {
         out.push_str("0.");
-        for _ in 0..(-exponent - 1) {
-            out.push('0');
-        }
+        out.push_str(&"0".repeat(exponent.unsigned_abs() as usize - 1));
         out.push_str(digits);
     } else if exponent + 1 >= len {
         out.push_str(digits);
-        for _ in 0..(exponent + 1 - len) {
-            out.push('0');
-        }
+        out.push_str(&"0".repeat(integer_digits - digits.len()));
     } else {
-        let split = (exponent + 1) as usize;
-        out.push_str(&digits[..split]);
+        out.push_str(&digits[..integer_digits]);
         out.push('.');
-        out.push_str(&digits[split..]);
+        out.push_str(&digits[integer_digits..]);
     }
 }
 
 /// Python's `repr(float)`: positional for exponents in `-4..16` (always with a
 /// fractional part), scientific otherwise (`1e+16`, `1.5e-05`).
+#[must_use] 
 pub fn python_float_repr(value: f64) -> String {
     if value.is_nan() {
         return "nan".to_owned();
@@ -208,6 +212,7 @@ pub fn python_float_repr(value: f64) -> String {
 /// JavaScript's `Number#toString()`: positional for `1e-6 <= |x| < 1e21`,
 /// scientific otherwise (`1e+21`, `1.5e-7`); integral values print without a
 /// fractional part and `-0` prints as `0`.
+#[must_use] 
 pub fn js_number_to_string(value: f64) -> String {
     if value.is_nan() {
         return "NaN".to_owned();

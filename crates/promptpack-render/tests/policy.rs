@@ -3,14 +3,14 @@
 use promptpack_render::{Engine, Limits, RenderErrorKind, Renderer, Vars};
 use serde_json::json;
 
-fn vars(value: serde_json::Value) -> Vars {
+fn vars(value: &serde_json::Value) -> Vars {
     value.as_object().cloned().expect("test vars are an object")
 }
 
 fn render_one(engine: Engine, source: &str, value: serde_json::Value) -> Result<String, promptpack_render::RenderError> {
     let mut builder = Renderer::builder();
     builder.add_template("t", engine, source, "t.txt")?;
-    builder.build()?.render("t", &vars(value))
+    builder.build()?.render("t", &vars(&value))
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn html_file_names_do_not_turn_escaping_on() {
     let mut builder = Renderer::builder();
     builder.add_template("page.html", Engine::Jinja, "{{ x }}", "page.html.j2").unwrap();
     let renderer = builder.build().unwrap();
-    assert_eq!(renderer.render("page.html", &vars(json!({"x": "<b>"}))).unwrap(), "<b>");
+    assert_eq!(renderer.render("page.html", &vars(&json!({"x": "<b>"}))).unwrap(), "<b>");
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn partials_work_in_both_engines() {
     builder.add_template("h", Engine::Handlebars, "[{{> greet}}]", "h.hbs").unwrap();
     builder.add_partial("greet", Engine::Handlebars, "hi {{name}}", "partials/greet.hbs").unwrap();
     let renderer = builder.build().unwrap();
-    let v = vars(json!({"name": "Ada"}));
+    let v = vars(&json!({"name": "Ada"}));
     assert_eq!(renderer.render("j", &v).unwrap(), "[hi Ada]");
     assert_eq!(renderer.render("h", &v).unwrap(), "[hi Ada]");
 }
