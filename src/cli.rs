@@ -91,6 +91,12 @@ pub enum Command {
     /// List a registry's packs and their newest versions.
     #[command(after_help = EXIT_CODES)]
     Search(SearchArgs),
+    /// Show what changes between two versions of a pack: contract and rendered text per role.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Bump the version in pack.toml (`auto`: the smallest bump its changes allow).
+    #[command(after_help = EXIT_CODES)]
+    Bump(BumpArgs),
     /// Manage registries.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -180,8 +186,15 @@ pub struct UpgradeArgs {
     /// Only these packs move (all when none are named).
     pub names: Vec<String>,
     /// Show what would change without changing anything.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "review")]
     pub dry_run: bool,
+    /// Show the rendered diff per role of every pack that would move, then ask
+    /// (on a terminal) or apply with `--yes`; otherwise change nothing.
+    #[arg(long)]
+    pub review: bool,
+    /// With `--review`: apply without asking.
+    #[arg(long, requires = "review")]
+    pub yes: bool,
     #[command(flatten)]
     pub network: NetworkArgs,
 }
@@ -212,6 +225,9 @@ pub struct PublishArgs {
     /// Show what would be published without publishing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Publish even if the version bump is smaller than the changes require.
+    #[arg(long)]
+    pub allow_semver_violation: bool,
     /// The folder of snapshot files the pack's tests compare with.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     pub snapshots: PathBuf,
@@ -268,6 +284,40 @@ pub struct RenderArgs {
     /// Write the rendered text to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Render once per line of a JSONL file (`-` for stdin): each line is an
+    /// object of variables laid over `--fixture`, `--vars` and `--var`. Rows
+    /// stream through; output keeps their order.
+    #[arg(long, value_name = "FILE", help_heading = "Batch rendering")]
+    pub batch: Option<PathBuf>,
+
+    /// With `--batch`: threads rendering rows (default: all cores).
+    #[arg(short, long, value_name = "N", requires = "batch", help_heading = "Batch rendering")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+
+    /// With `--batch`: stop at the first row that fails.
+    #[arg(long, requires = "batch", help_heading = "Batch rendering")]
+    pub fail_fast: bool,
+
+    /// With `--batch`: `jsonl` writes `{"row": N, "text": ...}` (or
+    /// `{"row": N, "error": ..., "line": N}`) per row; `text` writes each
+    /// row's text followed by `--separator`.
+    #[arg(long, value_enum, default_value_t = BatchFormat::Jsonl, requires = "batch", help_heading = "Batch rendering")]
+    pub format: BatchFormat,
+
+    /// With `--format text`: written after each row's text (a failed row's
+    /// text is empty). `\n`, `\t`, `\0` and `\\` are understood.
+    #[arg(long, value_name = "SEP", default_value = "\\0", requires = "batch", help_heading = "Batch rendering")]
+    pub separator: String,
+}
+
+/// How `render --batch` writes its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchFormat {
+    /// One JSON object per line, per row.
+    Jsonl,
+    /// Each row's rendered text, then the separator.
+    Text,
 }
 
 fn parse_var(argument: &str) -> Result<promptpack_pack::VarInput, String> {
@@ -344,4 +394,49 @@ pub enum EngineChoice {
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old version: `NAME@VERSION` (from a registry) or a pack folder.
+    pub old: String,
+    /// The new version: `NAME@VERSION` (from a registry) or a pack folder.
+    pub new: String,
+    /// Only this fixture (role).
+    #[arg(long)]
+    pub fixture: Option<String>,
+    /// Only this template.
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Print the comparison as JSON on stdout.
+    #[arg(long, conflicts_with = "stat")]
+    pub json: bool,
+    /// Print a summary: lines added and removed per changed (template, fixture).
+    #[arg(long)]
+    pub stat: bool,
+    /// The registry for `NAME@VERSION` (a URL/path or a registry name from promptpack.toml).
+    #[arg(long, value_name = "URL|PATH")]
+    pub registry: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BumpArgs {
+    /// `major`, `minor`, `patch`, or `auto` (compare with the newest published version).
+    #[arg(value_enum)]
+    pub level: BumpLevel,
+    /// The pack folder (or name in ./packs); the current folder by default.
+    pub pack: Option<String>,
+    /// The registry `auto` compares with (a URL/path or a registry name from promptpack.toml).
+    #[arg(long, value_name = "URL|PATH")]
+    pub registry: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BumpLevel {
+    Major,
+    Minor,
+    Patch,
+    Auto,
 }

@@ -6,6 +6,7 @@
 
 pub mod cli;
 mod commands;
+mod comparison;
 mod diff;
 mod printer;
 mod reporter;

@@ -1,55 +1,99 @@
-//! Where packs are: a path given on the command line, or a name in `./packs`.
+//! Where packs are: a folder given on the command line, a pack installed in
+//! the current project (rendered with the project's overrides), or a pack
+//! name in `./packs`.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use promptpack_pack::Pack;
+use promptpack_project::Project;
 
 use crate::UsageError;
 
 /// The folder of a project's own packs.
 pub const PACKS_DIR: &str = "packs";
 
+/// A pack named on the command line.
+pub enum PackLocation {
+    Folder(PathBuf),
+    /// Installed in the project; loads with the project's overrides applied.
+    Installed { project: Box<Project>, name: String },
+}
+
+impl PackLocation {
+    pub fn load(&self) -> Result<Pack> {
+        match self {
+            PackLocation::Folder(dir) => Ok(Pack::load(dir)?),
+            PackLocation::Installed { project, name } => Ok(project.installed_pack(name)?),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            PackLocation::Folder(dir) => dir.display().to_string(),
+            PackLocation::Installed { project, name } => project.installed_pack_dir(name).display().to_string(),
+        }
+    }
+}
+
 /// Resolves a pack argument: an existing folder, a pack installed in the
 /// current project, or a pack name in `./packs`.
-pub fn resolve_pack_dir(argument: &str) -> Result<PathBuf> {
+pub fn locate_pack(argument: &str) -> Result<PackLocation> {
     let as_path = Path::new(argument);
     if as_path.is_dir() {
-        return Ok(as_path.to_path_buf());
+        return Ok(PackLocation::Folder(as_path.to_path_buf()));
     }
-    if !argument.contains(['/', '\\'])
-        && let Ok(Some(project)) = promptpack_project::Project::discover(Path::new(".")) {
-            let installed = project.installed_pack_dir(argument);
-            if installed.is_dir() {
-                return Ok(installed);
-            }
+    if !argument.contains(['/', '\\']) {
+        if let Ok(Some(project)) = Project::discover(Path::new("."))
+            && project.installed_pack_dir(argument).is_dir()
+        {
+            return Ok(PackLocation::Installed { project: Box::new(project), name: argument.to_owned() });
         }
-    let in_packs = Path::new(PACKS_DIR).join(argument);
-    if !argument.contains(['/', '\\']) && in_packs.is_dir() {
-        return Ok(in_packs);
+        let in_packs = Path::new(PACKS_DIR).join(argument);
+        if in_packs.is_dir() {
+            return Ok(PackLocation::Folder(in_packs));
+        }
     }
     let known = local_pack_names();
     let hint = if known.is_empty() {
-        "give the path of a folder that has a pack.toml".to_owned()
+        "give the path of a folder that has a pack.toml, or the name of an installed pack".to_owned()
     } else {
         format!("packs in ./{PACKS_DIR}: {}", known.join(", "))
     };
-    Err(UsageError { message: format!("no pack `{argument}`: not a folder, and not a pack in ./{PACKS_DIR}"), hint }.into())
+    Err(UsageError { message: format!("no pack `{argument}`: not a folder, an installed pack, or a pack in ./{PACKS_DIR}"), hint }.into())
 }
 
-/// The packs named on the command line, or every pack in `./packs`.
-pub fn packs_to_process(arguments: &[String]) -> Result<Vec<PathBuf>> {
-    if !arguments.is_empty() {
-        return arguments.iter().map(|argument| resolve_pack_dir(argument)).collect();
+/// The folder of a pack argument (for commands that work on pack sources).
+pub fn resolve_pack_dir(argument: &str) -> Result<PathBuf> {
+    match locate_pack(argument)? {
+        PackLocation::Folder(dir) => Ok(dir),
+        PackLocation::Installed { project, name } => Ok(project.installed_pack_dir(&name)),
     }
-    let dirs: Vec<PathBuf> = local_pack_names().into_iter().map(|name| Path::new(PACKS_DIR).join(name)).collect();
-    if dirs.is_empty() {
+}
+
+/// The packs named on the command line, or every pack in `./packs` (plus,
+/// inside a project, the installed packs the project has fixtures for).
+pub fn packs_to_process(arguments: &[String]) -> Result<Vec<PackLocation>> {
+    if !arguments.is_empty() {
+        return arguments.iter().map(|argument| locate_pack(argument)).collect();
+    }
+    let mut locations: Vec<PackLocation> =
+        local_pack_names().into_iter().map(|name| PackLocation::Folder(Path::new(PACKS_DIR).join(name))).collect();
+    if let Ok(Some(project)) = Project::discover(Path::new(".")) {
+        for name in project.manifest().fixtures.keys() {
+            if project.installed_pack_dir(name).is_dir() {
+                locations.push(PackLocation::Installed { project: Box::new(project.clone()), name: name.clone() });
+            }
+        }
+    }
+    if locations.is_empty() {
         return Err(UsageError {
             message: format!("no packs to process: ./{PACKS_DIR} has no pack folders"),
             hint: "name a pack folder, or create one with `promptpack new <NAME>`".to_owned(),
         }
         .into());
     }
-    Ok(dirs)
+    Ok(locations)
 }
 
 /// Names of the folders in `./packs` that hold a `pack.toml`, sorted.

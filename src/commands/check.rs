@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 use anyhow::Result;
-use promptpack_pack::{CheckFinding, Pack, Severity, check_pack};
+use promptpack_pack::{CheckFinding, Severity, check_pack};
 
 use crate::cli::CheckArgs;
 use crate::workspace::packs_to_process;
@@ -11,17 +11,18 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut report = Vec::new();
     let mut errors = 0;
     let mut warnings = 0;
-    for dir in packs_to_process(&args.packs)? {
-        let (name, findings) = match Pack::load(&dir) {
+    for location in packs_to_process(&args.packs)? {
+        let dir = location.display();
+        let (name, findings) = match location.load() {
             Ok(pack) => (pack.name().to_owned(), check_pack(&pack)),
             Err(err) => (
-                dir.display().to_string(),
+                dir.clone(),
                 vec![CheckFinding {
                     severity: Severity::Error,
                     rule: "invalid-pack".to_owned(),
                     template: None,
                     fixture: None,
-                    location: Some(dir.display().to_string()),
+                    location: Some(dir.clone()),
                     message: err.to_string(),
                     hint: None,
                 }],
@@ -38,11 +39,11 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
         }
         if !args.json {
             let verdict = if findings.iter().any(|f| f.severity == Severity::Error) { "Failed" } else { "Checked" };
-            printer.status(verdict, &format!("{name} ({})", dir.display()));
+            printer.status(verdict, &format!("{name} ({dir})"));
         }
         report.push(serde_json::json!({
             "pack": name,
-            "path": dir.display().to_string(),
+            "path": dir,
             "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
         }));
     }

@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the exit status it earned.
 
+mod batch;
 mod check;
+mod diff;
 mod new;
 mod project;
 pub(crate) mod registry;
@@ -30,6 +32,8 @@ pub fn run(command: Command, printer: &Printer) -> Result<ExitStatus> {
         Command::Publish(args) => registry::publish_pack(&args, printer),
         Command::Yank(args) => registry::yank(&args, printer),
         Command::Search(args) => registry::search(&args, printer),
+        Command::Diff(args) => diff::diff(&args, printer),
+        Command::Bump(args) => diff::bump(&args, printer),
         Command::Registry(crate::cli::RegistryCommand::Init(args)) => registry::registry_init(&args, printer),
         Command::Completions(args) => {
             use clap::CommandFactory as _;

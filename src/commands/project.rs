@@ -2,14 +2,17 @@
 //! `install`, `upgrade`, `list`, `outdated`.
 
 use std::fmt::Write as _;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use anyhow::Result;
 use promptpack_manifest::{PROJECT_FILE, redact_url};
-use promptpack_project::{PackChange, Project, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
+use promptpack_pack::{compare_renderings, contract_changes};
+use promptpack_project::{MergeOutcome, PackChange, Project, SyncOptions, SyncReport, Upgrade, apply_upgrade, outdated, plan_upgrade, sync};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
 use crate::cli::{AddArgs, InitArgs, InstallArgs, ListArgs, OutdatedArgs, RemoveArgs, UpgradeArgs};
+use crate::comparison::print_comparison;
 use crate::reporter::TerminalReporter;
 use crate::{ExitStatus, Printer, UsageError};
 
@@ -198,21 +201,91 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         }
     }
     let upgrade = if args.names.is_empty() { Upgrade::All } else { Upgrade::Only(args.names.clone()) };
-    let options = SyncOptions { locked: false, offline: args.network.offline, upgrade, dry_run: args.dry_run, force: false };
-    let report = sync_project(&project, &options, printer)?;
-    let moved: Vec<_> = report.changes.iter().filter(|c| !matches!(c, PackChange::Unchanged { .. })).collect();
-    if moved.is_empty() {
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let plan = plan_upgrade(&project, &cache, upgrade, args.network.offline, &reporter)?;
+    if plan.packs.is_empty() {
         printer.status("Upgraded", "nothing: every pack is at the newest version its requirement allows");
+        return Ok(ExitStatus::Success);
     }
-    for change in moved {
-        let line = describe_change(change);
-        if args.dry_run {
-            printer.status("Would upgrade", line.trim_start_matches(['+', '~', '-', '=', ' ']));
-        } else {
-            printer.status("Upgraded", line.trim_start_matches(['+', '~', '-', '=', ' ']));
+    for pack in &plan.packs {
+        let verb = if args.dry_run || args.review { "Would upgrade" } else { "Upgrading" };
+        printer.status(verb, &format!("{} {} -> {}", pack.name, pack.from, pack.to));
+    }
+    if args.review {
+        for pack in &plan.packs {
+            let fixtures = project.manifest().fixtures.get(&pack.name).cloned().unwrap_or_default();
+            let contract = contract_changes(pack.old.manifest(), pack.new.manifest());
+            let pairs = compare_renderings(&pack.old, &pack.new, &fixtures, None, None)?;
+            print_comparison(printer, &format!("{} {} -> {}", pack.name, pack.from, pack.to), &contract, &pairs, false);
+            report_merges(printer, &project, pack);
+        }
+    } else {
+        for pack in &plan.packs {
+            report_merges(printer, &project, pack);
         }
     }
+    if args.dry_run {
+        return Ok(ExitStatus::Success);
+    }
+    if args.review && !args.yes {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            printer.info("Not applied: no terminal to ask on. Rerun with `--review --yes` to apply.");
+            return Ok(ExitStatus::Success);
+        }
+        if !confirm("Apply these upgrades? [y/N]")? {
+            printer.status("Skipped", "nothing changed");
+            return Ok(ExitStatus::Success);
+        }
+    }
+    let outcome = apply_upgrade(&project, &cache, &plan, &reporter)?;
+    for path in &outcome.merged_overrides {
+        printer.status("Merged", &format!("upstream changes into {path}"));
+    }
+    for change in &outcome.report.changes {
+        if let PackChange::Changed { name, from, to } = change {
+            printer.status("Upgraded", &format!("{name} {from} -> {to}"));
+        }
+    }
+    if !outcome.held_back.is_empty() {
+        let mut message = String::from("some packs were not upgraded because their local overrides conflict with upstream changes:");
+        for (name, files) in &outcome.held_back {
+            let _ = write!(message, "\n  {name}: conflicts written to {}", files.join(", "));
+        }
+        return Err(UsageError {
+            message,
+            hint: format!(
+                "resolve the conflict markers in each `{}` file, copy the result over the override, delete the `.merge` file, and run `promptpack upgrade` again",
+                promptpack_project::CONFLICT_SUFFIX
+            ),
+        }
+        .into());
+    }
     Ok(ExitStatus::Success)
+}
+
+fn report_merges(printer: &Printer, project: &Project, pack: &promptpack_project::PackUpgrade) {
+    for merge in &pack.merges {
+        let path = project.overrides_dir(&pack.name).join(&merge.path);
+        match merge.outcome {
+            MergeOutcome::Unchanged => printer.info(&format!("  override {}: upstream did not change this file", path.display())),
+            MergeOutcome::Clean(_) => printer.info(&format!("  override {}: upstream changes merge cleanly", path.display())),
+            MergeOutcome::Conflict(_) => printer.warning(&format!(
+                "override {} conflicts with upstream changes in {} {}; this pack will not be upgraded",
+                path.display(),
+                pack.name,
+                pack.to
+            )),
+        }
+    }
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    eprint!("{question} ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 pub fn list(args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {

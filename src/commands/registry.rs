@@ -48,17 +48,17 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
         for finding in &errors {
             printer.error(&finding.message);
         }
-        return Err(UsageError {
-            message: format!("refusing to publish {label}: `promptpack check` found {} error(s)", errors.len()),
-            hint: "fix them (`promptpack check` shows them all), then publish again".to_owned(),
-        }
-        .into());
+        anyhow::bail!(
+            "refusing to publish {label}: `promptpack check` found {} error(s)\nhint: fix them (`promptpack check` shows them all), then publish again",
+            errors.len()
+        );
     }
     verify_snapshots(&pack, &args.snapshots, &label)?;
 
     let url = registry_url(&args.registry);
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
+    check_semver_against_registry(&cache, &url, &pack, args.allow_semver_violation, printer, &reporter)?;
     let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
     if args.dry_run {
         printer.status("Would publish", &format!("{label} to {} ({} files, {})", redact_url(&url), outcome.files.len(), outcome.entry.cksum));
@@ -69,6 +69,46 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
         printer.status("Published", &format!("{label} to {} ({})", redact_url(&url), outcome.entry.cksum));
     }
     Ok(ExitStatus::Success)
+}
+
+/// The version bump must be as large as the changes since the newest
+/// published version below it require (see `promptpack bump auto`).
+fn check_semver_against_registry(
+    cache: &Cache,
+    url: &str,
+    pack: &Pack,
+    allow_violation: bool,
+    printer: &Printer,
+    reporter: &TerminalReporter,
+) -> Result<()> {
+    let registry = match Registry::open(cache, url, FetchPolicy::Always, reporter) {
+        Ok(registry) => registry,
+        // `publish` reports an unreachable or invalid registry itself.
+        Err(_) => return Ok(()),
+    };
+    let version = &pack.manifest().version;
+    let Some(previous) = crate::commands::diff::previous_published(&registry, pack.name(), version)? else {
+        return Ok(());
+    };
+    let (impact, reasons) = crate::commands::diff::semver_requirement(&previous, pack)?;
+    let old_version = &previous.manifest().version;
+    if let Err(smallest) = promptpack_pack::check_bump(old_version, version, impact) {
+        let message = format!(
+            "{} {version} is too small a bump over {old_version}: the changes need a {} bump (at least {smallest})\n  {}",
+            pack.name(),
+            impact.as_str(),
+            reasons.join("\n  ")
+        );
+        if allow_violation {
+            printer.warning(&format!("{message}\nhint: publishing anyway because of --allow-semver-violation"));
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{message}\nhint: run `promptpack bump auto --registry {}` (or set version = \"{smallest}\"), or pass --allow-semver-violation",
+            redact_url(url)
+        );
+    }
+    Ok(())
 }
 
 /// Every snapshot of the pack must exist and match, byte for byte.
@@ -86,11 +126,10 @@ fn verify_snapshots(pack: &Pack, dir: &Path, label: &str) -> Result<()> {
     if failures.is_empty() {
         return Ok(());
     }
-    Err(UsageError {
-        message: format!("refusing to publish {label}: its snapshot tests fail\n  {}", failures.join("\n  ")),
-        hint: "run `promptpack test`, review the changes with `promptpack review`, then publish again".to_owned(),
-    }
-    .into())
+    anyhow::bail!(
+        "refusing to publish {label}: its snapshot tests fail\n  {}\nhint: run `promptpack test`, review the changes with `promptpack review`, then publish again",
+        failures.join("\n  ")
+    )
 }
 
 pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {

@@ -5,29 +5,19 @@ use promptpack_pack::Pack;
 use promptpack_render::Vars;
 
 use crate::cli::RenderArgs;
-use crate::workspace::resolve_pack_dir;
+use crate::workspace::locate_pack;
 use crate::{ExitStatus, Printer, UsageError};
 
 /// `promptpack render`: exactly the rendered bytes, nothing added.
 pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
-    let dir = resolve_pack_dir(&args.pack)?;
-    let pack = Pack::load(&dir)?;
+    let pack = locate_pack(&args.pack)?.load()?;
     // Naming a template or fixture that is not there is a mistake in the
     // arguments (exit code 2), not in the pack.
     let template = pack.resolve_template_name(args.template.as_deref()).map_err(|err| usage_error(&err))?;
-
-    // Later sources override earlier ones: fixture, then --vars, then --var.
-    let mut vars = match &args.fixture {
-        Some(fixture) => pack.fixture_vars(fixture).map_err(|err| usage_error(&err))?,
-        None => Vars::new(),
-    };
-    if let Some(path) = &args.vars_file {
-        vars.extend(read_vars_file(path)?);
-    }
-    for input in &args.vars {
-        let (name, value) =
-            input.resolve(pack.manifest()).map_err(|err| UsageError { message: err.message, hint: err.hint })?;
-        vars.insert(name, value);
+    let vars = vars_from_arguments(args, &pack)?;
+    if let Some(rows) = &args.batch {
+        // Required variables may come from each row, so they are checked per row.
+        return super::batch::render_batch(args, rows, &pack, &template, &vars, printer);
     }
 
     let vars = pack.complete_vars(vars).map_err(|err| usage_error(&err))?;
@@ -41,6 +31,24 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
         None => printer.stdout(&rendered).context("cannot write to stdout")?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// The variables given on the command line. Later sources override earlier
+/// ones: fixture, then `--vars`, then `--var`.
+fn vars_from_arguments(args: &RenderArgs, pack: &Pack) -> Result<Vars> {
+    let mut vars = match &args.fixture {
+        Some(fixture) => pack.fixture_vars(fixture).map_err(|err| usage_error(&err))?,
+        None => Vars::new(),
+    };
+    if let Some(path) = &args.vars_file {
+        vars.extend(read_vars_file(path)?);
+    }
+    for input in &args.vars {
+        let (name, value) =
+            input.resolve(pack.manifest()).map_err(|err| UsageError { message: err.message, hint: err.hint })?;
+        vars.insert(name, value);
+    }
+    Ok(vars)
 }
 
 /// Reads variables from a JSON or TOML file (by extension; JSON otherwise).
@@ -89,7 +97,7 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
 }
 
 /// A pack error caused by the arguments, reported as a usage error.
-fn usage_error(err: &promptpack_pack::PackError) -> anyhow::Error {
+pub(super) fn usage_error(err: &promptpack_pack::PackError) -> anyhow::Error {
     let text = err.to_string();
     let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see `promptpack render --help`"));
     UsageError { message: message.to_owned(), hint: hint.to_owned() }.into()

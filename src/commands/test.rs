@@ -3,22 +3,32 @@ use std::path::Path;
 
 use anyhow::Result;
 use console::Style;
-use promptpack_pack::{Pack, SnapshotOutcome, compare_with_snapshot};
+use promptpack_manifest::PROJECT_FILE;
+use promptpack_pack::{Pack, SnapshotCase, SnapshotOutcome, compare_with_snapshot, read_snapshot};
 
 use crate::cli::TestArgs;
 use crate::diff::{line_counts, unified_diff};
-use crate::workspace::packs_to_process;
+use crate::workspace::{PackLocation, packs_to_process};
 use crate::{ExitStatus, Printer};
 
-/// `promptpack test`: the same snapshot files `cargo test` pins through insta.
+/// `promptpack test`: the same snapshot files `cargo test` pins through
+/// insta. In a project, installed packs are pinned with the project's own
+/// fixtures (`[fixtures.<pack>]` in promptpack.toml) in the project's folder.
 pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut results = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
-    for dir in packs_to_process(&args.packs)? {
-        let pack = Pack::load(&dir)?;
+    for location in packs_to_process(&args.packs)? {
+        let pack = location.load()?;
+        let cases = match &location {
+            PackLocation::Folder(_) => pack.snapshot_cases(),
+            PackLocation::Installed { project, name } => match project.manifest().fixtures.get(name) {
+                Some(fixtures) => pack.snapshot_cases_with(fixtures, PROJECT_FILE),
+                None => pack.snapshot_cases_with(&pack.manifest().fixtures, PROJECT_FILE),
+            },
+        };
         let renderer = pack.renderer()?;
         let mut expected_files = BTreeSet::new();
-        for case in pack.snapshot_cases() {
+        for case in cases {
             let snapshot = args.snapshots.join(case.file_name());
             expected_files.insert(case.file_name());
             let label = format!("{} / {} / {}", case.pack, case.template, case.fixture);
@@ -27,11 +37,13 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                 Err(err) => {
                     failed += 1;
                     printer.error(&format!("{label}: rendering failed\n{err}"));
-                    results.push(result_json(&case, "error", &snapshot, None));
+                    results.push(result_json(&case, "error", &snapshot));
                     continue;
                 }
             };
-            let outcome = compare_with_snapshot(&snapshot, &pack.snapshot_header(&case), &rendered)?;
+            let header = pack.snapshot_header(&case);
+            let previous_header = read_snapshot(&snapshot)?.map(|s| s.header);
+            let outcome = compare_with_snapshot(&snapshot, &header, &rendered)?;
             match &outcome {
                 SnapshotOutcome::Matched => {
                     passed += 1;
@@ -54,6 +66,9 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                             snapshot.display()
                         ));
                         printer.info(&format!("{title}\n{}", unified_diff(printer, old, &rendered)));
+                        if let Some(note) = engine_drift_note(previous_header.as_deref(), &header.info) {
+                            printer.warning(&note);
+                        }
                         printer.info(&format!("  new text written to {}", pending.display()));
                     }
                 }
@@ -63,9 +78,9 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                 SnapshotOutcome::New { .. } => "new",
                 SnapshotOutcome::Changed { .. } => "changed",
             };
-            results.push(result_json(&case, status, &snapshot, None));
+            results.push(result_json(&case, status, &snapshot));
         }
-        warn_orphans(printer, &args.snapshots, pack.name(), &expected_files);
+        warn_orphans(printer, &args.snapshots, &pack, &expected_files);
     }
     if args.json {
         let json = serde_json::json!({ "passed": passed, "failed": failed, "results": results });
@@ -82,7 +97,24 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn result_json(case: &promptpack_pack::SnapshotCase, status: &str, snapshot: &Path, _: Option<()>) -> serde_json::Value {
+/// When the pack's version is what the snapshot recorded but the renderer
+/// is not, the new bytes come from promptpack's engine, not from the pack.
+fn engine_drift_note(previous_header: Option<&str>, info: &serde_json::Value) -> Option<String> {
+    let header = previous_header?;
+    let field = |name: &str| {
+        header.lines().find_map(|line| line.trim_start().strip_prefix(&format!("{name}: ")).map(|v| v.trim_matches('"').to_owned()))
+    };
+    let (old_version, old_renderer) = (field("version")?, field("renderer")?);
+    let new_version = info.get("version")?.as_str()?;
+    let new_renderer = info.get("renderer")?.as_str()?;
+    (old_version == new_version && old_renderer != new_renderer).then(|| {
+        format!(
+            "the engine changed, not the pack: the snapshot was rendered by {old_renderer}, this is {new_renderer} (pack version {new_version} unchanged)\nhint: review whether the new bytes are what your runtime sends before accepting them"
+        )
+    })
+}
+
+fn result_json(case: &SnapshotCase, status: &str, snapshot: &Path) -> serde_json::Value {
     serde_json::json!({
         "pack": case.pack,
         "template": case.template,
@@ -94,9 +126,9 @@ fn result_json(case: &promptpack_pack::SnapshotCase, status: &str, snapshot: &Pa
 
 /// Snapshots of a pack that no (template, fixture) produces any more, e.g.
 /// after a fixture was renamed.
-fn warn_orphans(printer: &Printer, dir: &Path, pack: &str, expected: &BTreeSet<String>) {
+fn warn_orphans(printer: &Printer, dir: &Path, pack: &Pack, expected: &BTreeSet<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let prefix = format!("{pack}__");
+    let prefix = format!("{}__", pack.name());
     let mut orphans: Vec<String> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
@@ -109,8 +141,9 @@ fn warn_orphans(printer: &Printer, dir: &Path, pack: &str, expected: &BTreeSet<S
     orphans.sort();
     for orphan in orphans {
         printer.warning(&format!(
-            "{} is not produced by any fixture of `{pack}`\nhint: delete it if the fixture or template was removed or renamed",
-            dir.join(orphan).display()
+            "{} is not produced by any fixture of `{}`\nhint: delete it if the fixture or template was removed or renamed",
+            dir.join(orphan).display(),
+            pack.name()
         ));
     }
 }

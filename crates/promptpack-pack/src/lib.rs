@@ -10,6 +10,7 @@
 //! given; snapshot files are written to a temporary file and renamed.
 
 mod check;
+mod compare;
 mod error;
 mod snapshot;
 mod vars;
@@ -23,6 +24,10 @@ use promptpack_render::{Engine, Renderer, Vars};
 use sha2::{Digest, Sha256};
 
 pub use crate::check::{CheckFinding, Severity, check_pack};
+pub use crate::compare::{
+    ContractChange, FixtureOrigin, Impact, RenderedPair, check_bump, compare_renderings, contract_changes, required_impact,
+    smallest_allowed_version,
+};
 pub use crate::error::PackError;
 pub use crate::snapshot::{
     SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, compare_with_snapshot, pending_path,
@@ -45,6 +50,8 @@ pub struct SnapshotCase {
     pub fixture: String,
     /// The fixture's own variables (defaults are filled in at render time).
     pub vars: Vars,
+    /// What declared the fixture: the pack's test, or a project's manifest.
+    pub source: String,
 }
 
 impl SnapshotCase {
@@ -83,15 +90,30 @@ impl Pack {
     /// Reads the pack in `dir`: every file below it (except `.git`), the
     /// manifest, and checks that each declared template file exists.
     pub fn load(dir: &Path) -> Result<Pack, PackError> {
-        let manifest_path = dir.join(MANIFEST_FILE);
-        if !manifest_path.is_file() {
+        if !dir.join(MANIFEST_FILE).is_file() {
             return Err(PackError::MissingManifest { dir: dir.to_path_buf() });
         }
         let files = read_pack_files(dir)?;
-        let manifest_bytes = &files
-            .get(MANIFEST_FILE)
-            .ok_or_else(|| PackError::MissingManifest { dir: dir.to_path_buf() })?
-            .contents;
+        Self::from_pack_files(dir, files)
+    }
+
+    /// A pack from files already in memory (e.g. read from a registry);
+    /// `root` only names it in messages.
+    pub fn from_files(root: &Path, files: BTreeMap<String, Vec<u8>>) -> Result<Pack, PackError> {
+        let files = files
+            .into_iter()
+            .map(|(path, contents)| {
+                let file = PackFile { path: path.clone(), sha256: sha256_hex(&contents), contents };
+                (path, file)
+            })
+            .collect();
+        Self::from_pack_files(root, files)
+    }
+
+    fn from_pack_files(root: &Path, files: BTreeMap<String, PackFile>) -> Result<Pack, PackError> {
+        let manifest_path = root.join(MANIFEST_FILE);
+        let manifest_bytes =
+            &files.get(MANIFEST_FILE).ok_or_else(|| PackError::MissingManifest { dir: root.to_path_buf() })?.contents;
         let manifest_source = decode_utf8(&manifest_path, manifest_bytes)?;
         let manifest = PackManifest::parse(&manifest_path, &manifest_source)?;
         for (name, template) in &manifest.templates {
@@ -103,7 +125,24 @@ impl Pack {
                 });
             }
         }
-        Ok(Pack { root: dir.to_path_buf(), manifest, manifest_source, files })
+        Ok(Pack { root: root.to_path_buf(), manifest, manifest_source, files })
+    }
+
+    /// The pack with some files replaced by a project's local overrides
+    /// (relative path -> bytes). `pack.toml` cannot be overridden: the
+    /// contract is the publisher's.
+    pub fn with_overrides(mut self, overrides: &BTreeMap<String, Vec<u8>>) -> Result<Pack, PackError> {
+        for (path, contents) in overrides {
+            if path == MANIFEST_FILE {
+                return Err(PackError::Variables {
+                    message: format!("pack `{}`: pack.toml cannot be overridden", self.name()),
+                    hint: "override templates and partials only; to change variables or fixtures, publish a new version".to_owned(),
+                });
+            }
+            let file = PackFile { path: path.clone(), sha256: sha256_hex(contents), contents: contents.clone() };
+            self.files.insert(path.clone(), file);
+        }
+        Ok(self)
     }
 
     #[must_use] 
@@ -200,15 +239,22 @@ impl Pack {
     /// Every (template, fixture) pair the pack pins with a snapshot, sorted.
     #[must_use] 
     pub fn snapshot_cases(&self) -> Vec<SnapshotCase> {
+        self.snapshot_cases_with(&self.manifest.fixtures, SNAPSHOT_SOURCE)
+    }
+
+    /// Cases for other fixtures, e.g. a consuming project's own roles;
+    /// `source` is what the snapshot header records as their origin.
+    pub fn snapshot_cases_with(&self, fixtures: &BTreeMap<String, promptpack_manifest::Fixture>, source: &str) -> Vec<SnapshotCase> {
         let mut cases = Vec::new();
         for template in self.manifest.templates.keys() {
-            for (fixture_name, fixture) in &self.manifest.fixtures {
+            for (fixture_name, fixture) in fixtures {
                 if fixture.applies_to(template) {
                     cases.push(SnapshotCase {
                         pack: self.name().to_owned(),
                         template: template.clone(),
                         fixture: fixture_name.clone(),
                         vars: fixture.vars.clone(),
+                        source: source.to_owned(),
                     });
                 }
             }
@@ -228,11 +274,11 @@ impl Pack {
             "template": case.template,
             "file": template.file,
             "engine": engine.as_str(),
-            "renderer": engine.implementation(),
+            "renderer": promptpack_render::renderer_id(engine),
             "fixture": case.fixture,
             "vars": serde_json::Value::Object(case.vars.clone()),
         });
-        SnapshotHeader { source: SNAPSHOT_SOURCE.to_owned(), expression: "rendered".to_owned(), info }
+        SnapshotHeader { source: case.source.clone(), expression: "rendered".to_owned(), info }
     }
 
     /// `vars` checked against the declared variables and completed with the

@@ -10,8 +10,10 @@
 
 mod error;
 mod manifest_edit;
+mod overrides;
 mod resolve;
 mod sync;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +21,9 @@ use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 
 pub use crate::error::ProjectError;
 pub use crate::manifest_edit::{add_requirement, init_project, remove_requirement};
+pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
 pub use crate::resolve::{REGISTRY_ENV, ResolvedPack, ResolvedSource};
+pub use crate::upgrade::{PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
 
 /// A project folder with its manifest and (if any) lockfile.

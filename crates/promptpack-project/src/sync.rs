@@ -53,6 +53,8 @@ pub struct SyncReport {
     pub lock: Lockfile,
     /// Packs whose files were written.
     pub written: Vec<String>,
+    /// Every resolved pack with its verified files.
+    pub resolved: BTreeMap<String, ResolvedPack>,
 }
 
 /// Resolves the project, verifies every pack, and (unless `dry_run`)
@@ -77,15 +79,29 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
     let mut resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &unlocked);
     let resolved = resolver.resolve()?;
 
-    let new_lock = Lockfile { version: LOCK_FORMAT, renderer: old_lock.renderer.clone(), packs: resolved.values().map(ResolvedPack::to_locked).collect() };
+    let renderer = promptpack_render::renderer_summary();
+    let new_lock = Lockfile {
+        version: LOCK_FORMAT,
+        renderer: Some(renderer.clone()),
+        packs: resolved.values().map(ResolvedPack::to_locked).collect(),
+    };
     let mut report = SyncReport { lock_changed: new_lock.to_toml() != old_lock.to_toml() || project.lock().is_none(), ..SyncReport::default() };
+    if let Some(previous) = old_lock.renderer.as_deref().filter(|previous| *previous != renderer) {
+        report.warnings.push(format!(
+            "the renderer changed since promptpack.lock was written ({previous} -> {renderer}); run `promptpack test` to see whether any rendered text changed"
+        ));
+    }
     report.changes = changes_between(&old_lock, &new_lock);
     for pack in resolved.values() {
         if let Some(reason) = &pack.yanked {
             report.warnings.push(format!("{} {} is yanked ({reason}); installing it because the lockfile pins it", pack.name, pack.version));
         }
     }
-    if options.locked && report.lock_changed && project.lock().is_some_and(|old| old.to_toml() != new_lock.to_toml()) || options.locked && project.lock().is_none() {
+    // The renderer line follows promptpack's version; only the packs decide `--locked`.
+    let packs_changed = project.lock().is_none_or(|old| {
+        Lockfile { renderer: None, ..old.clone() }.to_toml() != Lockfile { renderer: None, ..new_lock.clone() }.to_toml()
+    });
+    if options.locked && packs_changed {
         let changes = report
             .changes
             .iter()
@@ -120,6 +136,7 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
         installed.insert(name.to_owned(), found);
     }
     report.lock = new_lock;
+    report.resolved = resolved.clone();
     if options.dry_run {
         return Ok(report);
     }

@@ -75,6 +75,23 @@ impl Engine {
     }
 }
 
+/// Which renderer produced some text: this crate's version and the engine
+/// library's. Recorded in snapshots and lockfiles, so a change of rendered
+/// bytes can be traced to promptpack rather than to a pack.
+pub fn renderer_id(engine: Engine) -> String {
+    format!("promptpack-render {} / {}", env!("CARGO_PKG_VERSION"), engine.implementation())
+}
+
+/// [`renderer_id`] for both engines, for lockfiles.
+pub fn renderer_summary() -> String {
+    format!(
+        "promptpack-render {} / {} / {}",
+        env!("CARGO_PKG_VERSION"),
+        Engine::Jinja.implementation(),
+        Engine::Handlebars.implementation()
+    )
+}
+
 /// Bounds on what an untrusted template may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -490,4 +507,26 @@ fn handlebars_template_error(err: &::handlebars::TemplateError, source: &Source)
         error = error.at(&source.origin, &source.text, line, column, 1);
     }
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    /// The engine versions recorded in snapshots and lockfiles must be the
+    /// ones actually linked, or engine drift would go unnoticed.
+    #[test]
+    fn recorded_engine_versions_match_cargo_lock() {
+        let lock = include_str!("../../../Cargo.lock");
+        for (engine, package) in [(Engine::Jinja, "minijinja"), (Engine::Handlebars, "handlebars")] {
+            let version = lock
+                .split("[[package]]")
+                .find(|entry| entry.contains(&format!("name = \"{package}\"\n")))
+                .and_then(|entry| entry.lines().find_map(|line| line.strip_prefix("version = \"")))
+                .map(|v| v.trim_end_matches('"').to_owned())
+                .expect("package in Cargo.lock");
+            let major_minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+            assert!(engine.implementation().ends_with(&major_minor), "{} vs {version}", engine.implementation());
+        }
+    }
 }

@@ -1,0 +1,130 @@
+//! Upgrades with review: what each moving pack's rendered text becomes,
+//! with the project's overrides merged, before anything changes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use promptpack_pack::Pack;
+use promptpack_registry::{Cache, Reporter};
+
+use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OverrideMerge, merge_overrides};
+use crate::sync::{PackChange, SyncOptions, SyncReport, Upgrade, sync};
+use crate::{Project, ProjectError};
+
+/// One pack that would move.
+#[derive(Debug, Clone)]
+pub struct PackUpgrade {
+    pub name: String,
+    pub from: semver::Version,
+    pub to: semver::Version,
+    /// The installed version as it renders now (overrides applied).
+    pub old: Pack,
+    /// The candidate as it would render (merged overrides applied).
+    pub new: Pack,
+    pub merges: Vec<OverrideMerge>,
+}
+
+impl PackUpgrade {
+    pub fn conflicts(&self) -> impl Iterator<Item = &OverrideMerge> {
+        self.merges.iter().filter(|m| matches!(m.outcome, MergeOutcome::Conflict(_)))
+    }
+
+    pub fn has_conflicts(&self) -> bool {
+        self.conflicts().next().is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UpgradePlan {
+    pub upgrade: Upgrade,
+    pub offline: bool,
+    pub report: SyncReport,
+    pub packs: Vec<PackUpgrade>,
+}
+
+/// Resolves the upgrade without changing anything and prepares, per moving
+/// pack, the old and new packs as they render in this project.
+pub fn plan_upgrade(project: &Project, cache: &Cache, upgrade: Upgrade, offline: bool, reporter: &dyn Reporter) -> Result<UpgradePlan, ProjectError> {
+    let options = SyncOptions { locked: false, offline, upgrade: upgrade.clone(), dry_run: true, force: false };
+    let report = sync(project, cache, &options, reporter)?;
+    let mut packs = Vec::new();
+    for change in &report.changes {
+        let PackChange::Changed { name, from, to } = change else { continue };
+        let Some(resolved) = report.resolved.get(name) else { continue };
+        let installed_dir = project.installed_pack_dir(name);
+        let old_files = read_files(&installed_dir)?;
+        let new_files = resolved.files.files.clone();
+        let overrides = project.overrides(name)?;
+        let merges = merge_overrides(&overrides, &old_files, &new_files, &format!("upstream {from}"), &format!("upstream {to}"))?;
+        let mut merged = overrides.clone();
+        for merge in &merges {
+            if let MergeOutcome::Clean(bytes) = &merge.outcome {
+                merged.insert(merge.path.clone(), bytes.clone());
+            }
+        }
+        // A conflicted override cannot render; the review shows upstream's new file for it.
+        merged.retain(|path, _| !merges.iter().any(|m| &m.path == path && matches!(m.outcome, MergeOutcome::Conflict(_))));
+        let old = Pack::load(&installed_dir)?.with_overrides(&overrides)?;
+        let new = Pack::from_files(Path::new(&format!("{name}@{to}")), new_files)?.with_overrides(&merged)?;
+        packs.push(PackUpgrade { name: name.clone(), from: from.clone(), to: to.clone(), old, new, merges });
+    }
+    Ok(UpgradePlan { upgrade, offline, report, packs })
+}
+
+/// What applying a plan did.
+#[derive(Debug, Clone, Default)]
+pub struct UpgradeOutcome {
+    pub report: SyncReport,
+    /// Packs held back by override conflicts, with the side files written.
+    pub held_back: BTreeMap<String, Vec<String>>,
+    /// Overrides rewritten with upstream's changes merged in.
+    pub merged_overrides: Vec<String>,
+}
+
+/// Applies a plan: packs whose overrides conflict stay where they are (their
+/// conflicts are written to `<override>.merge`); the rest are installed and
+/// locked, and their cleanly merged overrides written.
+pub fn apply_upgrade(project: &Project, cache: &Cache, plan: &UpgradePlan, reporter: &dyn Reporter) -> Result<UpgradeOutcome, ProjectError> {
+    let mut outcome = UpgradeOutcome::default();
+    for pack in plan.packs.iter().filter(|p| p.has_conflicts()) {
+        let dir = project.overrides_dir(&pack.name);
+        let mut written = Vec::new();
+        for merge in pack.conflicts() {
+            if let MergeOutcome::Conflict(bytes) = &merge.outcome {
+                let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
+                promptpack_pack::write_atomically(&side, bytes)?;
+                written.push(side.display().to_string());
+            }
+        }
+        outcome.held_back.insert(pack.name.clone(), written);
+    }
+    let held_back = |name: &str| outcome.held_back.contains_key(name);
+    let upgrade = match &plan.upgrade {
+        Upgrade::None => Upgrade::None,
+        Upgrade::All if outcome.held_back.is_empty() => Upgrade::All,
+        Upgrade::All => Upgrade::Only(
+            plan.report.lock.packs.iter().map(|p| p.name.clone()).filter(|name| !held_back(name)).collect(),
+        ),
+        Upgrade::Only(names) => Upgrade::Only(names.iter().filter(|name| !held_back(name)).cloned().collect()),
+    };
+    if matches!(&upgrade, Upgrade::Only(names) if names.is_empty()) {
+        return Ok(outcome);
+    }
+    let options = SyncOptions { locked: false, offline: plan.offline, upgrade, dry_run: false, force: false };
+    outcome.report = sync(project, cache, &options, reporter)?;
+    for pack in plan.packs.iter().filter(|p| !p.has_conflicts()) {
+        for merge in &pack.merges {
+            if let MergeOutcome::Clean(bytes) = &merge.outcome {
+                let path = project.overrides_dir(&pack.name).join(&merge.path);
+                promptpack_pack::write_atomically(&path, bytes)?;
+                outcome.merged_overrides.push(path.display().to_string());
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn read_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, ProjectError> {
+    let pack = Pack::load(dir)?;
+    Ok(pack.files().iter().map(|(path, file)| (path.clone(), file.contents.clone())).collect())
+}

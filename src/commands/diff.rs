@@ -1,0 +1,177 @@
+//! `promptpack diff` and `promptpack bump`: comparing pack versions.
+
+use std::path::Path;
+
+use anyhow::Result;
+use promptpack_manifest::{PackManifest, redact_url};
+use promptpack_pack::{Impact, Pack, compare_renderings, contract_changes, required_impact, smallest_allowed_version};
+use promptpack_registry::{Cache, FetchPolicy, Registry};
+
+use crate::cli::{BumpArgs, BumpLevel, DiffArgs};
+use crate::comparison::{comparison_json, print_comparison};
+use crate::reporter::TerminalReporter;
+use crate::workspace::resolve_pack_dir;
+use crate::{ExitStatus, Printer, UsageError};
+
+pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
+    let old = load_version(&args.old, args.registry.as_deref(), args.network.offline, printer)?;
+    let new = load_version(&args.new, args.registry.as_deref(), args.network.offline, printer)?;
+    // The consuming project's own roles for this pack count as much as the pack's.
+    let project_fixtures = promptpack_project::Project::discover(Path::new("."))
+        .ok()
+        .flatten()
+        .and_then(|project| project.manifest().fixtures.get(new.name()).cloned())
+        .unwrap_or_default();
+    let contract = contract_changes(old.manifest(), new.manifest());
+    let pairs = compare_renderings(&old, &new, &project_fixtures, args.template.as_deref(), args.fixture.as_deref())?;
+    if args.json {
+        let json = serde_json::json!({
+            "old": { "name": old.name(), "version": old.manifest().version.to_string() },
+            "new": { "name": new.name(), "version": new.manifest().version.to_string() },
+            "comparison": comparison_json(&contract, &pairs),
+        });
+        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+    } else {
+        let title = format!(
+            "{} {} -> {} {}",
+            old.name(),
+            old.manifest().version,
+            new.name(),
+            new.manifest().version
+        );
+        print_comparison(printer, &title, &contract, &pairs, args.stat);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `NAME@VERSION` from a registry, or a pack folder.
+fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Printer) -> Result<Pack> {
+    if let Some((name, version)) = spec.split_once('@').filter(|_| !Path::new(spec).is_dir()) {
+        let version = semver::Version::parse(version).map_err(|err| UsageError {
+            message: format!("`{version}` in `{spec}` is not a version: {err}"),
+            hint: "write NAME@VERSION with an exact version, e.g. `threats-next-steps@1.1.0`".to_owned(),
+        })?;
+        let url = registry_for(registry, name)?;
+        let cache = Cache::from_env();
+        let reporter = TerminalReporter::new(printer);
+        let policy = if offline { FetchPolicy::Never } else { FetchPolicy::IfNeeded };
+        let mut registry = Registry::open(&cache, &url, policy, &reporter)?;
+        if registry.index(name)?.get(&version).is_none() && !offline {
+            registry = registry.refresh(&reporter)?;
+        }
+        let index = registry.published_versions(name)?;
+        if index.get(&version).is_none() {
+            return Err(promptpack_registry::RegistryError::VersionNotFound {
+                name: name.to_owned(),
+                version: version.to_string(),
+                url: redact_url(&url),
+                available: index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", "),
+            }
+            .into());
+        }
+        let fetched = registry.read_pack(name, &version, None)?;
+        return Ok(Pack::from_files(Path::new(&format!("{name}@{version}")), fetched.files)?);
+    }
+    Ok(Pack::load(&resolve_pack_dir(spec)?)?)
+}
+
+/// The registry URL for a pack: `--registry`, else PROMPTPACK_REGISTRY, else
+/// the project's default registry.
+pub fn registry_for(registry: Option<&str>, pack: &str) -> Result<String> {
+    if let Some(registry) = registry {
+        return Ok(crate::commands::registry::registry_url(registry));
+    }
+    if let Some(url) = std::env::var_os(promptpack_project::REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
+        return Ok(url);
+    }
+    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new("."))
+        && let Some(url) = project.manifest().registries.get("default")
+    {
+        return Ok(url.clone());
+    }
+    Err(UsageError {
+        message: format!("no registry to find `{pack}` in"),
+        hint: "pass `--registry <URL>`, set PROMPTPACK_REGISTRY, or run inside a project with `[registries] default`".to_owned(),
+    }
+    .into())
+}
+
+/// The newest published version of `pack` below `version`, as a pack, if any.
+pub fn previous_published(registry: &Registry, name: &str, version: &semver::Version) -> Result<Option<Pack>> {
+    let index = registry.index(name)?;
+    let Some(previous) = index.entries.iter().filter(|e| &e.vers < version).max_by(|a, b| a.vers.cmp(&b.vers)) else {
+        return Ok(None);
+    };
+    let fetched = registry.read_pack(name, &previous.vers, None)?;
+    Ok(Some(Pack::from_files(Path::new(&format!("{name}@{}", previous.vers)), fetched.files)?))
+}
+
+/// What changed from `old` to `new` and the smallest bump that allows it, with reasons.
+pub fn semver_requirement(old: &Pack, new: &Pack) -> Result<(Impact, Vec<String>)> {
+    let contract = contract_changes(old.manifest(), new.manifest());
+    let pairs = compare_renderings(old, new, &std::collections::BTreeMap::new(), None, None)?;
+    let mut reasons: Vec<String> = contract.iter().map(|c| format!("{} ({})", c.describe(), c.impact().as_str())).collect();
+    let changed = pairs.iter().filter(|p| p.changed() && p.old.is_some() && p.new.is_some()).count();
+    if changed > 0 {
+        reasons.push(format!("rendered text changed for {changed} (template, fixture) pair(s) (patch)"));
+    }
+    Ok((required_impact(&contract), reasons))
+}
+
+pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
+    let dir = match &args.pack {
+        Some(pack) => resolve_pack_dir(pack)?,
+        None => Path::new(".").to_path_buf(),
+    };
+    let pack = Pack::load(&dir)?;
+    let current = pack.manifest().version.clone();
+    let next = match args.level {
+        BumpLevel::Major => smallest_allowed_version(&major_base(&current), Impact::Major),
+        BumpLevel::Minor => smallest_allowed_version(&current, if current.major == 0 { Impact::Major } else { Impact::Minor }),
+        BumpLevel::Patch => smallest_allowed_version(&current, Impact::Patch),
+        BumpLevel::Auto => {
+            let url = registry_for(args.registry.as_deref(), pack.name())?;
+            let cache = Cache::from_env();
+            let reporter = TerminalReporter::new(printer);
+            let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter)?;
+            let newest = registry.index(pack.name())?.newest(true).map(|e| e.vers.clone());
+            let Some(newest) = newest else {
+                printer.status("Unchanged", &format!("{} {current}: never published, so any version is allowed", pack.name()));
+                return Ok(ExitStatus::Success);
+            };
+            let fetched = registry.read_pack(pack.name(), &newest, None)?;
+            let published = Pack::from_files(Path::new(&format!("{}@{newest}", pack.name())), fetched.files)?;
+            let (impact, reasons) = semver_requirement(&published, &pack)?;
+            for reason in &reasons {
+                printer.info(&format!("  {reason}"));
+            }
+            let next = smallest_allowed_version(&newest, impact);
+            if current >= next {
+                printer.status("Unchanged", &format!("{} {current} is already a large enough bump over {newest}", pack.name()));
+                return Ok(ExitStatus::Success);
+            }
+            next
+        }
+    };
+    write_version(&dir, &next)?;
+    printer.status("Bumped", &format!("{} {current} -> {next}", pack.name()));
+    Ok(ExitStatus::Success)
+}
+
+/// `bump major` on 0.x goes to 1.0.0, the first stable release.
+fn major_base(current: &semver::Version) -> semver::Version {
+    if current.major == 0 { semver::Version::new(1, 0, 0).max(current.clone()) } else { current.clone() }
+}
+
+/// Rewrites `[pack] version`, keeping the rest of pack.toml as written.
+fn write_version(dir: &Path, version: &semver::Version) -> Result<()> {
+    let path = dir.join(promptpack_pack::MANIFEST_FILE);
+    let text = fs_err::read_to_string(&path)?;
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
+    doc["pack"]["version"] = toml_edit::value(version.to_string());
+    let updated = doc.to_string();
+    // Never write a manifest that would not load.
+    PackManifest::parse(&path, &updated)?;
+    promptpack_pack::write_atomically(&path, updated.as_bytes())?;
+    Ok(())
+}

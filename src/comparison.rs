@@ -1,0 +1,106 @@
+//! Printing what changes between two versions of a pack: the contract, then
+//! the rendered text per (template, fixture), as `diff`, `upgrade --review`
+//! and `publish` show it.
+
+use std::fmt::Write as _;
+
+use console::Style;
+use promptpack_pack::{ContractChange, FixtureOrigin, RenderedPair};
+
+use crate::Printer;
+use crate::diff::{line_counts, unified_diff};
+
+/// Prints the contract changes and every rendered difference (or, with
+/// `stat`, one summary line per changed pair).
+pub fn print_comparison(printer: &Printer, title: &str, contract: &[ContractChange], pairs: &[RenderedPair], stat: bool) {
+    let bold = printer.style(Style::new().bold());
+    let mut out = format!("{}\n", bold.apply_to(title));
+    if contract.is_empty() {
+        out.push_str("contract: unchanged\n");
+    } else {
+        out.push_str("contract:\n");
+        for change in contract {
+            let _ = writeln!(out, "  {} ({})", change.describe(), change.impact().as_str());
+        }
+    }
+    let changed: Vec<&RenderedPair> = pairs.iter().filter(|p| p.changed()).collect();
+    let _ = writeln!(out, "rendered: {} of {} (template, fixture) pairs changed", changed.len(), pairs.len());
+    for pair in pairs {
+        let label = pair_label(pair);
+        match (&pair.old, &pair.new) {
+            (None, Some(_)) => {
+                let _ = writeln!(out, "  only in the new version: {label}");
+            }
+            (Some(_), None) => {
+                let _ = writeln!(out, "  only in the old version: {label}");
+            }
+            _ => {}
+        }
+    }
+    for pair in changed {
+        let (Some(old), Some(new)) = (&pair.old, &pair.new) else { continue };
+        let label = pair_label(pair);
+        let old_text = old.as_deref().unwrap_or_else(|err| err);
+        let new_text = new.as_deref().unwrap_or_else(|err| err);
+        let (added, removed) = line_counts(old_text, new_text);
+        if stat {
+            let _ = writeln!(out, "  {label}: +{added} -{removed}");
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", bold.apply_to(format!("--- {label} (+{added} -{removed})")));
+        if old.is_err() || new.is_err() {
+            let _ = writeln!(out, "  old: {}\n  new: {}", describe_result(old), describe_result(new));
+            continue;
+        }
+        out.push_str(&unified_diff(printer, old_text, new_text));
+    }
+    printer.info(out.trim_end());
+}
+
+fn describe_result(result: &Result<String, String>) -> String {
+    match result {
+        Ok(_) => "renders".to_owned(),
+        Err(err) => format!("fails: {}", err.lines().next().unwrap_or_default()),
+    }
+}
+
+fn pair_label(pair: &RenderedPair) -> String {
+    let origin = match pair.origin {
+        FixtureOrigin::Pack => "",
+        FixtureOrigin::Project => " (project fixture)",
+    };
+    format!("{} / {}{origin}", pair.template, pair.fixture)
+}
+
+/// The same comparison as data, for `--json`.
+pub fn comparison_json(contract: &[ContractChange], pairs: &[RenderedPair]) -> serde_json::Value {
+    let contract: Vec<_> = contract
+        .iter()
+        .map(|c| serde_json::json!({ "change": c.describe(), "impact": c.impact().as_str() }))
+        .collect();
+    let pairs: Vec<_> = pairs
+        .iter()
+        .map(|pair| {
+            let text = |r: &Option<Result<String, String>>| match r {
+                None => serde_json::Value::Null,
+                Some(Ok(text)) => serde_json::json!({ "text": text }),
+                Some(Err(err)) => serde_json::json!({ "error": err }),
+            };
+            let (added, removed) = match (&pair.old, &pair.new) {
+                (Some(Ok(old)), Some(Ok(new))) => line_counts(old, new),
+                _ => (0, 0),
+            };
+            serde_json::json!({
+                "template": pair.template,
+                "fixture": pair.fixture,
+                "origin": match pair.origin { FixtureOrigin::Pack => "pack", FixtureOrigin::Project => "project" },
+                "changed": pair.changed(),
+                "lines_added": added,
+                "lines_removed": removed,
+                "old": text(&pair.old),
+                "new": text(&pair.new),
+            })
+        })
+        .collect();
+    serde_json::json!({ "contract": contract, "rendered": pairs })
+}
