@@ -252,14 +252,10 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         for (name, files) in &outcome.held_back {
             let _ = write!(message, "\n  {name}: conflicts written to {}", files.join(", "));
         }
-        return Err(UsageError {
-            message,
-            hint: format!(
-                "resolve the conflict markers in each `{}` file, copy the result over the override, delete the `.merge` file, and run `promptpack upgrade` again",
-                promptpack_project::CONFLICT_SUFFIX
-            ),
-        }
-        .into());
+        anyhow::bail!(
+            "{message}\nhint: resolve the conflict markers in each `{suffix}` file, copy the result over the override, delete the `{suffix}` file, and run `promptpack upgrade` again",
+            suffix = promptpack_project::CONFLICT_SUFFIX
+        );
     }
     Ok(ExitStatus::Success)
 }
