@@ -7,12 +7,13 @@ use std::process::Command;
 /// copied in, so tests can change them freely.
 pub struct TestProject {
     pub dir: tempfile::TempDir,
+    env: std::cell::RefCell<Vec<(String, std::ffi::OsString)>>,
 }
 
 impl TestProject {
     /// An empty project.
     pub fn empty() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        Self { dir: tempfile::tempdir().expect("temp dir"), env: std::cell::RefCell::default() }
     }
 
     /// A project holding copies of this repository's `packs/` and `snapshots/`.
@@ -33,12 +34,29 @@ impl TestProject {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_promptpack"));
         command.args(args).current_dir(self.path()).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+        // Never the user's cache or registry: every project gets its own.
+        command.env("PROMPTPACK_CACHE", self.path().join(".cache")).env_remove("PROMPTPACK_REGISTRY");
+        for (key, value) in self.env.borrow().iter() {
+            command.env(key, value);
+        }
         command
     }
 
     /// Runs `promptpack <args>` and returns its transcript.
     pub fn run(&self, args: &[&str]) -> Transcript {
         Transcript::of(&mut self.command(args), self.path())
+    }
+
+    /// Runs `promptpack <args>` in a subfolder of the project.
+    pub fn run_in(&self, dir: &str, args: &[&str]) -> Transcript {
+        let mut command = self.command(args);
+        command.current_dir(self.path().join(dir));
+        Transcript::of(&mut command, self.path())
+    }
+
+    /// Sets an environment variable for every later command of this project.
+    pub fn env(&self, key: &str, value: impl AsRef<std::ffi::OsStr>) {
+        self.env.borrow_mut().push((key.to_owned(), value.as_ref().to_owned()));
     }
 
     pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
@@ -98,4 +116,77 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
     }
+}
+
+/// A promptpack process started in the background (for concurrency tests).
+pub struct Running {
+    child: std::process::Child,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+    stderr: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    /// Starts `command` with stdin closed: nothing may ever wait for a prompt.
+    pub fn start(command: &mut Command) -> Self {
+        use std::io::Read as _;
+        use std::process::Stdio;
+        let mut child =
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start promptpack");
+        // Drain both pipes from threads, or a chatty child blocks on a full pipe.
+        let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+        let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+        Self { child, stdout, stderr }
+    }
+
+    /// Waits for the process; kills it and fails the test after `timeout`,
+    /// so a hang (a prompt, a lock never released) is a failure, not a stuck CI.
+    pub fn wait(mut self, timeout: std::time::Duration) -> Transcript {
+        let deadline = std::time::Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("poll promptpack") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                let stderr = String::from_utf8_lossy(&self.stderr.join().unwrap_or_default()).into_owned();
+                panic!("promptpack did not finish within {timeout:?}; killed it. stderr so far:\n{stderr}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        let transcript = Transcript {
+            code: status.code().unwrap_or(-1),
+            stdout: text(self.stdout.join().unwrap_or_default()),
+            stderr: text(self.stderr.join().unwrap_or_default()),
+        };
+        assert!(!transcript.stderr.contains("panicked"), "promptpack panicked:\n{}", transcript.stderr);
+        transcript
+    }
+}
+
+/// Every entry below `dir` (relative path -> file bytes, `None` for a
+/// folder, the target for a link), to prove a command changed nothing.
+pub fn dir_contents(dir: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    let mut contents = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let relative = entry.path().strip_prefix(dir).expect("below root").to_string_lossy().replace('\\', "/");
+        let value = if entry.path_is_symlink() {
+            Some(std::fs::read_link(entry.path()).expect("read link").to_string_lossy().as_bytes().to_vec())
+        } else if entry.file_type().is_dir() {
+            None
+        } else {
+            Some(std::fs::read(entry.path()).expect("read file"))
+        };
+        contents.insert(relative, value);
+    }
+    contents
 }
