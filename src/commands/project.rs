@@ -109,7 +109,7 @@ fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: 
         let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
         let registry = Registry::open(&cache, &url, policy, &reporter)?;
         let index = registry.published_versions(name)?;
-        let newest = index.newest(false).ok_or_else(|| UsageError {
+        let newest = index.newest_release().ok_or_else(|| UsageError {
             message: format!("every version of `{name}` is yanked"),
             hint: "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
         })?;
@@ -163,7 +163,7 @@ pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
     });
     match result {
         Ok(report) => {
-            print_changes(printer, &report, "Adding");
+            print_changes(printer, &report, "Installing");
             Ok(ExitStatus::Success)
         }
         Err(err) => {
@@ -209,7 +209,7 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     for pack in &plan.packs {
-        let verb = if args.dry_run || args.review { "Would upgrade" } else { "Upgrading" };
+        let verb = if args.dry_run || args.review { "Available" } else { "Upgrading" };
         printer.status(verb, &format!("{} {} -> {}", pack.name, pack.from, pack.to));
     }
     if args.review {

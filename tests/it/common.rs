@@ -130,8 +130,12 @@ impl Running {
     pub fn start(command: &mut Command) -> Self {
         use std::io::Read as _;
         use std::process::Stdio;
-        let mut child =
-            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start promptpack");
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start promptpack");
         // Drain both pipes from threads, or a chatty child blocks on a full pipe.
         let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
             std::thread::spawn(move || {

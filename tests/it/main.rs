@@ -5,4 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod differential;
+mod git_server;
+mod registry;
 mod snapshots;
+mod upgrades;

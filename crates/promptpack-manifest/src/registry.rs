@@ -124,6 +124,13 @@ impl IndexFile {
     pub fn newest(&self, include_yanked: bool) -> Option<&IndexEntry> {
         self.entries.iter().filter(|e| include_yanked || !e.yanked).max_by(|a, b| a.vers.cmp(&b.vers))
     }
+
+    /// The newest version that is not yanked, preferring releases over
+    /// pre-releases (what `add` without a requirement picks, like `cargo add`).
+    pub fn newest_release(&self) -> Option<&IndexEntry> {
+        let visible = || self.entries.iter().filter(|e| !e.yanked);
+        visible().filter(|e| e.vers.pre.is_empty()).max_by(|a, b| a.vers.cmp(&b.vers)).or_else(|| visible().max_by(|a, b| a.vers.cmp(&b.vers)))
+    }
 }
 
 /// Where a pack's index file lives, cargo-style: `1/a`, `2/ab`, `3/a/abc`,

@@ -37,6 +37,9 @@ pub enum PackError {
     #[error("{message}\nhint: {hint}")]
     Variables { message: String, hint: String },
 
+    #[error("override `{}` cannot apply: {reason}\nhint: {hint}", path.display())]
+    Override { path: PathBuf, reason: String, hint: String },
+
     #[error("pack `{pack}` has no template named `{template}`\nhint: templates: {available}")]
     UnknownTemplate { pack: String, template: String, available: String },
 

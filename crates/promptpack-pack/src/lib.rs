@@ -134,9 +134,11 @@ impl Pack {
     pub fn with_overrides(mut self, overrides: &BTreeMap<String, Vec<u8>>) -> Result<Pack, PackError> {
         for (path, contents) in overrides {
             if path == MANIFEST_FILE {
-                return Err(PackError::Variables {
-                    message: format!("pack `{}`: pack.toml cannot be overridden", self.name()),
-                    hint: "override templates and partials only; to change variables or fixtures, publish a new version".to_owned(),
+                return Err(PackError::Override {
+                    path: PathBuf::from(path),
+                    reason: format!("pack.toml of `{}` is the publisher's contract", self.name()),
+                    hint: "override templates and partials only; to change variables or fixtures, publish a new version"
+                        .to_owned(),
                 });
             }
             let file = PackFile { path: path.clone(), sha256: sha256_hex(contents), contents: contents.clone() };

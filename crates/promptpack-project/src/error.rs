@@ -45,8 +45,8 @@ pub enum ProjectError {
     #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`\nhint: the key in [packs] must match the pack's name", path.display())]
     NameMismatch { expected: String, found: String, path: PathBuf },
 
-    #[error("`{name}` needs `--offline` data that is missing: {what}\nhint: run once without `--offline` to fill the cache")]
-    OfflineMissing { name: String, what: String },
+    #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` (or `--frozen`) to fill the cache")]
+    OfflineMissing { name: String, url: String },
 }
 
 impl ProjectError {

@@ -76,9 +76,13 @@ impl Project {
         let overrides = self.overrides(name)?;
         for path in overrides.keys() {
             if !pack.files().contains_key(path) {
-                return Err(ProjectError::Pack(promptpack_pack::PackError::Variables {
-                    message: format!("override `{OVERRIDES_DIR}/{name}/{path}` does not match a file of pack `{name}`"),
-                    hint: format!("overrides replace files the pack has; its files: {}", pack.files().keys().cloned().collect::<Vec<_>>().join(", ")),
+                return Err(ProjectError::Pack(promptpack_pack::PackError::Override {
+                    path: self.overrides_dir(name).join(path),
+                    reason: format!("pack `{name}` has no file `{path}`"),
+                    hint: format!(
+                        "overrides replace files the pack has; its files: {}",
+                        pack.files().keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 }));
             }
         }

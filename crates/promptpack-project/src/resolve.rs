@@ -234,7 +234,12 @@ impl<'a> Resolver<'a> {
                     (Some(url), None) => url.clone(),
                     _ => self.registry_url(name, registry.as_deref())?,
                 };
-                let registry = self.registry(&url)?;
+                let registry = self.registry(&url).map_err(|err| match err {
+                    ProjectError::Registry(promptpack_registry::RegistryError::NotCached { url }) => {
+                        ProjectError::OfflineMissing { name: name.to_owned(), url }
+                    }
+                    other => other,
+                })?;
                 let index = registry.published_versions(name)?;
                 let commit = registry.tip();
                 Ok(index
@@ -380,7 +385,10 @@ impl<'a> Resolver<'a> {
         if let Some(commit) = &locked_commit
             && !registry.has_commit(commit) {
                 if policy == FetchPolicy::Never {
-                    return Err(ProjectError::OfflineMissing { name: name.to_owned(), what: format!("registry commit {commit}") });
+                    return Err(ProjectError::OfflineMissing {
+                        name: name.to_owned(),
+                        url: format!("{} (commit {commit})", registry.display_url()),
+                    });
                 }
                 let refreshed = self.registries.remove(url).map(|r| r.refresh(reporter)).transpose()?;
                 if let Some(refreshed) = refreshed {
@@ -417,7 +425,7 @@ impl<'a> Resolver<'a> {
                 && at_tip.tree != files.tree {
                     return Err(promptpack_registry::RegistryError::integrity(
                         name,
-                        "the registry's files at its tip",
+                        "the tip's copy of the registry's files",
                         &files.tree,
                         &at_tip.tree,
                         "the published pack folder was changed in a later registry commit",

@@ -6,7 +6,7 @@ use std::path::{Component, Path};
 use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile};
 use promptpack_registry::{Cache, FetchPolicy, Registry, Reporter};
 
-use crate::resolve::{ResolvedPack, ResolvedSource, Resolver};
+use crate::resolve::{ResolvedPack, Resolver};
 use crate::{Project, ProjectError};
 
 /// Which packs may move to newer versions than the lock has.
@@ -271,6 +271,5 @@ pub fn outdated(project: &Project, cache: &Cache, offline: bool, reporter: &dyn 
         };
         rows.push(OutdatedRow { name: name.clone(), locked, compatible, newest });
     }
-    let _ = ResolvedSource::Path { path: String::new() };
     Ok(rows)
 }

@@ -399,12 +399,17 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     let refspec = format!("{PUBLISH_REF}:refs/heads/{REGISTRY_BRANCH}");
     let result = remote.push(&[refspec.as_str()], Some(&mut options));
     drop(options);
+    // Losing a race shows up in several ways: libgit2 refuses locally
+    // (not a fast-forward), or the server reports that the ref moved or is
+    // locked by the other push.
     let is_race = |message: &str| {
         let message = message.to_lowercase();
-        message.contains("fast-forward") || message.contains("fastforward") || message.contains("lock") || message.contains("fetch first") || message.contains("stale")
+        ["fast-forward", "fastforward", "lock", "fetch first", "stale", "failed to update ref", "not present locally"]
+            .iter()
+            .any(|needle| message.contains(needle))
     };
     match result {
-        Err(err) if is_race(err.message()) => Err(PushFailure::Rejected),
+        Err(err) if err.code() == git2::ErrorCode::NotFastForward || is_race(err.message()) => Err(PushFailure::Rejected),
         Err(err) => Err(PushFailure::Error(classify_network_error(&display, &err))),
         Ok(()) => match rejection.into_inner() {
             Some(status) if is_race(&status) => Err(PushFailure::Rejected),
