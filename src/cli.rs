@@ -219,9 +219,10 @@ pub struct OutdatedArgs {
 pub struct PublishArgs {
     /// The pack folder (or name in ./packs); the current folder by default.
     pub pack: Option<String>,
-    /// The registry URL or path (or a registry name from promptpack.toml).
-    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
-    pub registry: String,
+    /// The registry: a URL or folder, or a registry name from promptpack.toml;
+    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    #[arg(long, value_name = "URL|PATH|NAME")]
+    pub registry: Option<String>,
     /// Show what would be published without publishing.
     #[arg(long)]
     pub dry_run: bool,
@@ -237,9 +238,10 @@ pub struct PublishArgs {
 pub struct YankArgs {
     /// `NAME@VERSION`
     pub pack: String,
-    /// The registry URL or path (or a registry name from promptpack.toml).
-    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
-    pub registry: String,
+    /// The registry: a URL or folder, or a registry name from promptpack.toml;
+    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    #[arg(long, value_name = "URL|PATH|NAME")]
+    pub registry: Option<String>,
     /// Un-yank the version.
     #[arg(long)]
     pub undo: bool,
@@ -252,9 +254,10 @@ pub struct YankArgs {
 pub struct SearchArgs {
     /// Part of a pack name; all packs when left out.
     pub query: Option<String>,
-    /// The registry URL or path (or a registry name from promptpack.toml).
-    #[arg(long, value_name = "URL|PATH", env = "PROMPTPACK_REGISTRY")]
-    pub registry: String,
+    /// The registry: a URL or folder, or a registry name from promptpack.toml;
+    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    #[arg(long, value_name = "URL|PATH|NAME")]
+    pub registry: Option<String>,
     /// Print as JSON on stdout.
     #[arg(long)]
     pub json: bool,

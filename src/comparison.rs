@@ -54,7 +54,8 @@ pub fn print_comparison(printer: &Printer, title: &str, contract: &[ContractChan
         }
         out.push_str(&unified_diff(printer, old_text, new_text));
     }
-    printer.info(out.trim_end());
+    // The comparison is the command's result: stdout, so it can be redirected and `-q` keeps it.
+    let _ = printer.stdout(&format!("{}\n", out.trim_end()));
 }
 
 fn describe_result(result: &Result<String, String>) -> String {

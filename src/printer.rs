@@ -79,6 +79,12 @@ impl Printer {
         out.flush()
     }
 
+    /// A JSON result on stdout, pretty-printed.
+    pub fn json(&self, value: &serde_json::Value) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        self.stdout(&format!("{text}\n"))
+    }
+
     fn labelled(&self, label: &str, style: Style, message: &str) {
         let label = self.style(style).apply_to(format!("{label}:"));
         let hint = self.style(Style::new().cyan().bold()).apply_to("hint:");

@@ -1,21 +1,28 @@
 //! `promptpack render --batch`: one rendering per JSONL row, streamed.
 //!
 //! The input is cut into chunks of lines. With one job, a single thread
-//! reads, renders and writes each chunk in turn. With more, a reader thread
-//! sends chunks to worker threads that render each into finished output bytes
-//! (records are serialized in parallel too), and the calling thread writes the
-//! chunks back in input order.
+//! reads, renders and writes each chunk in turn. With `N` jobs, a reader
+//! thread hands chunks to `N - 1` render threads, and the calling thread
+//! writes the rendered chunks back in input order, rendering chunks itself
+//! whenever nothing is ready to write. Each chunk is rendered straight into
+//! its finished output bytes, records and escaping included, so the writer
+//! only copies bytes out.
 //!
 //! Memory stays flat whatever the number of rows: the reader needs a credit
 //! for each chunk it sends, and the writer returns the credit only once that
 //! chunk is written, so at most [`CHUNKS_IN_FLIGHT_PER_JOB`] × jobs chunks
 //! exist at once, however uneven the rows. That bound is also the bound of the
-//! reorder buffer.
+//! reorder buffer. Chunks and output buffers are reused, not reallocated.
 //!
 //! Streaming: a chunk is handed on as soon as the next line is not already in
 //! the input buffer (reading it could block), and the writer flushes whenever
 //! it has nothing else to do, so a row piped in comes out without waiting for
 //! more rows.
+//!
+//! Speed: the renderer marks the template's own text (see
+//! [`RenderSink`]), and each thread JSON-escapes each piece of it once;
+//! per row only the values are escaped. The escaping itself looks at eight
+//! bytes at a time.
 //!
 //! A failed row is an output record, not an `error:` on stderr: the run goes
 //! on (unless `--fail-fast`) and exits with status 1 at the end.
@@ -33,7 +40,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use promptpack_pack::{Pack, PackError};
-use promptpack_render::{Renderer, Vars};
+use promptpack_render::{RenderSink, Renderer, Vars};
 use serde::Serialize;
 
 use crate::cli::{BatchFormat, RenderArgs};
@@ -49,6 +56,7 @@ const CHUNK_INPUT_BYTES: usize = 256 * 1024;
 /// the writer waits for a slow chunk, and bounds memory.
 const CHUNKS_IN_FLIGHT_PER_JOB: usize = 4;
 const READ_BUFFER: usize = 256 * 1024;
+const MAX_REUSED_BUFFER: usize = 4 * 1024 * 1024;
 const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Renders `template` once per row of `rows`, laying each row over `base`.
@@ -76,9 +84,9 @@ pub fn render_batch(
     let mut output = BufWriter::with_capacity(WRITE_BUFFER, Output::open(args.output.as_deref())?);
 
     let totals = if jobs <= 1 {
-        render_sequentially(&job, reader, &mut output, &progress)
+        render_sequentially(&job, reader, &mut output, &progress, printer)
     } else {
-        render_in_parallel(&job, reader, jobs, &mut output, &progress)
+        render_in_parallel(&job, reader, jobs, &mut output, &progress, printer)
     }?;
     progress.finish();
 
@@ -87,9 +95,6 @@ pub fn render_batch(
         Some(path) => format!("cannot write `{}`", path.display()),
         None => "cannot write to stdout".to_owned(),
     })?;
-    for line in &totals.failure_lines {
-        printer.info(line);
-    }
     report_totals(printer, &totals, pack.name(), template, args.output.as_deref());
     Ok(if totals.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success })
 }
@@ -119,6 +124,7 @@ struct RowJob {
 }
 
 /// Consecutive non-blank input lines, stored back to back.
+#[derive(Default)]
 struct Chunk {
     seq: u64,
     data: Vec<u8>,
@@ -142,30 +148,45 @@ struct RenderedChunk {
 struct Totals {
     rows: u64,
     failed: u64,
-    failure_lines: Vec<String>,
     stopped: bool,
 }
 
 impl Totals {
-    /// Adds a chunk's counts; returns whether the run must stop here.
-    fn add(&mut self, chunk: RenderedChunk) -> bool {
+    /// Counts a written chunk and reports its failed rows that have no
+    /// record (`--format text`). Returns whether the run must stop here, and
+    /// the chunk's buffer for reuse.
+    fn add(&mut self, chunk: RenderedChunk, progress: &Progress, printer: &Printer) -> (bool, Vec<u8>) {
         self.rows += chunk.rows;
         self.failed += chunk.failed;
-        self.failure_lines.extend(chunk.failure_lines);
+        progress.advance(chunk.rows);
+        for line in &chunk.failure_lines {
+            progress.print(printer, line);
+        }
         self.stopped = chunk.stopped;
-        chunk.stopped
+        // A buffer grown by a few huge rows is not kept.
+        let bytes = if chunk.bytes.capacity() > MAX_REUSED_BUFFER { Vec::new() } else { chunk.bytes };
+        (chunk.stopped, bytes)
     }
 }
 
-fn render_sequentially(job: &RowJob, mut reader: ChunkReader, output: &mut impl Write, progress: &Progress) -> Result<Totals> {
+fn render_sequentially(
+    job: &RowJob,
+    mut reader: ChunkReader,
+    output: &mut impl Write,
+    progress: &Progress,
+    printer: &Printer,
+) -> Result<Totals> {
     let mut totals = Totals::default();
-    while let Some(chunk) = reader.next_chunk().with_context(|| format!("cannot read rows from {}", reader.name))? {
-        let rendered = job.render_chunk(&chunk);
+    // One input chunk and one output buffer, reused: no allocation per chunk.
+    let (mut chunk, mut bytes, mut escaped) = (Chunk::default(), Vec::new(), EscapedTexts::default());
+    while reader.read_chunk(&mut chunk).with_context(|| format!("cannot read rows from {}", reader.name))? {
+        let rendered = job.render_chunk(&chunk, std::mem::take(&mut bytes), &mut escaped);
         output.write_all(&rendered.bytes).context("cannot write the rendered rows")?;
-        progress.advance(rendered.rows);
-        if totals.add(rendered) {
+        let (stop, used) = totals.add(rendered, progress, printer);
+        if stop {
             break;
         }
+        bytes = used;
         if !reader.has_buffered_line() {
             // The next read may wait for input: show what we have first.
             output.flush().context("cannot write the rendered rows")?;
@@ -175,12 +196,20 @@ fn render_sequentially(job: &RowJob, mut reader: ChunkReader, output: &mut impl 
     Ok(totals)
 }
 
+/// `jobs` threads in all: `jobs - 1` render, and this one writes and, while
+/// nothing is ready to write, renders too. Writing is serial (and, to a
+/// file, costs about as much kernel time as rendering costs user time), so a
+/// writer that only wrote would leave a core idle whenever output is cheap,
+/// and one thread too many would fight it for a core when output is dear.
+// One pipeline: its parts read best together.
+#[allow(clippy::too_many_lines)]
 fn render_in_parallel(
     job: &Arc<RowJob>,
     mut reader: ChunkReader,
     jobs: usize,
     output: &mut impl Write,
     progress: &Progress,
+    printer: &Printer,
 ) -> Result<Totals> {
     let in_flight = jobs * CHUNKS_IN_FLIGHT_PER_JOB;
     let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Chunk>(in_flight);
@@ -189,6 +218,10 @@ fn render_in_parallel(
     for _ in 0..in_flight {
         credit_tx.send(()).expect("the credit channel has room for every credit");
     }
+    // Input chunks and output buffers go back to be reused: allocating fresh
+    // ones per chunk made the kernel zero hundreds of MB of new pages.
+    let (empty_chunk_tx, empty_chunk_rx) = crossbeam_channel::bounded::<Chunk>(in_flight + jobs);
+    let (empty_bytes_tx, empty_bytes_rx) = crossbeam_channel::bounded::<Vec<u8>>(in_flight + jobs);
     // The smallest chunk that stopped the run (`--fail-fast`): later chunks are not needed.
     let stop_at = Arc::new(AtomicU64::new(u64::MAX));
     let stopping = Arc::new(AtomicBool::new(false));
@@ -197,70 +230,108 @@ fn render_in_parallel(
     // Threads own what they use, so when `--fail-fast` stops the run early the
     // writer need not wait for a reader blocked on a pipe that stays open.
     let read_thread = {
-        let stopping = Arc::clone(&stopping);
+        let (stopping, empty_chunk_rx) = (Arc::clone(&stopping), empty_chunk_rx.clone());
         std::thread::Builder::new().name("batch-reader".to_owned()).spawn(move || -> std::io::Result<()> {
-            while let Some(chunk) = reader.next_chunk()? {
+            loop {
+                let mut chunk = empty_chunk_rx.try_recv().unwrap_or_default();
+                if !reader.read_chunk(&mut chunk)? {
+                    return Ok(());
+                }
                 // Wait until the writer has room for one more chunk.
                 if stopping.load(Ordering::Relaxed) || credit_rx.recv().is_err() || chunk_tx.send(chunk).is_err() {
-                    break;
+                    return Ok(());
                 }
             }
-            Ok(())
         })?
     };
-    let mut workers = Vec::with_capacity(jobs);
-    for index in 0..jobs {
-        let (job, chunk_rx, rendered_tx, stop_at) = (Arc::clone(job), chunk_rx.clone(), rendered_tx.clone(), Arc::clone(&stop_at));
+    let render = {
+        let (job, stop_at) = (Arc::clone(job), Arc::clone(&stop_at));
+        let (empty_chunk_tx, empty_bytes_rx) = (empty_chunk_tx.clone(), empty_bytes_rx.clone());
+        move |chunk: Chunk, escaped: &mut EscapedTexts| -> Option<RenderedChunk> {
+            if chunk.seq > stop_at.load(Ordering::Relaxed) {
+                return None;
+            }
+            let rendered = job.render_chunk(&chunk, empty_bytes_rx.try_recv().unwrap_or_default(), escaped);
+            let _ = empty_chunk_tx.try_send(chunk);
+            if rendered.stopped {
+                stop_at.fetch_min(rendered.seq, Ordering::Relaxed);
+            }
+            Some(rendered)
+        }
+    };
+    let mut workers = Vec::with_capacity(jobs - 1);
+    for index in 1..jobs {
+        let (render, chunk_rx, rendered_tx) = (render.clone(), chunk_rx.clone(), rendered_tx.clone());
         workers.push(std::thread::Builder::new().name(format!("batch-render-{index}")).spawn(move || {
+            let mut escaped = EscapedTexts::default();
             for chunk in &chunk_rx {
-                if chunk.seq > stop_at.load(Ordering::Relaxed) {
-                    continue;
-                }
-                let rendered = job.render_chunk(&chunk);
-                if rendered.stopped {
-                    stop_at.fetch_min(rendered.seq, Ordering::Relaxed);
-                }
-                if rendered_tx.send(rendered).is_err() {
+                if let Some(rendered) = render(chunk, &mut escaped)
+                    && rendered_tx.send(rendered).is_err()
+                {
                     break;
                 }
             }
         })?);
     }
-    drop((chunk_rx, rendered_tx));
+    drop((rendered_tx, empty_chunk_tx, empty_bytes_rx, empty_chunk_rx));
 
     let mut totals = Totals::default();
     let mut reorder: BTreeMap<u64, RenderedChunk> = BTreeMap::new();
+    let mut escaped = EscapedTexts::default();
     let mut next = 0;
+    let never = crossbeam_channel::never::<Chunk>();
+    let mut chunks_open = true;
     'receive: loop {
-        let rendered = match rendered_rx.try_recv() {
-            Ok(rendered) => rendered,
-            Err(crossbeam_channel::TryRecvError::Empty) => {
-                // Nothing ready: show what we have before waiting.
-                output.flush().context("cannot write the rendered rows")?;
-                match rendered_rx.recv() {
-                    Ok(rendered) => rendered,
-                    Err(_) => break,
-                }
-            }
-            Err(crossbeam_channel::TryRecvError::Disconnected) => break,
-        };
-        reorder.insert(rendered.seq, rendered);
+        // Write whatever is next in order.
         while let Some(rendered) = reorder.remove(&next) {
             output.write_all(&rendered.bytes).context("cannot write the rendered rows")?;
-            progress.advance(rendered.rows);
             next += 1;
-            if totals.add(rendered) {
+            let (stop, used) = totals.add(rendered, progress, printer);
+            if stop {
                 stopping.store(true, Ordering::Relaxed);
                 break 'receive;
             }
+            let _ = empty_bytes_tx.try_send(used);
             // The reader may fail to take it once it has stopped; that is fine.
             let _ = credit_tx.send(());
+        }
+        // Collect what the workers finished, else render a waiting chunk here.
+        match rendered_rx.try_recv() {
+            Ok(rendered) => {
+                reorder.insert(rendered.seq, rendered);
+                continue;
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) if !chunks_open => break,
+            Err(_) => {}
+        }
+        if chunks_open {
+            match chunk_rx.try_recv() {
+                Ok(chunk) => {
+                    reorder.extend(render(chunk, &mut escaped).map(|rendered| (rendered.seq, rendered)));
+                    continue;
+                }
+                Err(crossbeam_channel::TryRecvError::Disconnected) => chunks_open = false,
+                Err(crossbeam_channel::TryRecvError::Empty) => {}
+            }
+        }
+        // Nothing to do: show what we have, then wait for either.
+        output.flush().context("cannot write the rendered rows")?;
+        crossbeam_channel::select! {
+            recv(rendered_rx) -> rendered => match rendered {
+                Ok(rendered) => { reorder.insert(rendered.seq, rendered); }
+                Err(_) if !chunks_open => break,
+                Err(_) => {}
+            },
+            recv(if chunks_open { &chunk_rx } else { &never }) -> chunk => match chunk {
+                Ok(chunk) => reorder.extend(render(chunk, &mut escaped).map(|rendered| (rendered.seq, rendered))),
+                Err(_) => chunks_open = false,
+            },
         }
     }
     output.flush().context("cannot write the rendered rows")?;
     if totals.stopped {
         // Unblock the reader and workers and let them end on their own.
-        drop((credit_tx, rendered_rx));
+        drop((credit_tx, rendered_rx, chunk_rx));
         return Ok(totals);
     }
     for worker in workers {
@@ -277,26 +348,21 @@ fn render_in_parallel(
 }
 
 impl RowJob {
-    fn render_chunk(&self, chunk: &Chunk) -> RenderedChunk {
-        let mut rendered = RenderedChunk {
-            seq: chunk.seq,
-            bytes: Vec::with_capacity(chunk.data.len() * 8),
-            rows: 0,
-            failed: 0,
-            failure_lines: Vec::new(),
-            stopped: false,
-        };
+    /// Renders every row of `chunk` into `bytes` (cleared, reused).
+    fn render_chunk(&self, chunk: &Chunk, mut bytes: Vec<u8>, escaped: &mut EscapedTexts) -> RenderedChunk {
+        bytes.clear();
+        let mut rendered =
+            RenderedChunk { seq: chunk.seq, bytes, rows: 0, failed: 0, failure_lines: Vec::new(), stopped: false };
         for (line, range) in &chunk.lines {
             rendered.rows += 1;
-            match self.render_row(&chunk.data[range.clone()]) {
-                Ok(text) => self.write_text(&mut rendered.bytes, *line, &text),
-                Err(failure) => {
-                    rendered.failed += 1;
-                    self.write_failure(&mut rendered, *line, &failure);
-                    if self.fail_fast {
-                        rendered.stopped = true;
-                        break;
-                    }
+            let start = rendered.bytes.len();
+            if let Err(failure) = self.render_row(&chunk.data[range.clone()], *line, &mut rendered.bytes, escaped) {
+                rendered.bytes.truncate(start);
+                rendered.failed += 1;
+                self.write_failure(&mut rendered, *line, &failure);
+                if self.fail_fast {
+                    rendered.stopped = true;
+                    break;
                 }
             }
         }
@@ -304,8 +370,17 @@ impl RowJob {
     }
 
     /// Parses a row, lays it over the command line's variables, checks it
-    /// against the pack's declarations and renders it.
-    fn render_row(&self, line: &[u8]) -> Result<String, RowFailure> {
+    /// against the pack's declarations, and writes its record to `out`
+    /// (rendering straight into it).
+    fn render_row(
+        &self,
+        line: &[u8],
+        number: u64,
+        out: &mut Vec<u8>,
+        escaped: &mut EscapedTexts,
+    ) -> Result<(), RowFailure> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         let mut vars = match serde_json::from_slice::<serde_json::Value>(line) {
             Ok(serde_json::Value::Object(vars)) => vars,
             Ok(other) => {
@@ -322,20 +397,25 @@ impl RowJob {
             }
         }
         let vars = self.pack.complete_vars(vars).map_err(RowFailure::from_pack)?;
-        self.renderer.render(&self.template, &vars).map_err(|err| {
+        let result = match self.format {
+            BatchFormat::Jsonl => {
+                // `{"row":N,"text":"..."}`, byte for byte as serde_json writes it.
+                let _ = write!(DisplayToVec(out), "{{\"row\":{number},\"text\":\"");
+                let result =
+                    self.renderer.render_to(&self.template, &vars, &mut JsonStringSink { out: &mut *out, escaped });
+                out.extend_from_slice(b"\"}\n");
+                result
+            }
+            BatchFormat::Text => {
+                let result = self.renderer.render_to(&self.template, &vars, &mut TextSink(&mut *out));
+                out.extend_from_slice(&self.separator);
+                result
+            }
+        };
+        result.map_err(|err| {
             let location = err.location().map(|location| format!(" (at {location})")).unwrap_or_default();
             RowFailure { message: format!("{}{location}", err.message()), hint: err.hint().map(str::to_owned) }
         })
-    }
-
-    fn write_text(&self, out: &mut Vec<u8>, line: u64, text: &str) {
-        match self.format {
-            BatchFormat::Jsonl => write_record(out, &RenderedRecord { row: line, text }),
-            BatchFormat::Text => {
-                out.extend_from_slice(text.as_bytes());
-                out.extend_from_slice(&self.separator);
-            }
-        }
     }
 
     fn write_failure(&self, rendered: &mut RenderedChunk, line: u64, failure: &RowFailure) {
@@ -354,18 +434,144 @@ impl RowJob {
 }
 
 #[derive(Serialize)]
-struct RenderedRecord<'a> {
-    row: u64,
-    text: &'a str,
-}
-
-#[derive(Serialize)]
 struct FailedRecord<'a> {
     row: u64,
     error: &'a str,
     line: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
+}
+
+/// The JSON-escaped form of each piece of template text, by its id: a
+/// template's text is the same in every row, so it is escaped once per
+/// thread and copied after that. Only values are escaped per row.
+#[derive(Default)]
+struct EscapedTexts(Vec<Option<Box<[u8]>>>);
+
+/// Writes a rendering as the inside of a JSON string.
+struct JsonStringSink<'a> {
+    out: &'a mut Vec<u8>,
+    escaped: &'a mut EscapedTexts,
+}
+
+impl RenderSink for JsonStringSink<'_> {
+    fn template_text(&mut self, id: usize, text: &str) {
+        let cache = &mut self.escaped.0;
+        if id >= cache.len() {
+            cache.resize(id + 1, None);
+        }
+        let escaped = cache[id].get_or_insert_with(|| {
+            let mut escaped = Vec::with_capacity(text.len() + text.len() / 16);
+            write_json_string_contents(&mut escaped, text);
+            escaped.into_boxed_slice()
+        });
+        self.out.extend_from_slice(escaped);
+    }
+
+    fn text(&mut self, text: &str) {
+        write_json_string_contents(self.out, text);
+    }
+}
+
+/// Writes a rendering as it is (`--format text`).
+struct TextSink<'a>(&'a mut Vec<u8>);
+
+impl RenderSink for TextSink<'_> {
+    fn template_text(&mut self, _: usize, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Writes `text` as a JSON string, quotes included, byte for byte as
+/// `serde_json`, Python's `json.dumps(ensure_ascii=False)` and JavaScript's
+/// `JSON.stringify` write it: `"` and `\` escaped, `\n \r \t \b \f` by
+/// name, other control characters as `\u00xx`, everything else as is.
+///
+/// Prompts are long runs of plain text, so it tests eight bytes at a time
+/// for anything to escape and copies clean runs whole (`serde_json` looks
+/// at each byte in turn, which made escaping most of a batch's time).
+pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    write_json_string_contents(out, text);
+    out.push(b'"');
+}
+
+/// [`write_json_string`] without the quotes.
+fn write_json_string_contents(out: &mut Vec<u8>, text: &str) {
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `word` that is below 0x20, `"` or `\\`.
+    // Borrows can also mark bytes above a marked one, never below it, so the
+    // lowest mark is always exact.
+    let escapes = |word: u64| {
+        let below_space = word.wrapping_sub(LANES * 0x20) & !word;
+        let quote = word ^ (LANES * u64::from(b'"'));
+        let backslash = word ^ (LANES * u64::from(b'\\'));
+        (below_space | (quote.wrapping_sub(LANES) & !quote) | (backslash.wrapping_sub(LANES) & !backslash)) & HIGH_BITS
+    };
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let (mut clean_from, mut at) = (0, 0);
+    loop {
+        let escape_at = match bytes.get(at..at + 8) {
+            Some(chunk) => {
+                let marks = escapes(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+                if marks == 0 {
+                    at += 8;
+                    continue;
+                }
+                at + (marks.trailing_zeros() / 8) as usize
+            }
+            // The last few bytes, one by one.
+            None => match bytes[at..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+                Some(offset) => at + offset,
+                None => break,
+            },
+        };
+        out.extend_from_slice(&bytes[clean_from..escape_at]);
+        let byte = bytes[escape_at];
+        let named: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => b"",
+        };
+        if named.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(named);
+        }
+        clean_from = escape_at + 1;
+        at = clean_from;
+    }
+    out.extend_from_slice(&bytes[clean_from..]);
+}
+
+/// `write!` into a byte vector.
+struct DisplayToVec<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for DisplayToVec<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
 }
 
 fn write_record(out: &mut Vec<u8>, record: &impl Serialize) {
@@ -422,11 +628,14 @@ struct ChunkReader {
 }
 
 impl ChunkReader {
-    /// The next chunk, or `None` at the end of the input. A chunk ends early
-    /// when the next line is not in the buffer yet, so rows arriving slowly
-    /// through a pipe are rendered as they come.
-    fn next_chunk(&mut self) -> std::io::Result<Option<Chunk>> {
-        let mut chunk = Chunk { seq: self.next_seq, data: Vec::new(), lines: Vec::new() };
+    /// Fills `chunk` (cleared first) with the next lines; `false` at the
+    /// end of the input. A chunk ends early when the next line is not in
+    /// the buffer yet, so rows arriving slowly through a pipe are rendered as
+    /// they come.
+    fn read_chunk(&mut self, chunk: &mut Chunk) -> std::io::Result<bool> {
+        chunk.seq = self.next_seq;
+        chunk.data.clear();
+        chunk.lines.clear();
         while !self.done {
             let full = chunk.lines.len() >= ROWS_PER_CHUNK || chunk.data.len() >= CHUNK_INPUT_BYTES;
             if !chunk.lines.is_empty() && (full || !self.has_buffered_line()) {
@@ -445,10 +654,10 @@ impl ChunkReader {
             }
         }
         if chunk.lines.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         self.next_seq += 1;
-        Ok(Some(chunk))
+        Ok(true)
     }
 
     /// Whether a whole line is already buffered (reading it cannot block).
@@ -571,10 +780,15 @@ impl Progress {
             return Self { bar: None };
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner:.green} {human_pos} rows  {per_sec}  {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
+        let style = |template: &str| {
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.0} rows/s", state.per_sec());
+                })
+                .progress_chars("=> ")
+        };
+        bar.set_style(style("{spinner:.green} {human_pos} rows  {rate}  {elapsed}"));
         bar.enable_steady_tick(Duration::from_millis(120));
         if rows.as_os_str() != "-" {
             // Counting lines is a quick extra read; the bar starts without it.
@@ -582,13 +796,7 @@ impl Progress {
             std::thread::spawn(move || {
                 if let Ok(count) = count_lines(&path) {
                     bar.set_length(count);
-                    bar.set_style(
-                        ProgressStyle::with_template(
-                            "{spinner:.green} [{bar:30}] {human_pos}/{human_len} rows  {per_sec}  ETA {eta}",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                    );
+                    bar.set_style(style("{spinner:.green} [{bar:30}] {human_pos}/{human_len} rows  {rate}  ETA {eta}"));
                 }
             });
         }
@@ -598,6 +806,14 @@ impl Progress {
     fn advance(&self, rows: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(rows);
+        }
+    }
+
+    /// A line on stderr, above the bar.
+    fn print(&self, printer: &Printer, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| printer.info(line)),
+            None => printer.info(line),
         }
     }
 
@@ -632,6 +848,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_strings_are_escaped_exactly_as_serde_json_does() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain".to_owned(),
+            "exactly8".to_owned(),
+            "a \"quoted\" \\ path\n\ttab\r\u{8}\u{c}\u{0}\u{1f}\u{7f} naïve ✓ 🦀".to_owned(),
+        ];
+        // Every special byte at every position of a 17-byte window.
+        for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', 'é'] {
+            for position in 0..17 {
+                let mut text: String = "abcdefghijklmnopq".chars().collect();
+                text.insert(position, special);
+                samples.push(text);
+            }
+        }
+        for text in samples {
+            let mut ours = Vec::new();
+            write_json_string(&mut ours, &text);
+            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn separators_understand_escapes() {
         assert_eq!(parse_separator("\\n---\\n").unwrap(), b"\n---\n");
         assert_eq!(parse_separator("\\0").unwrap(), b"\0");
@@ -642,11 +881,18 @@ mod tests {
     #[test]
     fn chunks_skip_blank_lines_but_keep_line_numbers() {
         let input = b"{\"a\":1}\n\n  \n{\"a\":2}\r\n{\"a\":3}".to_vec();
-        let mut reader =
-            ChunkReader { input: BufReader::new(Box::new(std::io::Cursor::new(input))), name: "test".to_owned(), next_seq: 0, line: 0, done: false };
-        let chunk = reader.next_chunk().unwrap().unwrap();
-        let lines: Vec<(u64, &[u8])> = chunk.lines.iter().map(|(n, r)| (*n, &chunk.data[r.clone()])).collect();
-        assert_eq!(lines, [(1, &b"{\"a\":1}\n"[..]), (4, b"{\"a\":2}\r\n"), (5, b"{\"a\":3}")]);
-        assert!(reader.next_chunk().unwrap().is_none());
+        let mut reader = ChunkReader {
+            input: BufReader::new(Box::new(std::io::Cursor::new(input))),
+            name: "test".to_owned(),
+            next_seq: 0,
+            line: 0,
+            done: false,
+        };
+        let (mut lines, mut chunk) = (Vec::new(), Chunk::default());
+        while reader.read_chunk(&mut chunk).unwrap() {
+            lines.extend(chunk.lines.iter().map(|(n, r)| (*n, chunk.data[r.clone()].to_vec())));
+        }
+        let expected: [(u64, &[u8]); 3] = [(1, b"{\"a\":1}\n"), (4, b"{\"a\":2}\r\n"), (5, b"{\"a\":3}")];
+        assert_eq!(lines, expected.map(|(n, line)| (n, line.to_vec())));
     }
 }

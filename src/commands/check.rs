@@ -49,7 +49,7 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     if args.json {
         let json = serde_json::json!({ "packs": report, "errors": errors, "warnings": warnings });
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
     } else if errors > 0 {
         printer.error(&format!("check found {errors} error(s) and {warnings} warning(s)"));
     }

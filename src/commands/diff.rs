@@ -30,7 +30,7 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
             "new": { "name": new.name(), "version": new.manifest().version.to_string() },
             "comparison": comparison_json(&contract, &pairs),
         });
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
     } else {
         let title = format!(
             "{} {} -> {} {}",
@@ -47,6 +47,13 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
 /// `NAME@VERSION` from a registry, or a pack folder.
 fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Printer) -> Result<Pack> {
     if let Some((name, version)) = spec.split_once('@').filter(|_| !Path::new(spec).is_dir()) {
+        if !promptpack_manifest::is_valid_pack_name(name) {
+            return Err(UsageError {
+                message: format!("invalid pack name `{name}` in `{spec}`"),
+                hint: "write NAME@VERSION, e.g. `threats-next-steps@1.1.0`, or give a pack folder".to_owned(),
+            }
+            .into());
+        }
         let version = semver::Version::parse(version).map_err(|err| UsageError {
             message: format!("`{version}` in `{spec}` is not a version: {err}"),
             hint: "write NAME@VERSION with an exact version, e.g. `threats-next-steps@1.1.0`".to_owned(),
@@ -77,23 +84,8 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
 
 /// The registry URL for a pack: `--registry`, else PROMPTPACK_REGISTRY, else
 /// the project's default registry.
-pub fn registry_for(registry: Option<&str>, pack: &str) -> Result<String> {
-    if let Some(registry) = registry {
-        return Ok(crate::commands::registry::registry_url(registry));
-    }
-    if let Some(url) = std::env::var_os(promptpack_project::REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
-        return Ok(url);
-    }
-    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new("."))
-        && let Some(url) = project.manifest().registries.get("default")
-    {
-        return Ok(url.clone());
-    }
-    Err(UsageError {
-        message: format!("no registry to find `{pack}` in"),
-        hint: "pass `--registry <URL>`, set PROMPTPACK_REGISTRY, or run inside a project with `[registries] default`".to_owned(),
-    }
-    .into())
+fn registry_for(registry: Option<&str>, pack: &str) -> Result<String> {
+    Ok(crate::commands::registry::registry_location(registry, pack)?.url)
 }
 
 /// The newest published version of `pack` below `version`, as a pack, if any.
@@ -125,10 +117,11 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
     };
     let pack = Pack::load(&dir)?;
     let current = pack.manifest().version.clone();
+    // Explicit levels bump that semver field, as `cargo set-version --bump` does.
     let next = match args.level {
-        BumpLevel::Major => smallest_allowed_version(&major_base(&current), Impact::Major),
-        BumpLevel::Minor => smallest_allowed_version(&current, if current.major == 0 { Impact::Major } else { Impact::Minor }),
-        BumpLevel::Patch => smallest_allowed_version(&current, Impact::Patch),
+        BumpLevel::Major => semver::Version::new(current.major + 1, 0, 0),
+        BumpLevel::Minor => semver::Version::new(current.major, current.minor + 1, 0),
+        BumpLevel::Patch => semver::Version::new(current.major, current.minor, current.patch + 1),
         BumpLevel::Auto => {
             let url = registry_for(args.registry.as_deref(), pack.name())?;
             let cache = Cache::from_env();
@@ -156,11 +149,6 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
     write_version(&dir, &next)?;
     printer.status("Bumped", &format!("{} {current} -> {next}", pack.name()));
     Ok(ExitStatus::Success)
-}
-
-/// `bump major` on 0.x goes to 1.0.0, the first stable release.
-fn major_base(current: &semver::Version) -> semver::Version {
-    if current.major == 0 { semver::Version::new(1, 0, 0).max(current.clone()) } else { current.clone() }
 }
 
 /// Rewrites `[pack] version`, keeping the rest of pack.toml as written.

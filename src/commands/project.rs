@@ -58,29 +58,19 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
             hint: "e.g. `^1`, `~1.2`, `=1.0.3` or `>=1, <3`".to_owned(),
         })?;
     }
-    let item = requirement_item(args, &project, &name, requirement.as_deref(), printer)?;
-
-    // Edit, resolve and install; on any failure put the manifest back as it was.
-    let original = project.manifest_source().to_owned();
-    promptpack_project::add_requirement(project.root(), &name, item)?;
-    let result = Project::load(project.root()).map_err(anyhow::Error::from).and_then(|edited| {
-        let options = SyncOptions { locked: false, offline: args.network.offline, upgrade: Upgrade::Only(vec![name.clone()]), dry_run: false, force: false };
-        sync_project(&edited, &options, printer)
-    });
-    match result {
-        Ok(report) => {
-            print_changes(printer, &report, "Adding");
-            Ok(ExitStatus::Success)
-        }
-        Err(err) => {
-            promptpack_pack::write_atomically(&project.root().join(PROJECT_FILE), original.as_bytes())?;
-            Err(err)
-        }
-    }
+    let edited = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
+    // Resolve and install against the edited manifest; write it only once that worked.
+    let edited = project.with_manifest_source(&edited)?;
+    let options = SyncOptions { offline: args.network.offline, upgrade: Upgrade::Only(vec![name.clone()]), ..SyncOptions::default() };
+    let report = sync_project(&edited, &options, printer)?;
+    edited.write_manifest()?;
+    print_changes(printer, &report, "Adding");
+    Ok(ExitStatus::Success)
 }
 
-/// The `[packs]` value for `add`: a version string, or an inline table.
-fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: Option<&str>, printer: &Printer) -> Result<toml_edit::Item> {
+/// The manifest text with the new requirement (and, for `--registry <URL>`,
+/// a `[registries]` entry for it).
+fn edited_manifest(args: &AddArgs, project: &Project, name: &str, requirement: Option<&str>, printer: &Printer) -> Result<String> {
     let mut table = toml_edit::InlineTable::new();
     if let Some(url) = &args.git {
         table.insert("git", url.as_str().into());
@@ -92,22 +82,19 @@ fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: 
         if let Some(req) = requirement {
             table.insert("version", req.into());
         }
-        return Ok(toml_edit::value(table));
+        return Ok(project.manifest_with_requirement(name, toml_edit::value(table))?);
     }
     if let Some(path) = &args.path {
         table.insert("path", path.as_str().into());
-        return Ok(toml_edit::value(table));
+        return Ok(project.manifest_with_requirement(name, toml_edit::value(table))?);
     }
-    // Like `cargo add`: without a requirement, allow what is compatible with the newest version.
+    let location = project.registry(args.registry.as_deref(), name)?;
+    // Like `cargo add`: without a requirement, allow what is compatible with the newest release.
     let requirement = if let Some(req) = requirement { req.to_owned() } else {
-        let url = match &args.registry {
-            Some(registry) => crate::commands::registry::registry_url(registry),
-            None => default_registry_url(project, name)?,
-        };
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);
         let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
-        let registry = Registry::open(&cache, &url, policy, &reporter)?;
+        let registry = Registry::open(&cache, &location.url, policy, &reporter)?;
         let index = registry.published_versions(name)?;
         let newest = index.newest_release().ok_or_else(|| UsageError {
             message: format!("every version of `{name}` is yanked"),
@@ -115,35 +102,41 @@ fn requirement_item(args: &AddArgs, project: &Project, name: &str, requirement: 
         })?;
         format!("^{}", newest.vers)
     };
-    match &args.registry {
-        None => Ok(toml_edit::value(requirement)),
-        Some(registry) => {
-            table.insert("version", requirement.as_str().into());
-            if project.manifest().registries.contains_key(registry) {
-                table.insert("registry", registry.as_str().into());
-                Ok(toml_edit::value(table))
-            } else {
-                Err(UsageError {
-                    message: format!("`{registry}` is not a registry of this project"),
-                    hint: format!("add it under [registries] in {PROJECT_FILE} (e.g. `team = \"{}\"`), then `--registry team`", redact_url(registry)),
-                }
-                .into())
-            }
-        }
+    let Some(requested) = &args.registry else {
+        return Ok(project.manifest_with_requirement(name, toml_edit::value(requirement))?);
+    };
+    table.insert("version", requirement.as_str().into());
+    let registry_name = if project.manifest().registries.contains_key(requested) {
+        requested.clone()
+    } else {
+        // A URL typed on the command line gets a name in [registries], as a person would add it.
+        registry_name_for(project, &location.configured)
+    };
+    table.insert("registry", registry_name.as_str().into());
+    let text = project.manifest_with_requirement(name, toml_edit::value(table))?;
+    if project.manifest().registries.contains_key(&registry_name) {
+        Ok(text)
+    } else {
+        Ok(project.manifest_with_registry(&text, &registry_name, &location.configured)?)
     }
 }
 
-fn default_registry_url(project: &Project, pack: &str) -> Result<String> {
-    if let Some(url) = std::env::var_os(promptpack_project::REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
-        return Ok(url);
+/// A `[registries]` name for a URL: its last path segment, made unique.
+fn registry_name_for(project: &Project, url: &str) -> String {
+    if let Some((name, _)) = project.manifest().registries.iter().find(|(_, configured)| *configured == url) {
+        return name.clone();
     }
-    project.manifest().registries.get("default").cloned().ok_or_else(|| {
-        UsageError {
-            message: format!("no registry to find `{pack}` in"),
-            hint: format!("add `[registries] default = \"<url>\"` to {PROJECT_FILE}, pass `--registry <url>`, or set PROMPTPACK_REGISTRY"),
-        }
-        .into()
-    })
+    let base: String = redact_url(url)
+        .trim_end_matches('/')
+        .rsplit(['/', ':', '\\'])
+        .next()
+        .unwrap_or("registry")
+        .trim_end_matches(".git")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let base = if base.is_empty() || base == "default" { "registry".to_owned() } else { base };
+    (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|n| !project.manifest().registries.contains_key(n)).unwrap_or(base)
 }
 
 pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -155,22 +148,11 @@ pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
         }
         .into());
     }
-    let original = project.manifest_source().to_owned();
-    promptpack_project::remove_requirement(project.root(), &args.name)?;
-    let result = Project::load(project.root()).map_err(anyhow::Error::from).and_then(|edited| {
-        let options = SyncOptions { locked: false, offline: true, upgrade: Upgrade::None, dry_run: false, force: false };
-        sync_project(&edited, &options, printer)
-    });
-    match result {
-        Ok(report) => {
-            print_changes(printer, &report, "Installing");
-            Ok(ExitStatus::Success)
-        }
-        Err(err) => {
-            promptpack_pack::write_atomically(&project.root().join(PROJECT_FILE), original.as_bytes())?;
-            Err(err)
-        }
-    }
+    let edited = project.with_manifest_source(&project.manifest_without_requirement(&args.name)?)?;
+    let report = sync_project(&edited, &SyncOptions::default(), printer)?;
+    edited.write_manifest()?;
+    print_changes(printer, &report, "Installing");
+    Ok(ExitStatus::Success)
 }
 
 pub fn install(args: &InstallArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -178,9 +160,8 @@ pub fn install(args: &InstallArgs, printer: &Printer) -> Result<ExitStatus> {
     let options = SyncOptions {
         locked: args.locked || args.frozen,
         offline: args.network.offline || args.frozen,
-        upgrade: Upgrade::None,
-        dry_run: false,
         force: args.force,
+        ..SyncOptions::default()
     };
     let report = sync_project(&project, &options, printer)?;
     print_changes(printer, &report, "Installing");
@@ -297,7 +278,7 @@ pub fn list(args: &ListArgs, printer: &Printer) -> Result<ExitStatus> {
                 })
             })
             .collect();
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
         return Ok(ExitStatus::Success);
     }
     let mut out = String::new();
@@ -322,7 +303,7 @@ pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStat
             .iter()
             .map(|r| serde_json::json!({ "name": r.name, "locked": show(&r.locked), "compatible": show(&r.compatible), "newest": show(&r.newest) }))
             .collect();
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
         return Ok(ExitStatus::Success);
     }
     let mut out = format!("{:<32} {:<12} {:<12} {:<12}\n", "name", "locked", "compatible", "newest");

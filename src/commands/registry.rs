@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use promptpack_manifest::{RegistryLimits, redact_url};
 use promptpack_pack::{Pack, Severity, check_pack, read_snapshot};
+use promptpack_project::{Project, RegistryLocation};
 use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, publish, set_yanked};
 
 use crate::cli::{PublishArgs, RegistryInitArgs, SearchArgs, YankArgs};
@@ -23,14 +24,16 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
     Ok(ExitStatus::Success)
 }
 
-/// A `--registry` value: a name from the project's `[registries]`, or a URL/path.
-pub fn registry_url(value: &str) -> String {
-    if let Ok(Some(project)) = promptpack_project::Project::discover(Path::new("."))
-        && let Some(url) = project.manifest().registries.get(value)
-    {
-        return url.clone();
-    }
-    value.to_owned()
+/// The registry a command means: a `[registries]` name of the current
+/// project, a URL or folder, or (when none is given) `PROMPTPACK_REGISTRY`
+/// or the project's default.
+pub fn registry_location(requested: Option<&str>, pack: &str) -> Result<RegistryLocation> {
+    let project = Project::discover(Path::new(".")).ok().flatten();
+    Ok(promptpack_project::locate_registry(
+        project.as_ref().map(|p| (p.root(), &p.manifest().registries)),
+        requested,
+        pack,
+    )?)
 }
 
 pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -55,7 +58,7 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     }
     verify_snapshots(&pack, &args.snapshots, &label)?;
 
-    let url = registry_url(&args.registry);
+    let url = registry_location(args.registry.as_deref(), pack.name())?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     check_semver_against_registry(&cache, &url, &pack, args.allow_semver_violation, printer, &reporter)?;
@@ -137,11 +140,14 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
         message: format!("`{}` is not NAME@VERSION", args.pack),
         hint: "e.g. `promptpack yank threats-next-steps@1.0.1 --reason \"drops the table\"`".to_owned(),
     })?;
+    if !promptpack_manifest::is_valid_pack_name(name) {
+        return Err(UsageError { message: format!("invalid pack name `{name}`"), hint: "pack names are lowercase letters, digits and `-`".to_owned() }.into());
+    }
     let version = semver::Version::parse(version).map_err(|err| UsageError {
         message: format!("`{version}` is not a version: {err}"),
         hint: "give the exact version to yank, e.g. `1.0.1`".to_owned(),
     })?;
-    let url = registry_url(&args.registry);
+    let url = registry_location(args.registry.as_deref(), name)?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     set_yanked(&cache, &url, name, &version, !args.undo, args.reason.as_deref(), &reporter)?;
@@ -151,7 +157,7 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
 }
 
 pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
-    let url = registry_url(&args.registry);
+    let url = registry_location(args.registry.as_deref(), "")?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
@@ -166,7 +172,7 @@ pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
                 })
             })
             .collect();
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
         return Ok(ExitStatus::Success);
     }
     if hits.is_empty() {

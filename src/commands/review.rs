@@ -71,7 +71,7 @@ fn file_name(path: &Path) -> String {
 
 fn show_pending(printer: &Printer, pending: &Path) -> Result<()> {
     let Some(new) = read_snapshot(pending)? else { return Ok(()) };
-    let accepted_path = pending.with_extension("");
+    let accepted_path = promptpack_pack::accepted_path(pending);
     let old = read_snapshot(&accepted_path)?;
     let title = printer.style(Style::new().bold());
     let name = file_name(pending);

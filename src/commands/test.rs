@@ -84,7 +84,7 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     if args.json {
         let json = serde_json::json!({ "passed": passed, "failed": failed, "results": results });
-        printer.stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        printer.json(&serde_json::json!(json))?;
     }
     if failed > 0 {
         printer.error(&format!(

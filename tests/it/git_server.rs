@@ -123,7 +123,8 @@ impl GitDaemon {
         // bind; the daemon then exits at once and we try another port.
         for _ in 0..5 {
             let port = free_port();
-            let log = std::fs::File::create(base.with_extension(format!("daemon-{port}.log"))).expect("daemon log");
+            let log_path = base.with_extension(format!("daemon-{port}.log"));
+            let log = std::fs::File::create(&log_path).expect("daemon log");
             // The `git-daemon` program itself, not `git daemon`: the `git` wrapper
             // runs it as a child, and killing the wrapper would leave it serving.
             let mut command = Command::new(git_program("git-daemon"));
@@ -144,7 +145,10 @@ impl GitDaemon {
             let mut child = command.spawn().expect("start git daemon");
             let deadline = Instant::now() + STARTUP_TIMEOUT;
             while Instant::now() < deadline {
-                if accepts_connections(port) {
+                // Only our daemon says it is ready: a connection alone could reach
+                // another test's server that took the port first.
+                let ready = std::fs::read_to_string(&log_path).is_ok_and(|log| log.contains("Ready to rumble"));
+                if ready && accepts_connections(port) && child.try_wait().expect("poll git daemon").is_none() {
                     return Self { child: Some(child), port };
                 }
                 if child.try_wait().expect("poll git daemon").is_some() {

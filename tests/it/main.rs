@@ -2,6 +2,7 @@
 //! tests against the reference engines, and whole-command transcripts.
 
 mod bad_input;
+mod batch;
 mod cli;
 mod common;
 mod differential;

@@ -849,7 +849,7 @@ fn hostile_registry_pack_over_the_registry_file_size_limit_is_refused() {
     let tip = sandbox.tip("registry.git");
     let out = sandbox.run(&publisher, "publisher", &["publish", PACK, "--registry", &url]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("the registry allows 1024 per file"), "{}", out.stderr);
+    assert!(out.stderr.contains("over the registry's limit of 1024 bytes per file"), "{}", out.stderr);
     assert_eq!(sandbox.tip("registry.git"), tip, "nothing was pushed");
 }
 

@@ -80,12 +80,12 @@ fn upgrade_review_shows_exactly_the_changed_sentence_for_every_role() {
     let out = author.run_in("app", &["upgrade", "--review"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for role in ROLES.iter().chain(&["platform-lead"]) {
-        assert!(out.stderr.contains(&format!("--- threats-next-steps / {role}")), "no diff for {role}:\n{}", out.stderr);
+        assert!(out.stdout.contains(&format!("--- threats-next-steps / {role}")), "no diff for {role}:\n{}", out.stdout);
     }
-    assert_eq!(out.stderr.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(), ROLES.len() + 1, "{}", out.stderr);
+    assert_eq!(out.stdout.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(), ROLES.len() + 1, "{}", out.stdout);
     // Only that sentence: one line removed and one added per role.
-    assert_eq!(out.stderr.matches("(+1 -1)").count(), ROLES.len() + 1, "{}", out.stderr);
-    assert!(out.stderr.contains("contract: unchanged"));
+    assert_eq!(out.stdout.matches("(+1 -1)").count(), ROLES.len() + 1, "{}", out.stdout);
+    assert!(out.stdout.contains("contract: unchanged"));
     assert!(out.stderr.contains("Rerun with `--review --yes` to apply"));
     assert_eq!(project_files(&author.path().join("app")), before, "a review without --yes off a terminal changes nothing");
 
@@ -172,8 +172,8 @@ fn diff_compares_versions_from_the_registry_as_text_json_and_stat() {
     publish_edit(&author, "1.0.1", |t| t.replace(OLD_SENTENCE, NEW_SENTENCE));
     let out = author.run(&["diff", "threats-next-steps@1.0.0", "threats-next-steps@1.0.1", "--registry", "reg.git", "--fixture", "sre"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}")), "{}", out.stderr);
-    assert!(!out.stderr.contains("data-engineer"), "--fixture limits the roles");
+    assert!(out.stdout.contains(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}")), "{}", out.stdout);
+    assert!(!out.stdout.contains("data-engineer"), "--fixture limits the roles");
 
     let out = author.run(&["diff", "threats-next-steps@1.0.0", "packs/threats-next-steps", "--registry", "reg.git", "--json"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -183,7 +183,7 @@ fn diff_compares_versions_from_the_registry_as_text_json_and_stat() {
     assert!(rendered.iter().all(|pair| pair["changed"] == true && pair["lines_added"] == 1 && pair["lines_removed"] == 1));
 
     let out = author.run(&["diff", "threats-next-steps@1.0.0", "threats-next-steps@1.0.1", "--registry", "reg.git", "--stat"]);
-    assert_eq!(out.stderr.matches(": +1 -1").count(), ROLES.len(), "{}", out.stderr);
+    assert_eq!(out.stdout.matches(": +1 -1").count(), ROLES.len(), "{}", out.stdout);
 }
 
 #[test]

@@ -10,6 +10,11 @@
 //! installs the reference engines the differential tests compare against
 //! (a `.venv` with Jinja2, handlebars.js under `tests/differential/reference`),
 //! pinned by files in that folder, so a fresh clone needs nothing else.
+//!
+//! `cargo xtask bench` times promptpack against those same engines and `git`,
+//! and writes the results to `BENCHMARKS.md` (see `bench.rs`).
+
+mod bench;
 
 use std::fs;
 use std::io::Write as _;
@@ -48,6 +53,18 @@ enum Task {
     /// Install the reference engines (Python Jinja2, handlebars.js) if
     /// missing, then run every test with them required.
     Test(TestArgs),
+    /// Time promptpack against Python Jinja2, handlebars.js and git (release
+    /// build, peers installed under target/bench) and write BENCHMARKS.md.
+    Bench(bench::BenchArgs),
+    /// The batch benchmark's floor: stdin lines to JSONL records of TEXT.
+    #[command(hide = true)]
+    BenchFloor {
+        /// The text every record holds.
+        text: PathBuf,
+        /// Escape the text once and copy it, instead of escaping it per row.
+        #[arg(long)]
+        escape_once: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +113,8 @@ fn main() -> ExitCode {
 fn run(task: Task) -> Result<()> {
     let (outputs, check) = match task {
         Task::Test(args) => return run_tests(&args.cargo_args),
+        Task::Bench(args) => return bench::run(&args, &workspace_root()),
+        Task::BenchFloor { text, escape_once } => return bench::floor(&text, escape_once),
         Task::Schema(mode) => (vec![schema()?], mode.check),
         Task::Man(mode) => (vec![man()?], mode.check),
         Task::Completions(mode) => (vec![completions()], mode.check),

@@ -346,6 +346,14 @@ impl Validator<'_> {
 
         let mut dependencies = BTreeMap::new();
         for (dep, requirement) in raw.dependencies {
+            if !is_valid_pack_name(&dep) {
+                self.error(
+                    requirement.span(),
+                    format!("invalid dependency name `{dep}`"),
+                    "pack names are lowercase letters, digits and `-`",
+                );
+                continue;
+            }
             match semver::VersionReq::parse(requirement.get_ref()) {
                 Ok(req) => {
                     dependencies.insert(dep, req);

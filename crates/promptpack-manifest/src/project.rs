@@ -136,8 +136,13 @@ impl ProjectManifest {
         let install_dir = match raw.install.dir {
             Some(dir) => {
                 let value = dir.get_ref().clone();
-                if value.is_empty() || value.starts_with('/') || value.split('/').any(|p| p == "..") {
+                let inside = !value.is_empty()
+                    && !value.starts_with('/')
+                    && value.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
+                if !inside {
                     error(dir.span(), format!("install dir `{value}` must be a folder inside the project"), "e.g. `dir = \"prompts\"`");
+                } else if ["overrides", "snapshots", "packs"].contains(&value.as_str()) {
+                    error(dir.span(), format!("install dir `{value}` is a folder promptpack uses for something else"), "e.g. `dir = \"prompts\"`");
                 }
                 value
             }
@@ -168,8 +173,19 @@ impl ProjectManifest {
 
         let mut fixtures = BTreeMap::new();
         for (pack, roles) in raw.fixtures {
+            // Fixture names become snapshot file names: no separators, no `..`.
+            if !is_valid_pack_name(&pack) {
+                let span = source.find(&format!("[fixtures.{pack}")).map_or(0..0, |i| i..i + pack.len() + 10);
+                error(span, format!("invalid pack name `{pack}` in [fixtures]"), "pack names are lowercase letters, digits and `-`");
+                continue;
+            }
             let mut converted = BTreeMap::new();
             for (name, fixture) in roles {
+                if !crate::is_valid_item_name(&name) {
+                    let span = source.find(&format!("{pack}.{name}")).map_or(0..0, |i| i..i + pack.len() + name.len() + 1);
+                    error(span, format!("invalid fixture name `{name}` for pack `{pack}`"), "fixture names are letters, digits, `-` and `_`");
+                    continue;
+                }
                 let vars = fixture.vars.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect();
                 converted.insert(name, crate::Fixture { description: fixture.description, templates: fixture.templates, vars });
             }

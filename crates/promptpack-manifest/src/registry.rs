@@ -105,6 +105,17 @@ impl IndexFile {
                 continue;
             }
             let entry: IndexEntry = serde_json::from_value(value).map_err(|err| (i + 1, err.to_string()))?;
+            if !crate::is_valid_pack_name(&entry.name) {
+                return Err((i + 1, format!("invalid pack name `{}`", entry.name)));
+            }
+            for (dep, requirement) in &entry.deps {
+                if !crate::is_valid_pack_name(dep) {
+                    return Err((i + 1, format!("invalid dependency name `{dep}`")));
+                }
+                if let Err(err) = semver::VersionReq::parse(requirement) {
+                    return Err((i + 1, format!("invalid requirement `{requirement}` for dependency `{dep}`: {err}")));
+                }
+            }
             entries.push(entry);
         }
         Ok(Self { entries })
@@ -136,12 +147,17 @@ impl IndexFile {
 /// Where a pack's index file lives, cargo-style: `1/a`, `2/ab`, `3/a/abc`,
 /// `ab/cd/abcd...`, so no folder of the index grows huge.
 #[must_use] 
+///
+/// Pack names are ASCII; prefixes are taken by character anyway, so an
+/// invalid name can never panic here.
 pub fn index_path(name: &str) -> String {
-    match name.len() {
+    let prefix = |range: std::ops::Range<usize>| name.chars().skip(range.start).take(range.len()).collect::<String>();
+    match name.chars().count() {
+        0 => "index/0/_".to_owned(),
         1 => format!("index/1/{name}"),
         2 => format!("index/2/{name}"),
-        3 => format!("index/3/{}/{name}", &name[..1]),
-        _ => format!("index/{}/{}/{name}", &name[..2], &name[2..4]),
+        3 => format!("index/3/{}/{name}", prefix(0..1)),
+        _ => format!("index/{}/{}/{name}", prefix(0..2), prefix(2..4)),
     }
 }
 
@@ -161,6 +177,7 @@ mod tests {
         assert_eq!(index_path("ab"), "index/2/ab");
         assert_eq!(index_path("abc"), "index/3/a/abc");
         assert_eq!(index_path("threats-next-steps"), "index/th/re/threats-next-steps");
+        assert_eq!(index_path("aéb"), "index/3/a/aéb", "never panics on a non-ASCII name");
     }
 
     #[test]

@@ -225,11 +225,10 @@ pub fn smallest_allowed_version(old: &semver::Version, impact: Impact) -> semver
     } else {
         impact
     };
-    match (impact, old.major) {
-        (Impact::Major, major) => semver::Version::new(major + 1, 0, 0),
-        (Impact::Minor, 0) => semver::Version::new(0, old.minor + 1, 0),
-        (Impact::Minor, major) => semver::Version::new(major, old.minor + 1, 0),
-        (Impact::Patch, major) => semver::Version::new(major, old.minor, old.patch + 1),
+    match impact {
+        Impact::Major => semver::Version::new(old.major + 1, 0, 0),
+        Impact::Minor => semver::Version::new(old.major, old.minor + 1, 0),
+        Impact::Patch => semver::Version::new(old.major, old.minor, old.patch + 1),
     }
 }
 

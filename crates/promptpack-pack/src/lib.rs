@@ -30,7 +30,7 @@ pub use crate::compare::{
 };
 pub use crate::error::PackError;
 pub use crate::snapshot::{
-    SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, compare_with_snapshot, pending_path,
+    SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, accepted_path, compare_with_snapshot, pending_path,
     pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name, write_atomically,
     write_snapshot,
 };
@@ -173,6 +173,11 @@ impl Pack {
         &self.files
     }
 
+    /// Every file's bytes, by relative path (as registries and installs take them).
+    pub fn file_contents(&self) -> BTreeMap<String, Vec<u8>> {
+        self.files.iter().map(|(path, file)| (path.clone(), file.contents.clone())).collect()
+    }
+
     /// The pack's content checksum: sha256 over the sorted lines
     /// `"<sha256 of file>  <relative path>\n"` (the format of `sha256sum`,
     /// and Go's dirhash), so it is the same on every machine and survives
@@ -313,7 +318,7 @@ pub(crate) fn engine_of(engine: TemplateEngine) -> Engine {
 /// extensions (`partials/intro.hbs` is `{{> intro}}`).
 fn partial_name(path: &str) -> Option<(String, Engine)> {
     let inner = path.strip_prefix(PARTIALS_DIR)?.strip_prefix('/')?;
-    match Engine::from_path(Path::new(path))? {
+    match engine_of(TemplateEngine::from_file_name(path)?) {
         Engine::Jinja => Some((path.to_owned(), Engine::Jinja)),
         Engine::Handlebars => {
             let (dir, file) = inner.rsplit_once('/').map_or(("", inner), |(d, f)| (d, f));

@@ -24,6 +24,12 @@ pub enum ProjectError {
     #[error("cannot access `{}`: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 
+    #[error("cannot edit `{}`: {message}\nhint: fix the TOML syntax of the file, then try again", path.display())]
+    ManifestEdit { path: PathBuf, message: String },
+
+    #[error("cannot merge override `{}`: {message}", path.display())]
+    Merge { path: PathBuf, message: String },
+
     #[error("no registry for pack `{pack}`: {reason}\nhint: add `[registries] default = \"<url>\"` to promptpack.toml, pass `--registry`, or set PROMPTPACK_REGISTRY")]
     NoRegistry { pack: String, reason: String },
 

@@ -9,8 +9,10 @@
 //! verification failure changes nothing.
 
 mod error;
+mod install;
 mod manifest_edit;
 mod overrides;
+mod registries;
 mod resolve;
 mod sync;
 mod upgrade;
@@ -20,9 +22,10 @@ use std::path::{Path, PathBuf};
 use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 
 pub use crate::error::ProjectError;
-pub use crate::manifest_edit::{add_requirement, init_project, remove_requirement};
+pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
-pub use crate::resolve::{REGISTRY_ENV, ResolvedPack, ResolvedSource};
+pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
+pub use crate::resolve::{ResolvedPack, ResolvedSource};
 pub use crate::upgrade::{PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
 
@@ -92,6 +95,11 @@ impl Project {
     #[must_use] 
     pub fn install_dir(&self) -> PathBuf {
         self.root.join(&self.manifest.install_dir)
+    }
+
+    /// A registry by `[registries]` name, typed URL, or the default (see [`locate_registry`]).
+    pub fn registry(&self, requested: Option<&str>, pack: &str) -> Result<RegistryLocation, ProjectError> {
+        locate_registry(Some((&self.root, &self.manifest.registries)), requested, pack)
     }
 
     /// Where pack `name` is installed (whether or not it is).

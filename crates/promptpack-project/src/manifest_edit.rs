@@ -1,12 +1,13 @@
 //! Editing `promptpack.toml` the way a person would: keeping comments,
-//! order and formatting (`toml_edit`), writing by temp-and-rename.
+//! order and formatting (toml_edit). Edits produce new text; callers resolve
+//! and install against it first and write it last.
 
 use std::path::Path;
 
 use promptpack_manifest::PROJECT_FILE;
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use crate::ProjectError;
+use crate::{Project, ProjectError};
 
 /// Creates `promptpack.toml` in `dir`, with `registry` as the default registry.
 pub fn init_project(dir: &Path, registry: Option<&str>) -> Result<(), ProjectError> {
@@ -23,42 +24,65 @@ pub fn init_project(dir: &Path, registry: Option<&str>) -> Result<(), ProjectErr
          # Installed packs go in `prompts/` (set `[install] dir` to change it).\n\n\
          [registries]\n{registry_line}\n[packs]\n"
     );
-    write_manifest(&path, &text)
+    promptpack_pack::write_atomically(&path, text.as_bytes())?;
+    Ok(())
 }
 
-/// Adds or replaces `[packs] name = requirement`; `requirement` is a TOML
-/// value (a version string or an inline table).
-pub fn add_requirement(project_root: &Path, name: &str, requirement: Item) -> Result<(), ProjectError> {
-    edit(project_root, |doc| {
-        let packs = doc.entry("packs").or_insert_with(|| Item::Table(Table::new()));
-        if let Some(table) = packs.as_table_like_mut() {
-            table.insert(name, requirement);
+impl Project {
+    /// The manifest text with `[packs] name = requirement` added or replaced;
+    /// `requirement` is a version string or an inline table.
+    pub fn manifest_with_requirement(&self, name: &str, requirement: Item) -> Result<String, ProjectError> {
+        self.edit_manifest(|doc| {
+            let packs = doc.entry("packs").or_insert_with(|| Item::Table(Table::new()));
+            if let Some(table) = packs.as_table_like_mut() {
+                table.insert(name, requirement);
+            }
+        })
+    }
+
+    /// The manifest text without `name` in `[packs]` (and its project fixtures).
+    pub fn manifest_without_requirement(&self, name: &str) -> Result<String, ProjectError> {
+        self.edit_manifest(|doc| {
+            if let Some(packs) = doc.get_mut("packs").and_then(Item::as_table_like_mut) {
+                packs.remove(name);
+            }
+        })
+    }
+
+    /// The manifest text with `[registries] name = url` added.
+    pub fn manifest_with_registry(&self, text: &str, name: &str, url: &str) -> Result<String, ProjectError> {
+        let mut doc = parse(self, text)?;
+        let registries = doc.entry("registries").or_insert_with(|| Item::Table(Table::new()));
+        if let Some(table) = registries.as_table_like_mut() {
+            table.insert(name, value(url));
         }
+        Ok(doc.to_string())
+    }
+
+    fn edit_manifest(&self, change: impl FnOnce(&mut DocumentMut)) -> Result<String, ProjectError> {
+        let mut doc = parse(self, self.manifest_source())?;
+        change(&mut doc);
+        Ok(doc.to_string())
+    }
+
+    /// The project as it would be with `text` as its manifest (nothing is written).
+    pub fn with_manifest_source(&self, text: &str) -> Result<Project, ProjectError> {
+        let path = self.root().join(PROJECT_FILE);
+        let manifest = promptpack_manifest::ProjectManifest::parse(&path, text)
+            .map_err(|errors| ProjectError::Manifest { what: "project manifest", errors })?;
+        Ok(Project { manifest, manifest_source: text.to_owned(), ..self.clone() })
+    }
+
+    /// Writes this project's manifest text (temp file and rename).
+    pub fn write_manifest(&self) -> Result<(), ProjectError> {
+        promptpack_pack::write_atomically(&self.root().join(PROJECT_FILE), self.manifest_source().as_bytes())?;
+        Ok(())
+    }
+}
+
+fn parse(project: &Project, text: &str) -> Result<DocumentMut, ProjectError> {
+    text.parse().map_err(|err: toml_edit::TomlError| ProjectError::ManifestEdit {
+        path: project.root().join(PROJECT_FILE),
+        message: err.to_string(),
     })
-}
-
-/// Removes `name` from `[packs]`; returns whether it was there.
-pub fn remove_requirement(project_root: &Path, name: &str) -> Result<bool, ProjectError> {
-    let mut removed = false;
-    edit(project_root, |doc| {
-        if let Some(packs) = doc.get_mut("packs").and_then(Item::as_table_like_mut) {
-            removed = packs.remove(name).is_some();
-        }
-    })?;
-    Ok(removed)
-}
-
-fn edit(project_root: &Path, change: impl FnOnce(&mut DocumentMut)) -> Result<(), ProjectError> {
-    let path = project_root.join(PROJECT_FILE);
-    let text = fs_err::read_to_string(&path).map_err(ProjectError::io(&path))?;
-    let mut doc: DocumentMut = text.parse().map_err(|err: toml_edit::TomlError| ProjectError::Io {
-        path: path.clone(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, err.to_string()),
-    })?;
-    change(&mut doc);
-    write_manifest(&path, &doc.to_string())
-}
-
-fn write_manifest(path: &Path, text: &str) -> Result<(), ProjectError> {
-    promptpack_pack::write_atomically(path, text.as_bytes()).map_err(ProjectError::from)
 }

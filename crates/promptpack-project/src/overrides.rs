@@ -125,10 +125,7 @@ fn merge_three_way(
 ) -> Result<MergeOutcome, ProjectError> {
     // `git2::merge_file` does not initialise libgit2 itself (it fails with
     // "no error"); creating an in-memory config does.
-    git2::Config::new().map_err(|err| ProjectError::Io {
-        path: PathBuf::from(path),
-        source: std::io::Error::other(err.message().to_owned()),
-    })?;
+    git2::Config::new().map_err(|err| ProjectError::Merge { path: PathBuf::from(path), message: err.message().to_owned() })?;
     let mut ancestor = git2::MergeFileInput::new();
     ancestor.content(base).path(path);
     let mut our_input = git2::MergeFileInput::new();
@@ -137,9 +134,8 @@ fn merge_three_way(
     their_input.content(theirs).path(path);
     let mut options = git2::MergeFileOptions::new();
     options.ancestor_label(old_label).our_label("your override").their_label(new_label).style_diff3(true);
-    let result = git2::merge_file(&ancestor, &our_input, &their_input, Some(&mut options)).map_err(|err| {
-        ProjectError::Io { path: PathBuf::from(path), source: std::io::Error::other(err.message().to_owned()) }
-    })?;
+    let result = git2::merge_file(&ancestor, &our_input, &their_input, Some(&mut options))
+        .map_err(|err| ProjectError::Merge { path: PathBuf::from(path), message: err.message().to_owned() })?;
     let content = result.content().to_vec();
     Ok(if result.is_automergeable() { MergeOutcome::Clean(content) } else { MergeOutcome::Conflict(content) })
 }

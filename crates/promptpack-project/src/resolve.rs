@@ -16,15 +16,14 @@ use promptpack_pack::Pack;
 use promptpack_registry::{Cache, FetchPolicy, FetchedPack, GitSource, Registry, Reporter};
 
 use crate::ProjectError;
-
-/// Overrides the URL of the `default` registry.
-pub const REGISTRY_ENV: &str = "PROMPTPACK_REGISTRY";
+use crate::registries::RegistryLocation;
 
 /// Where a resolved pack comes from, in lockfile terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolvedSource {
-    /// `url` is as configured (may hold credentials); never print it.
-    Registry { url: String },
+    /// Where to reach it, and as configured (for the lockfile); either may
+    /// hold credentials, so never print them unredacted.
+    Registry { location: RegistryLocation },
     Git { url: String, reference: GitReference, subdir: Option<String> },
     Path { path: String },
 }
@@ -34,7 +33,7 @@ impl ResolvedSource {
     #[must_use] 
     pub fn lock_source(&self) -> String {
         match self {
-            ResolvedSource::Registry { url } => format!("registry+{}", redact_url(url)),
+            ResolvedSource::Registry { location } => format!("registry+{}", redact_url(&location.configured)),
             ResolvedSource::Git { url, .. } => format!("git+{}", redact_url(url)),
             ResolvedSource::Path { path } => format!("path+{path}"),
         }
@@ -83,7 +82,7 @@ struct Demand {
     /// `promptpack.toml`, or `a 1.0.0 -> b 2.1.0`.
     chain: String,
     /// Registry URL a dependency inherits from the pack that requires it.
-    inherited_registry: Option<String>,
+    inherited_registry: Option<RegistryLocation>,
 }
 
 /// A candidate version of a pack, before its files are read.
@@ -124,22 +123,9 @@ impl<'a> Resolver<'a> {
         Self { cache, reporter, policy, project_root, manifest, lock, unlocked, registries: HashMap::new(), git_sources: HashMap::new() }
     }
 
-    /// The URL of a named registry (or `default`), honouring `PROMPTPACK_REGISTRY`.
-    pub(crate) fn registry_url(&self, pack: &str, name: Option<&str>) -> Result<String, ProjectError> {
-        let name = name.unwrap_or("default");
-        if name == "default"
-            && let Some(url) = std::env::var_os(REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
-                return Ok(url);
-            }
-        let url = self.manifest.registries.get(name).cloned().ok_or_else(|| ProjectError::NoRegistry {
-            pack: pack.to_owned(),
-            reason: format!("no registry named `{name}` in promptpack.toml"),
-        })?;
-        // Relative registry paths are relative to the project, not the current folder.
-        if !url.contains("://") && !Path::new(&url).is_absolute() {
-            return Ok(self.project_root.join(url).display().to_string());
-        }
-        Ok(url)
+    /// A registry by `[registries]` name (or the default), honouring `PROMPTPACK_REGISTRY`.
+    pub(crate) fn registry_location(&self, pack: &str, name: Option<&str>) -> Result<RegistryLocation, ProjectError> {
+        crate::registries::locate_registry(Some((self.project_root, &self.manifest.registries)), Some(name.unwrap_or("default")), pack)
     }
 
     fn registry(&mut self, url: &str) -> Result<&Registry, ProjectError> {
@@ -169,7 +155,7 @@ impl<'a> Resolver<'a> {
             for (name, candidate) in &selected {
                 let chain = format!("{name} {}", candidate.version);
                 let inherited = match &candidate.source {
-                    ResolvedSource::Registry { url } => Some(url.clone()),
+                    ResolvedSource::Registry { location } => Some(location.clone()),
                     _ => None,
                 };
                 for (dep, req) in &candidate.deps {
@@ -230,10 +216,11 @@ impl<'a> Resolver<'a> {
     fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
         match &demand.source {
             RequirementSource::Registry { registry } => {
-                let url = match (&demand.inherited_registry, registry) {
-                    (Some(url), None) => url.clone(),
-                    _ => self.registry_url(name, registry.as_deref())?,
+                let location = match (&demand.inherited_registry, registry) {
+                    (Some(location), None) => location.clone(),
+                    _ => self.registry_location(name, registry.as_deref())?,
                 };
+                let url = location.url.clone();
                 let registry = self.registry(&url).map_err(|err| match err {
                     ProjectError::Registry(promptpack_registry::RegistryError::NotCached { url }) => {
                         ProjectError::OfflineMissing { name: name.to_owned(), url }
@@ -247,7 +234,7 @@ impl<'a> Resolver<'a> {
                     .iter()
                     .map(|entry| Candidate {
                         version: entry.vers.clone(),
-                        source: ResolvedSource::Registry { url: url.clone() },
+                        source: ResolvedSource::Registry { location: location.clone() },
                         commit: Some(commit.clone()),
                         deps: entry.deps.iter().filter_map(|(n, r)| semver::VersionReq::parse(r).ok().map(|r| (n.clone(), r))).collect(),
                         yanked: entry.yanked.then(|| entry.yank_reason.clone().unwrap_or_else(|| "no reason given".to_owned())),
@@ -261,25 +248,50 @@ impl<'a> Resolver<'a> {
                     .and_then(|lock| lock.get(name))
                     .filter(|l| !(self.unlocked)(name) && l.source == format!("git+{}", redact_url(url)))
                     .and_then(|l| l.commit.clone());
-                let source = self.git_source(url)?;
+                // A relative folder in promptpack.toml is relative to the project.
+                let access_url = if promptpack_registry::is_local_path(url) && !Path::new(url).is_absolute() {
+                    self.project_root.join(url).display().to_string()
+                } else {
+                    url.clone()
+                };
+                let source = self.git_source(&access_url)?;
                 let commits: Vec<(Option<semver::Version>, String)> = match reference {
                     GitReference::Versions if demand.requirement.is_some() => {
                         source.versions(name)?.into_iter().map(|t| (Some(t.version), t.commit)).collect()
                     }
-                    GitReference::Tag(_) | GitReference::Versions => vec![(None, source.resolve(reference)?)],
-                    GitReference::Branch(_) | GitReference::Rev(_) => {
-                        // A branch moves; the lock pins the commit until an upgrade.
+                    GitReference::Tag(_) => vec![(None, source.resolve(reference)?)],
+                    // A branch (or the default branch) moves; the lock pins the commit until an upgrade.
+                    GitReference::Branch(_) | GitReference::Versions => {
                         let commit = match locked_commit {
-                            Some(commit) if source.has_commit(&commit) && matches!(reference, GitReference::Branch(_)) => commit,
+                            Some(commit) if source.has_commit(&commit) => commit,
                             _ => source.resolve(reference)?,
                         };
                         vec![(None, commit)]
                     }
+                    GitReference::Rev(_) => vec![(None, source.resolve(reference)?)],
                 };
+                let single = commits.len() == 1;
                 let mut candidates = Vec::new();
                 for (tag_version, commit) in commits {
-                    let files = source.read_pack(name, &commit, subdir.as_deref())?;
-                    let manifest = manifest_of(name, &files)?;
+                    // One old tag without the pack (or with a broken manifest) must not
+                    // spoil the others; a single pinned reference must be readable.
+                    let read = source.read_pack(name, &commit, subdir.as_deref()).map_err(ProjectError::from).and_then(|files| {
+                        let manifest = manifest_of(name, &files)?;
+                        if manifest.name == name {
+                            Ok(manifest)
+                        } else {
+                            Err(ProjectError::NameMismatch {
+                                expected: name.to_owned(),
+                                found: manifest.name.clone(),
+                                path: PathBuf::from(format!("{}@{commit}", redact_url(url))),
+                            })
+                        }
+                    });
+                    let manifest = match read {
+                        Ok(manifest) => manifest,
+                        Err(err) if single => return Err(err),
+                        Err(_) => continue,
+                    };
                     let version = tag_version.unwrap_or(manifest.version.clone());
                     candidates.push(Candidate {
                         version,
@@ -317,14 +329,20 @@ impl<'a> Resolver<'a> {
         for (name, candidate) in selected {
             let locked = self.lock.and_then(|lock| lock.get(&name)).filter(|l| l.version == candidate.version && l.source == candidate.source.lock_source()).cloned();
             let (files, commit) = match &candidate.source {
-                ResolvedSource::Registry { url } => self.read_registry_pack(&name, &candidate, url, locked.as_ref())?,
+                ResolvedSource::Registry { location } => {
+                    self.read_registry_pack(&name, &candidate, &location.url, locked.as_ref())?
+                }
                 ResolvedSource::Git { url, .. } => {
                     let commit = candidate.commit.clone().unwrap_or_default();
                     if let Some(locked) = &locked
                         && locked.commit.as_deref().is_some_and(|c| c != commit) && !(self.unlocked)(&name) {
+                            let what = match &locked.reference {
+                                Some(reference) => format!("the commit of {reference}"),
+                                None => format!("the commit of the tag for {} {}", name, candidate.version),
+                            };
                             return Err(promptpack_registry::RegistryError::integrity(
                                 &name,
-                                &format!("the commit of {}", locked.reference.as_deref().unwrap_or("the locked reference")),
+                                &what,
                                 locked.commit.as_deref().unwrap_or_default(),
                                 &commit,
                                 "the tag was moved (re-tagged) after the lock was written, by accident or by an attacker",
@@ -335,13 +353,18 @@ impl<'a> Resolver<'a> {
                         ResolvedSource::Git { subdir, .. } => subdir.clone(),
                         _ => None,
                     };
-                    let files = self.git_source(url)?.read_pack(&name, &commit, subdir.as_deref())?;
+                    let access_url = if promptpack_registry::is_local_path(url) && !Path::new(url).is_absolute() {
+                        self.project_root.join(url).display().to_string()
+                    } else {
+                        url.clone()
+                    };
+                    let files = self.git_source(&access_url)?.read_pack(&name, &commit, subdir.as_deref())?;
                     (files, Some(commit))
                 }
                 ResolvedSource::Path { .. } => {
                     let dir = candidate.local.clone().unwrap_or_default();
                     let pack = Pack::load(&dir)?;
-                    let files = pack.files().iter().map(|(p, f)| (p.clone(), f.contents.clone())).collect();
+                    let files = pack.file_contents();
                     let checksum = pack.checksum();
                     (FetchedPack { files, tree: String::new(), checksum }, None)
                 }

@@ -1,18 +1,19 @@
 //! `install`, `add`, `remove`, `upgrade`: resolve, verify, then write.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
 
 use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile};
 use promptpack_registry::{Cache, FetchPolicy, Registry, Reporter};
 
+use crate::install::InstallTransaction;
 use crate::resolve::{ResolvedPack, Resolver};
 use crate::{Project, ProjectError};
 
 /// Which packs may move to newer versions than the lock has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Upgrade {
     /// Keep every locked version that still satisfies the manifest.
+    #[default]
     None,
     All,
     /// Only these (like `cargo update -p`).
@@ -21,7 +22,7 @@ pub enum Upgrade {
 
 // The flags are independent command-line switches, not a state machine.
 #[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Fail if the lockfile would change.
     pub locked: bool,
@@ -32,6 +33,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Overwrite installed files that were edited by hand.
     pub force: bool,
+    /// Resolve to exactly these versions (a reviewed upgrade plan) instead of
+    /// the project's lockfile; nothing newer is fetched.
+    pub pinned: Option<Lockfile>,
 }
 
 /// What happened to one pack.
@@ -62,7 +66,8 @@ pub struct SyncReport {
 /// fails to resolve or verify.
 pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &dyn Reporter) -> Result<SyncReport, ProjectError> {
     let old_lock = project.lock().cloned().unwrap_or_else(Lockfile::new);
-    let lock_covers_manifest = project.manifest().packs.keys().all(|name| old_lock.get(name).is_some());
+    let target_lock = options.pinned.as_ref().or(project.lock());
+    let lock_covers_manifest = project.manifest().packs.keys().all(|name| target_lock.is_some_and(|lock| lock.get(name).is_some()));
     let policy = if options.offline {
         FetchPolicy::Never
     } else if lock_covers_manifest && options.upgrade == Upgrade::None {
@@ -76,7 +81,7 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
         Upgrade::All => true,
         Upgrade::Only(names) => names.iter().any(|n| n == name),
     };
-    let mut resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &unlocked);
+    let mut resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
     let resolved = resolver.resolve()?;
 
     let renderer = promptpack_render::renderer_summary();
@@ -141,22 +146,26 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
         return Ok(report);
     }
 
-    let install_dir = project.install_dir();
+    let mut transaction = InstallTransaction::new(&project.install_dir())?;
     for pack in resolved.values() {
         if installed.get(&pack.name) == Some(&pack.files.checksum) {
             continue;
         }
-        write_pack_folder(&install_dir, &pack.name, &pack.files.files)?;
+        transaction.stage(&pack.name, &pack.files.files)?;
         report.written.push(pack.name.clone());
     }
     for name in installed.keys().filter(|name| !resolved.contains_key(*name)) {
-        let dir = project.installed_pack_dir(name);
-        fs_err::remove_dir_all(&dir).map_err(ProjectError::io(&dir))?;
+        transaction.remove(name)?;
     }
-    if report.lock_changed {
-        let path = project.root().join(LOCK_FILE);
-        promptpack_pack::write_atomically(&path, report.lock.to_toml().as_bytes())?;
-    }
+    let lock_path = project.root().join(LOCK_FILE);
+    let lock_text = report.lock.to_toml();
+    let write_lock = report.lock_changed;
+    transaction.commit(|| {
+        if write_lock {
+            promptpack_pack::write_atomically(&lock_path, lock_text.as_bytes())?;
+        }
+        Ok(())
+    })?;
     Ok(report)
 }
 
@@ -198,43 +207,6 @@ fn change_name(change: &PackChange) -> &str {
     }
 }
 
-/// Writes a pack's files into `<install_dir>/<name>` by building the folder
-/// next to it and swapping it in with renames, so a crash leaves either the
-/// old folder or the new one.
-fn write_pack_folder(install_dir: &Path, name: &str, files: &BTreeMap<String, Vec<u8>>) -> Result<(), ProjectError> {
-    fs_err::create_dir_all(install_dir).map_err(ProjectError::io(install_dir))?;
-    let staging = tempfile::Builder::new().prefix(&format!(".{name}.new-")).tempdir_in(install_dir).map_err(ProjectError::io(install_dir))?;
-    for (relative, bytes) in files {
-        // The registry crate already refused unsafe names; this is the last line of defence.
-        let relative_path = Path::new(relative);
-        if !relative_path.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(promptpack_registry::RegistryError::UnsafeTree {
-                name: name.to_owned(),
-                url: String::from("(install)"),
-                problem: format!("`{relative}` would be written outside the pack folder"),
-            }
-            .into());
-        }
-        let path = staging.path().join(relative_path);
-        if let Some(parent) = path.parent() {
-            fs_err::create_dir_all(parent).map_err(ProjectError::io(parent))?;
-        }
-        fs_err::write(&path, bytes).map_err(ProjectError::io(&path))?;
-    }
-    let target = install_dir.join(name);
-    let staged = staging.keep();
-    if target.exists() {
-        let retired = tempfile::Builder::new().prefix(&format!(".{name}.old-")).tempdir_in(install_dir).map_err(ProjectError::io(install_dir))?.keep();
-        fs_err::remove_dir(&retired).map_err(ProjectError::io(&retired))?;
-        fs_err::rename(&target, &retired).map_err(ProjectError::io(&target))?;
-        fs_err::rename(&staged, &target).map_err(ProjectError::io(&target))?;
-        fs_err::remove_dir_all(&retired).map_err(ProjectError::io(&retired))?;
-    } else {
-        fs_err::rename(&staged, &target).map_err(ProjectError::io(&target))?;
-    }
-    Ok(())
-}
-
 /// One row of `promptpack outdated`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutdatedRow {
@@ -257,7 +229,7 @@ pub fn outdated(project: &Project, cache: &Cache, offline: bool, reporter: &dyn 
         let locked = project.lock().and_then(|l| l.get(name)).map(|l| l.version.clone());
         let (compatible, newest) = match &requirement.source {
             promptpack_manifest::RequirementSource::Registry { registry } => {
-                let url = resolver.registry_url(name, registry.as_deref())?;
+                let url = resolver.registry_location(name, registry.as_deref())?.url;
                 if !registries.contains_key(&url) {
                     registries.insert(url.clone(), Registry::open(cache, &url, policy, reporter)?);
                 }

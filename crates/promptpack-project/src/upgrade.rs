@@ -45,7 +45,7 @@ pub struct UpgradePlan {
 /// Resolves the upgrade without changing anything and prepares, per moving
 /// pack, the old and new packs as they render in this project.
 pub fn plan_upgrade(project: &Project, cache: &Cache, upgrade: Upgrade, offline: bool, reporter: &dyn Reporter) -> Result<UpgradePlan, ProjectError> {
-    let options = SyncOptions { locked: false, offline, upgrade: upgrade.clone(), dry_run: true, force: false };
+    let options = SyncOptions { offline, upgrade: upgrade.clone(), dry_run: true, ..SyncOptions::default() };
     let report = sync(project, cache, &options, reporter)?;
     let mut packs = Vec::new();
     for change in &report.changes {
@@ -85,46 +85,46 @@ pub struct UpgradeOutcome {
 /// conflicts are written to `<override>.merge`); the rest are installed and
 /// locked, and their cleanly merged overrides written.
 pub fn apply_upgrade(project: &Project, cache: &Cache, plan: &UpgradePlan, reporter: &dyn Reporter) -> Result<UpgradeOutcome, ProjectError> {
-    let mut outcome = UpgradeOutcome::default();
-    for pack in plan.packs.iter().filter(|p| p.has_conflicts()) {
+    let held_back: Vec<&PackUpgrade> = plan.packs.iter().filter(|p| p.has_conflicts()).collect();
+    // Install exactly what was reviewed: the planned lock, with held-back
+    // packs kept at their current lock entries. Nothing newer is fetched.
+    let mut pinned = plan.report.lock.clone();
+    let current = project.lock().cloned().unwrap_or_default();
+    for pack in &held_back {
+        pinned.packs.retain(|locked| locked.name != pack.name);
+        if let Some(locked) = current.get(&pack.name) {
+            pinned.packs.push(locked.clone());
+        }
+    }
+    let options = SyncOptions { offline: plan.offline, pinned: Some(pinned), ..SyncOptions::default() };
+    let mut outcome = UpgradeOutcome { report: sync(project, cache, &options, reporter)?, ..UpgradeOutcome::default() };
+
+    // Only after the install succeeded: merged overrides and conflict side files.
+    for pack in &plan.packs {
         let dir = project.overrides_dir(&pack.name);
-        let mut written = Vec::new();
-        for merge in pack.conflicts() {
-            if let MergeOutcome::Conflict(bytes) = &merge.outcome {
-                let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
-                promptpack_pack::write_atomically(&side, bytes)?;
-                written.push(side.display().to_string());
+        let mut side_files = Vec::new();
+        for merge in &pack.merges {
+            match &merge.outcome {
+                MergeOutcome::Clean(bytes) if !pack.has_conflicts() => {
+                    let path = dir.join(&merge.path);
+                    promptpack_pack::write_atomically(&path, bytes)?;
+                    outcome.merged_overrides.push(path.display().to_string());
+                }
+                MergeOutcome::Conflict(bytes) => {
+                    let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
+                    promptpack_pack::write_atomically(&side, bytes)?;
+                    side_files.push(side.display().to_string());
+                }
+                _ => {}
             }
         }
-        outcome.held_back.insert(pack.name.clone(), written);
-    }
-    let held_back = |name: &str| outcome.held_back.contains_key(name);
-    let upgrade = match &plan.upgrade {
-        Upgrade::None => Upgrade::None,
-        Upgrade::All if outcome.held_back.is_empty() => Upgrade::All,
-        Upgrade::All => Upgrade::Only(
-            plan.report.lock.packs.iter().map(|p| p.name.clone()).filter(|name| !held_back(name)).collect(),
-        ),
-        Upgrade::Only(names) => Upgrade::Only(names.iter().filter(|name| !held_back(name)).cloned().collect()),
-    };
-    if matches!(&upgrade, Upgrade::Only(names) if names.is_empty()) {
-        return Ok(outcome);
-    }
-    let options = SyncOptions { locked: false, offline: plan.offline, upgrade, dry_run: false, force: false };
-    outcome.report = sync(project, cache, &options, reporter)?;
-    for pack in plan.packs.iter().filter(|p| !p.has_conflicts()) {
-        for merge in &pack.merges {
-            if let MergeOutcome::Clean(bytes) = &merge.outcome {
-                let path = project.overrides_dir(&pack.name).join(&merge.path);
-                promptpack_pack::write_atomically(&path, bytes)?;
-                outcome.merged_overrides.push(path.display().to_string());
-            }
+        if pack.has_conflicts() {
+            outcome.held_back.insert(pack.name.clone(), side_files);
         }
     }
     Ok(outcome)
 }
 
 fn read_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, ProjectError> {
-    let pack = Pack::load(dir)?;
-    Ok(pack.files().iter().map(|(path, file)| (path.clone(), file.contents.clone())).collect())
+    Ok(Pack::load(dir)?.file_contents())
 }

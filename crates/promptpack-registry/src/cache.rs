@@ -58,15 +58,15 @@ impl Cache {
 
     /// The cached bare repository of `url`, locked for this process.
     pub fn open(&self, url: &str) -> Result<CachedRepo, RegistryError> {
-        let dir = self.root.join("git").join(repo_dir_name(url));
+        let name = repo_dir_name(url);
+        let dir = self.root.join("git").join(&name);
         let cache_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| RegistryError::Cache { path, source }
         };
         fs_err::create_dir_all(self.root.join("git")).map_err(cache_error(&self.root))?;
-        let lock_path = dir.with_extension("lock");
-        let lock = File::create(&lock_path).map_err(cache_error(&lock_path))?;
-        lock.lock().map_err(cache_error(&lock_path))?;
+        let lock_path = self.root.join("git").join(format!("{name}.lock"));
+        let lock = ProcessLock::acquire(&lock_path).map_err(cache_error(&lock_path))?;
         let display = redact_url(url);
         // A repository is only used once its `HEAD` exists; `init_bare` writes it
         // last, so a crash mid-creation leaves a folder we recreate.
@@ -92,7 +92,9 @@ fn repo_dir_name(url: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
         .take(40)
         .collect();
-    let digest = Sha256::digest(url.as_bytes());
+    // Credentials are not part of a repository's identity: a rotated token
+    // keeps the warm cache.
+    let digest = Sha256::digest(redact_url(url).as_bytes());
     let mut name = format!("{readable}-");
     for byte in digest.iter().take(8) {
         let _ = write!(name, "{byte:02x}");
@@ -105,7 +107,42 @@ pub struct CachedRepo {
     url: String,
     display: String,
     pub(crate) repo: git2::Repository,
-    _lock: File,
+    _lock: ProcessLock,
+}
+
+/// An exclusive file lock, shared by processes, plus a record of the locks
+/// this process holds: a second lock on the same file from the same process
+/// would wait forever, so it is refused instead.
+struct ProcessLock {
+    path: PathBuf,
+    _file: File,
+}
+
+static HELD_LOCKS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+impl ProcessLock {
+    fn acquire(path: &Path) -> std::io::Result<Self> {
+        {
+            let held = HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if held.iter().any(|p| p == path) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WouldBlock,
+                    "this process already has this cache repository open",
+                ));
+            }
+        }
+        let file = File::create(path)?;
+        file.lock()?;
+        HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_path_buf());
+        Ok(Self { path: path.to_path_buf(), _file: file })
+    }
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        let mut held = HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|p| p != &self.path);
+    }
 }
 
 impl CachedRepo {
@@ -149,10 +186,25 @@ impl CachedRepo {
 
 /// libgit2 needs absolute paths for local repositories; URLs pass through.
 pub(crate) fn remote_url(url: &str) -> String {
-    if url.contains("://") || url.starts_with("git@") {
+    if !is_local_path(url) {
         return url.to_owned();
     }
     std::path::absolute(url).map_or_else(|_| url.to_owned(), |p| p.display().to_string())
+}
+
+/// Whether a registry or source location is a folder on this machine rather
+/// than a URL (`https://`, `git://`, `ssh://`, `file://` or scp-like `host:path`).
+pub fn is_local_path(location: &str) -> bool {
+    !location.contains("://") && !is_scp_like(location)
+}
+
+/// git's scp-like syntax, `[user@]host:path`: a colon before any slash,
+/// and more than one character before it (so `C:\\repo` stays a path).
+fn is_scp_like(url: &str) -> bool {
+    match (url.find(':'), url.find('/')) {
+        (Some(colon), slash) => colon > 1 && slash.is_none_or(|slash| colon < slash),
+        (None, _) => false,
+    }
 }
 
 pub(crate) fn classify_network_error(display: &str, err: &git2::Error) -> RegistryError {
@@ -174,6 +226,26 @@ pub(crate) fn classify_network_error(display: &str, err: &git2::Error) -> Regist
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scp_like_urls_are_not_paths() {
+        assert!(is_scp_like("git@example.com:team/prompts.git"));
+        assert!(is_scp_like("deploy@host:repo.git"));
+        assert!(is_scp_like("host:repo.git"));
+        assert!(!is_scp_like("C:\\registry"));
+        assert!(!is_scp_like("./reg.git"));
+        assert!(!is_scp_like("/srv/a:b/reg.git"));
+    }
+
+    #[test]
+    fn two_registries_with_the_same_folder_name_lock_separately() {
+        let cache = Cache::new(tempfile::tempdir().unwrap().keep());
+        let a = cache.open("/tmp/one/prompts.git").unwrap();
+        let b = cache.open("/tmp/two/prompts.git").unwrap();
+        assert!(cache.open("/tmp/one/prompts.git").is_err(), "a second open in one process is refused, not a hang");
+        drop((a, b));
+        assert!(cache.open("/tmp/one/prompts.git").is_ok());
+    }
 
     #[test]
     fn repo_dir_names_are_readable_unique_and_credential_free() {

@@ -27,7 +27,7 @@ mod registry;
 mod reporter;
 mod tree;
 
-pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy};
+pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
 pub use crate::error::{IntegrityError, RegistryError};
 pub use crate::git_source::{GitSource, TaggedVersion};
 pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};

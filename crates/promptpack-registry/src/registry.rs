@@ -232,7 +232,7 @@ pub struct PublishOutcome {
 /// without force. A publisher that loses a race re-fetches and tries again.
 pub fn publish(cache: &Cache, url: &str, pack: &Pack, dry_run: bool, reporter: &dyn Reporter) -> Result<PublishOutcome, RegistryError> {
     let manifest = pack.manifest();
-    let files: BTreeMap<String, Vec<u8>> = pack.files().iter().map(|(path, file)| (path.clone(), file.contents.clone())).collect();
+    let files = pack.file_contents();
     let deps: BTreeMap<String, String> = manifest.dependencies.iter().map(|(name, req)| (name.clone(), req.to_string())).collect();
     update_registry(cache, url, reporter, dry_run, &format!("Publish {} {}", manifest.name, manifest.version), |registry, repo, root| {
         let mut index = registry.index(&manifest.name)?;
@@ -243,15 +243,18 @@ pub fn publish(cache: &Cache, url: &str, pack: &Pack, dry_run: bool, reporter: &
                 url: registry.display_url().to_owned(),
             });
         }
-        check_limits(&registry.config.limits, &files, &manifest.name, registry.display_url())?;
         let git = |err: git2::Error| RegistryError::git(registry.display_url(), &err);
         let pack_tree = write_files_tree(repo, &files).map_err(git)?;
+        // Read the new tree back exactly as installing clients will: the
+        // registry accepts only what they accept, and the index records
+        // the checksum they will compute.
+        let published = read_pack_tree(repo, pack_tree, &registry.config.limits, &manifest.name, registry.display_url())?;
         let entry = IndexEntry {
             v: promptpack_manifest::INDEX_LINE_FORMAT,
             name: manifest.name.clone(),
             vers: manifest.version.clone(),
-            cksum: pack.checksum(),
-            tree: pack_tree.to_string(),
+            cksum: published.checksum,
+            tree: published.tree,
             deps: deps.clone(),
             yanked: false,
             yank_reason: None,
@@ -300,21 +303,6 @@ fn write_index(repo: &git2::Repository, root: &git2::Tree<'_>, name: &str, index
     let path = index_path(name);
     let parts: Vec<&str> = path.split('/').collect();
     upsert_path(repo, Some(root), &parts, blob, BLOB_MODE)
-}
-
-fn check_limits(limits: &RegistryLimits, files: &BTreeMap<String, Vec<u8>>, name: &str, url: &str) -> Result<(), RegistryError> {
-    let problem = if files.len() as u64 > limits.max_files {
-        Some(format!("it has {} files; the registry allows {}", files.len(), limits.max_files))
-    } else if let Some((path, bytes)) = files.iter().find(|(_, b)| b.len() as u64 > limits.max_file_size) {
-        Some(format!("`{path}` is {} bytes; the registry allows {} per file", bytes.len(), limits.max_file_size))
-    } else {
-        let total: u64 = files.values().map(|b| b.len() as u64).sum();
-        (total > limits.max_pack_size).then(|| format!("it is {total} bytes; the registry allows {}", limits.max_pack_size))
-    };
-    match problem {
-        Some(problem) => Err(RegistryError::UnsafeTree { name: name.to_owned(), url: url.to_owned(), problem }),
-        None => Ok(()),
-    }
 }
 
 /// Fetches, lets `change` build a new root tree on the tip, commits it and
@@ -404,7 +392,7 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     // locked by the other push.
     let is_race = |message: &str| {
         let message = message.to_lowercase();
-        ["fast-forward", "fastforward", "lock", "fetch first", "stale", "failed to update ref", "not present locally"]
+        ["fast-forward", "fastforward", "failed to lock", "cannot lock ref", "fetch first", "stale info", "failed to update ref", "not present locally"]
             .iter()
             .any(|needle| message.contains(needle))
     };
@@ -444,7 +432,8 @@ pub fn init_registry(dir: &Path, name: &str, limits: RegistryLimits) -> Result<S
         .commit(Some(&format!("refs/heads/{REGISTRY_BRANCH}")), &signature, &signature, "Create registry", &tree, &[])
         .map_err(git)?;
     // `git daemon` serves only repositories that opt in (unless --export-all).
-    fs_err::write(dir.join("git-daemon-export-ok"), b"").map_err(|source| RegistryError::Cache { path: dir.to_path_buf(), source })?;
+    fs_err::write(dir.join("git-daemon-export-ok"), b"")
+        .map_err(|err| RegistryError::Git { url: display.clone(), message: err.to_string() })?;
     Ok(commit.to_string())
 }
 

@@ -50,8 +50,11 @@ pub(crate) fn read_pack_tree(
             match entry.filemode() {
                 MODE_TREE => stack.push((format!("{path}/"), entry.id())),
                 MODE_BLOB | MODE_BLOB_EXECUTABLE => {
-                    let blob = repo.find_blob(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
-                    let size = blob.size() as u64;
+                    // The size comes from the object header, so a hostile huge
+                    // blob is refused before it is loaded into memory.
+                    let odb = repo.odb().map_err(|err| RegistryError::git(url, &err))?;
+                    let (size, _) = odb.read_header(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
+                    let size = size as u64;
                     if size > limits.max_file_size {
                         return Err(unsafe_tree(format!(
                             "`{path}` is {size} bytes, over the registry's limit of {} bytes per file",
@@ -62,6 +65,7 @@ pub(crate) fn read_pack_tree(
                     if total > limits.max_pack_size {
                         return Err(unsafe_tree(format!("the pack is over the registry's limit of {} bytes", limits.max_pack_size)));
                     }
+                    let blob = repo.find_blob(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
                     files.insert(path, blob.content().to_vec());
                     if files.len() as u64 > limits.max_files {
                         return Err(unsafe_tree(format!("the pack has more than {} files", limits.max_files)));

@@ -19,7 +19,7 @@ use handlebars::{
 use crate::text;
 
 /// The helper that plain `{{value}}` expressions are rewritten to call.
-const PRINT_HELPER: &str = "__promptpack_print";
+pub(crate) const PRINT_HELPER: &str = "__promptpack_print";
 
 /// The shared prompt helpers, with Jinja's filter semantics.
 const PROMPT_HELPERS: [&str; 8] = ["upper", "lower", "capitalize", "trim", "default", "join", "indent", "json"];
@@ -296,7 +296,8 @@ impl HelperDef for PromptHelper {
                 let indentation = match helper.param(1).map(handlebars::PathAndJson::value) {
                     None => "    ".to_owned(),
                     Some(JsonValue::String(s)) => s.clone(),
-                    Some(JsonValue::Number(n)) => " ".repeat(n.as_u64().unwrap_or(4) as usize),
+                    Some(JsonValue::Number(n)) => text::spaces(n.as_u64().unwrap_or(u64::MAX))
+                        .map_err(|message| HbsRenderError::from(RenderErrorReason::Other(message)))?,
                     Some(_) => return Err(RenderErrorReason::InvalidParamType("number or string").into()),
                 };
                 let flag = |key: &str| helper.hash_get(key).is_some_and(|p| json_truthy(p.value()));
@@ -445,7 +446,7 @@ impl HelperDef for ConditionalHelper {
 }
 
 /// handlebars.js truthiness: empty arrays are falsy, `0` is falsy.
-fn json_truthy(value: &JsonValue) -> bool {
+pub(crate) fn json_truthy(value: &JsonValue) -> bool {
     match value {
         JsonValue::Null => false,
         JsonValue::Bool(b) => *b,

@@ -22,13 +22,7 @@ pub(crate) fn new_environment(limits: &Limits) -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Jinja2's defaults: no trim_blocks, no lstrip_blocks, one trailing newline dropped.
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(false)
-        .lstrip_blocks(false)
-        .keep_trailing_newline(false)
-        .build()
-        .expect("the default delimiters are valid");
-    env.set_syntax(syntax);
+    env.set_syntax(syntax_config());
     env.set_fuel(Some(limits.fuel));
     env.set_recursion_limit(limits.recursion_depth);
     env.set_formatter(format_like_python);
@@ -46,6 +40,16 @@ pub(crate) fn new_environment(limits: &Limits) -> Environment<'static> {
     env.add_filter("default", default_filter);
     env.add_filter("d", default_filter);
     env
+}
+
+/// Jinja2's defaults: no `trim_blocks`, no `lstrip_blocks`, one trailing newline dropped.
+pub(crate) fn syntax_config() -> minijinja::syntax::SyntaxConfig {
+    minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(false)
+        .lstrip_blocks(false)
+        .keep_trailing_newline(false)
+        .build()
+        .expect("the default delimiters are valid")
 }
 
 /// `trim(value, chars=None)` like Jinja2: `str.strip(chars)`.
@@ -84,7 +88,7 @@ fn indent_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String
                 let count = value.as_usize().ok_or_else(|| {
                     Error::new(ErrorKind::InvalidOperation, "indent width must be a number or a string")
                 })?;
-                " ".repeat(count)
+                text::spaces(count as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?
             }
         }
     };
@@ -151,6 +155,9 @@ fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result
         None => kwargs.get::<Option<usize>>("indent")?,
     };
     kwargs.assert_all_used()?;
+    if let Some(width) = indent {
+        text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?;
+    }
     let json = serde_json::to_value(value)
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let mut out = String::new();
@@ -168,7 +175,7 @@ fn python_json_dumps(value: &serde_json::Value, indent: Option<usize>, depth: us
     let newline = |out: &mut String, depth: usize| {
         if let Some(width) = indent {
             out.push('\n');
-            out.push_str(&" ".repeat(width * depth));
+            out.push_str(&" ".repeat(width.saturating_mul(depth)));
         }
     };
     // Python uses ", " between items on one line and "," before a newline.
@@ -254,13 +261,15 @@ fn python_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `json` (alias of `tojson` without HTML-escaping): compact JSON of a value.
+/// `json`: compact JSON of a value, keys in their given order, UTF-8 kept
+/// (unlike `tojson`, which sorts keys and escapes for HTML), the same bytes
+/// as the Handlebars `json` helper.
 fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
     let json = serde_json::to_value(value)
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let rendered = match indent {
         Some(width) => {
-            let indent = " ".repeat(width);
+            let indent = text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?;
             let mut buf = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
             let mut serializer = serde_json::Serializer::with_formatter(&mut buf, formatter);

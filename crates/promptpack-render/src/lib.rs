@@ -15,16 +15,24 @@
 //!   checked partial depth for Handlebars, because packs come from other people.
 //! - **Parse once**: templates are compiled when added and reused for every
 //!   render.
+//! - **Direct rendering**: the templates most prompts are (text, values,
+//!   `if`/`unless`, the one-argument text filters, no partials) render
+//!   without the engines' machinery, from the engines' own parse, to the
+//!   same bytes and several times faster; anything else, and every error,
+//!   goes through the engine (`direct` module). [`Renderer::render_to`]
+//!   hands the rendering over in pieces, marking the template's own text so
+//!   callers can cache work on it (`render --batch` escapes it once).
 //!
 //! Engine-specific fidelity notes live in the `jinja` and `handlebars` modules.
 
+mod direct;
 mod error;
 mod handlebars;
 mod jinja;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use ::handlebars::Context as HbsContext;
@@ -44,17 +52,6 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// The engine a file name implies: `.j2`, `.jinja`, `.jinja2` for Jinja,
-    /// `.hbs`, `.handlebars` for Handlebars.
-    #[must_use] 
-    pub fn from_path(path: &Path) -> Option<Engine> {
-        match path.extension()?.to_str()? {
-            "j2" | "jinja" | "jinja2" => Some(Engine::Jinja),
-            "hbs" | "handlebars" => Some(Engine::Handlebars),
-            _ => None,
-        }
-    }
-
     /// The engine's name as written in `pack.toml`.
     #[must_use] 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +123,9 @@ pub struct RendererBuilder {
     jinja_sources: HashMap<String, Source>,
     handlebars_sources: HashMap<String, Source>,
     handlebars_partials: BTreeMap<String, BTreeSet<String>>,
+    direct: HashMap<String, direct::Program>,
+    /// The next id for a piece of template text (see [`RenderSink`]).
+    next_text_id: usize,
 }
 
 impl RendererBuilder {
@@ -138,6 +138,8 @@ impl RendererBuilder {
             jinja_sources: HashMap::new(),
             handlebars_sources: HashMap::new(),
             handlebars_partials: BTreeMap::new(),
+            direct: HashMap::new(),
+            next_text_id: 0,
         }
     }
 
@@ -177,6 +179,10 @@ impl RendererBuilder {
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
                 let source = Source { origin: source.origin, text: Arc::from(normalized.as_str()) };
+                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config())
+                    .ok()
+                    .and_then(|ast| direct::Program::from_jinja(&ast, &mut self.next_text_id));
+                self.set_direct_program(name, program);
                 self.jinja
                     .add_template_owned(name.to_owned(), normalized)
                     .map_err(|err| jinja_error(&err, &source, None))?;
@@ -192,11 +198,20 @@ impl RendererBuilder {
                         .with_hint("name the partial literally, e.g. `{{> greeting}}`, so promptpack can check it exists and cannot recurse"));
                 }
                 self.handlebars_partials.insert(name.to_owned(), partials);
+                let program = direct::Program::from_handlebars(&template, &mut self.next_text_id);
+                self.set_direct_program(name, program);
                 self.handlebars.register_template(name, template);
                 self.handlebars_sources.insert(name.to_owned(), source);
             }
         }
         Ok(())
+    }
+
+    fn set_direct_program(&mut self, name: &str, program: Option<direct::Program>) {
+        match program {
+            Some(program) => self.direct.insert(name.to_owned(), program),
+            None => self.direct.remove(name),
+        };
     }
 
     /// Checks what needs every file at once (partials exist, no recursion)
@@ -247,6 +262,7 @@ impl RendererBuilder {
             templates: self.templates,
             jinja_sources: self.jinja_sources,
             handlebars_sources: self.handlebars_sources,
+            direct: self.direct,
         })
     }
 }
@@ -258,6 +274,19 @@ pub struct Renderer {
     templates: BTreeMap<String, Engine>,
     jinja_sources: HashMap<String, Source>,
     handlebars_sources: HashMap<String, Source>,
+    /// Templates simple enough to render without the engines' machinery
+    /// (see `direct`): the same bytes, several times faster.
+    direct: HashMap<String, direct::Program>,
+}
+
+/// Receives a rendering piece by piece, from [`Renderer::render_to`].
+pub trait RenderSink {
+    /// Text of the template itself. A given `id` always comes with the same
+    /// text for the life of the renderer, so work on it (escaping, say) can
+    /// be done once and reused.
+    fn template_text(&mut self, id: usize, text: &str);
+    /// Anything else: values, or a whole rendering done by an engine.
+    fn text(&mut self, text: &str);
 }
 
 impl std::fmt::Debug for Renderer {
@@ -284,24 +313,56 @@ impl Renderer {
 
     /// Renders template `name` with `vars`.
     pub fn render(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
+        if self.templates.contains_key(name)
+            && let Some(text) = self.direct.get(name).and_then(|program| program.render(vars))
+        {
+            return Ok(text);
+        }
+        self.render_with_engine(name, vars)
+    }
+
+    /// Renders template `name` with `vars` into `sink`, as [`render`](Self::render)
+    /// would (the same bytes), with the template's own text marked as such.
+    /// On an error the sink has received nothing.
+    pub fn render_to(&self, name: &str, vars: &Vars, sink: &mut dyn RenderSink) -> Result<(), RenderError> {
+        if self.templates.contains_key(name)
+            && let Some(pieces) = self.direct.get(name).and_then(|program| program.pieces(vars))
+        {
+            for piece in &pieces {
+                match piece {
+                    direct::Piece::Template(id, text) => sink.template_text(*id, text),
+                    direct::Piece::Value(text) => sink.text(text),
+                }
+            }
+            return Ok(());
+        }
+        sink.text(&self.render_with_engine(name, vars)?);
+        Ok(())
+    }
+
+    /// Renders with minijinja or handlebars-rust: everything the direct
+    /// renderer does not take, and its exact errors.
+    fn render_with_engine(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
         match self.templates.get(name) {
             Some(Engine::Jinja) => {
                 let template = self.jinja.get_template(name).map_err(|err| self.jinja_render_error(&err, vars))?;
                 template.render(jinja::vars_to_value(vars)).map_err(|err| self.jinja_render_error(&err, vars))
             }
-            Some(Engine::Handlebars) => {
-                // The context takes the JSON by value; the clone is the only
-                // conversion per render, the same work minijinja does above.
-                let context = HbsContext::wraps(vars).map_err(|err| {
-                    RenderError::new(RenderErrorKind::Runtime, format!("variables cannot be converted: {err}"))
-                })?;
-                self.handlebars
-                    .render_with_context(name, &context)
-                    .map_err(|err| self.handlebars_render_error(&err))
-            }
+            Some(Engine::Handlebars) => self.render_with_handlebars_rust(name, vars),
             None => Err(RenderError::new(RenderErrorKind::UnknownTemplate, format!("no template named `{name}`"))
                 .with_hint(format!("available templates: {}", self.template_names().collect::<Vec<_>>().join(", ")))),
         }
+    }
+
+    /// Renders a Handlebars template through handlebars-rust (what the
+    /// direct renderer falls back to, for its exact output and errors).
+    fn render_with_handlebars_rust(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
+        // The context takes the JSON by value; the clone is the only
+        // conversion per render, the same work minijinja does above.
+        let context = HbsContext::wraps(vars).map_err(|err| {
+            RenderError::new(RenderErrorKind::Runtime, format!("variables cannot be converted: {err}"))
+        })?;
+        self.handlebars.render_with_context(name, &context).map_err(|err| self.handlebars_render_error(&err))
     }
 
     /// The top-level variables a template reads (including through its

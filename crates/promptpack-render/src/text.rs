@@ -107,6 +107,19 @@ fn python_splitlines(s: &str) -> Vec<&str> {
     lines
 }
 
+/// The widest indentation a template may ask for: prompts never need more,
+/// and an unchecked width from untrusted data could exhaust memory.
+pub const MAX_INDENT_WIDTH: usize = 256;
+
+/// `width` spaces, or an error message when it is over [`MAX_INDENT_WIDTH`].
+pub fn spaces(width: u64) -> Result<String, String> {
+    usize::try_from(width)
+        .ok()
+        .filter(|w| *w <= MAX_INDENT_WIDTH)
+        .map(|w| " ".repeat(w))
+        .ok_or_else(|| format!("indent width {width} is over the limit of {MAX_INDENT_WIDTH}"))
+}
+
 /// Jinja2 3.1's `indent(s, width, first, blank)`, including its quirk of
 /// re-joining lines with `\n` (so `\r\n` input comes out as `\n`).
 #[must_use] 
@@ -203,7 +216,7 @@ pub fn python_float_repr(value: f64) -> String {
             out.push_str(".0");
         }
     } else {
-        push_scientific(&digits, exponent, &mut out);
+        push_mantissa(&digits, &mut out);
         let _ = write!(out, "{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs());
     }
     out
@@ -231,13 +244,15 @@ pub fn js_number_to_string(value: f64) -> String {
     if (-6..21).contains(&exponent) {
         positional(&digits, exponent, &mut out);
     } else {
-        push_scientific(&digits, exponent, &mut out);
+        push_mantissa(&digits, &mut out);
         let _ = write!(out, "{}{}", if exponent < 0 { '-' } else { '+' }, exponent.abs());
     }
     out
 }
 
-fn push_scientific(digits: &str, _exponent: i32, out: &mut String) {
+/// The mantissa of scientific notation (`d.ddd` and the `e`); callers add
+/// the exponent in their language's style.
+fn push_mantissa(digits: &str, out: &mut String) {
     out.push_str(&digits[..1]);
     if digits.len() > 1 {
         out.push('.');

@@ -136,3 +136,11 @@ fn jinja_drops_exactly_one_trailing_newline_and_handlebars_none() {
     assert_eq!(render_one(Engine::Jinja, "a\n\n", json!({})).unwrap(), "a\n");
     assert_eq!(render_one(Engine::Handlebars, "a\n\n", json!({})).unwrap(), "a\n\n");
 }
+
+#[test]
+fn huge_indent_widths_are_errors_not_allocations() {
+    let error = render_one(Engine::Jinja, "{{ x | indent(18446744073709551615) }}", json!({"x": "a\nb"})).unwrap_err();
+    assert!(error.message().contains("over the limit"), "{error}");
+    let error = render_one(Engine::Handlebars, "{{indent x 100000000}}", json!({"x": "a\nb"})).unwrap_err();
+    assert!(error.message().contains("over the limit"), "{error}");
+}
