@@ -64,6 +64,23 @@ fn every_row_renders_exactly_what_a_single_render_prints() {
     assert_eq!(records(&batch.stdout), [serde_json::json!({ "row": 1, "text": single.stdout })]);
 }
 
+/// The same through the engine itself: a template the direct renderer does
+/// not take (a `default` filter) goes through minijinja, in batches too.
+#[test]
+fn rows_rendered_by_the_engine_match_a_single_render_too() {
+    let project = TestProject::with_repository_packs();
+    let template = "packs/threats-next-steps/templates/threats-next-steps.md.j2";
+    project.write(
+        template,
+        project.read(template).replace("Think like a {{ role }}", "Think like a {{ role | default('x') }}"),
+    );
+    project.write("rows.jsonl", "{\"role\": \"SRE\", \"previous_advice\": \"tabs\\tand \\\"quotes\\\"\"}\n");
+    let batch = project.run(&["render", PACK, "--batch", "rows.jsonl", "--jobs", "2"]);
+    let single = project.run(&["render", PACK, "--var", "role=SRE", "--var", "previous_advice=tabs\tand \"quotes\""]);
+    assert_eq!((batch.code, single.code), (0, 0), "{}{}", batch.stderr, single.stderr);
+    assert_eq!(records(&batch.stdout), [serde_json::json!({ "row": 1, "text": single.stdout })]);
+}
+
 #[test]
 fn rows_lie_over_command_line_variables() {
     let project = TestProject::with_repository_packs();

@@ -7,9 +7,10 @@
 //! The bench runs in release mode: from a debug `cargo xtask` it builds
 //! `promptpack` and itself with `--release` and runs again. It installs its
 //! peers under `target/bench/peers/` (the versions the differential tests
-//! pin), writes its scratch files to the system's temporary folder (batch
-//! outputs to `/dev/shm` when it exists, so gigabytes of output do not queue
-//! on the disk), and replaces the generated part of `BENCHMARKS.md`.
+//! pin), writes its scratch files to `/dev/shm` when it exists (else the
+//! system's temporary folder), so that gigabytes of output and hundreds of
+//! thousands of small files measure the tools rather than the disk, and
+//! replaces the generated part of `BENCHMARKS.md`.
 
 mod measure;
 mod peers;
@@ -160,7 +161,7 @@ struct Bench {
     promptpack: PathBuf,
     xtask: PathBuf,
     scratch: tempfile::TempDir,
-    /// Batch inputs and outputs: RAM-backed when possible.
+    /// Batch inputs and outputs.
     shm: tempfile::TempDir,
     peers: Peers,
     settings: Settings,
@@ -182,16 +183,19 @@ pub fn run(args: &BenchArgs, root: &Path) -> Result<()> {
     let bench_dir = target_dir(root).join("bench");
     std::fs::create_dir_all(&bench_dir)?;
     let peers = Peers::install(root, &bench_dir.join("peers"))?;
-    let shm_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { bench_dir.clone() };
+    // Scratch files go to RAM (`/dev/shm`) when it exists, else the system's
+    // temporary folder. Batch outputs are gigabytes, and registries, caches
+    // and clones are hundreds of thousands of small files: on a disk, their
+    // writes (and the discards that follow their deletion) made file
+    // creation 10-50x slower for minutes, and a clone's time depended more
+    // on the disk's recent past than on git.
+    let scratch_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
     let bench = Bench {
         root: root.to_path_buf(),
         promptpack,
         xtask: exe.clone(),
-        // The system's temporary folder: registries, caches, clones and
-        // projects are thousands of small files, and file creation in the
-        // checkout's folder can be much slower than in /tmp (it was 16x here).
-        scratch: tempfile::Builder::new().prefix("promptpack-bench-").tempdir()?,
-        shm: tempfile::Builder::new().prefix("promptpack-bench-").tempdir_in(&shm_parent)?,
+        scratch: tempfile::Builder::new().prefix("promptpack-bench-").tempdir_in(&scratch_parent)?,
+        shm: tempfile::Builder::new().prefix("promptpack-bench-batch-").tempdir_in(&scratch_parent)?,
         peers,
         settings: Settings::new(args.quick),
         threads: std::thread::available_parallelism().map_or(1, usize::from),
@@ -598,7 +602,7 @@ impl Bench {
         Ok(Section {
             title: format!("3. Batch: {} JSONL rows, streamed", s.batch_rows),
             timed: format!(
-                "Whole process, stdin = a JSONL file of {} rows (~{} MiB of records out, written to a tmpfs file), {} runs each (interleaved), median. promptpack: `render <pack> --batch - --jobs N`; the peers are `benches/peers/*` `batch` (read a line, parse it, lay it over the defaults, render, write `{{\"row\": N, \"text\": ...}}`). All six outputs are compared byte for byte before timing is reported. The floor is `cargo xtask bench-floor`: it reads each line and writes a record holding the text of the benchmark's render, JSON-escaped anew for each row with promptpack's escaping, without parsing or rendering; the I/O floor copies a record escaped once. promptpack escapes each piece of template text once per thread and only values per row, which is why it can beat the floor. Peak RSS is GNU time's maximum resident set, with output to /dev/null at {} rows.",
+                "Whole process, stdin = a JSONL file of {} rows (~{} MiB of records out, written to a file in `/dev/shm`), {} runs each (interleaved), median. promptpack: `render <pack> --batch - --jobs N`; the peers are `benches/peers/*` `batch` (read a line, parse it, lay it over the defaults, render, write `{{\"row\": N, \"text\": ...}}`). All six outputs are compared byte for byte before timing is reported. The floor is `cargo xtask bench-floor`: it reads each line and writes a record holding the text of the benchmark's render, JSON-escaped anew for each row with promptpack's escaping, without parsing or rendering; the I/O floor copies a record escaped once. promptpack escapes each piece of template text once per thread and only values per row, which is why it can beat the floor. Peak RSS is GNU time's maximum resident set, with output to /dev/null at {} rows.",
                 s.batch_rows,
                 output_bytes / (1024 * 1024),
                 s.batch_repeats,
@@ -656,9 +660,7 @@ impl Bench {
             read_folder(&installed.join("threats-next-steps"))? == seed,
             "the installed pack differs from the published one"
         );
-        // Each run gets fresh folders, removed only after all runs: deleting
-        // thousands of files between runs slows the next runs' writes on a
-        // file system with online discard (the clone took 0.1 s, then 2 s).
+        // Each run gets fresh folders: nothing is deleted between runs.
         let (mut cold_times, mut clone_times) = (Vec::new(), Vec::new());
         for run in 0..s.install_repeats {
             remove_dir(&installed)?;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, bail, ensure};
 use git2::{Oid, Repository};
 use promptpack_manifest::{INDEX_LINE_FORMAT, IndexEntry, REGISTRY_FORMAT, RegistryConfig, RegistryLimits, index_path};
 
@@ -237,8 +237,12 @@ pub struct GitDaemon {
 impl GitDaemon {
     pub fn start(base: &Path) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new("git")
-            .arg("daemon")
+        // `git daemon` runs `git-daemon` as a child of its own: killing
+        // `git` would leave the server running. Start the server itself.
+        let exec_path = Command::new("git").arg("--exec-path").output().context("running git --exec-path")?;
+        let daemon = Path::new(String::from_utf8_lossy(&exec_path.stdout).trim()).join("git-daemon");
+        ensure!(daemon.is_file(), "git-daemon is not in `git --exec-path` ({})", daemon.display());
+        let child = Command::new(&daemon)
             .arg("--reuseaddr")
             .arg("--listen=127.0.0.1")
             .arg(format!("--port={port}"))
