@@ -220,7 +220,7 @@ pub struct PublishArgs {
     /// The pack folder (or name in ./packs); the current folder by default.
     pub pack: Option<String>,
     /// The registry: a URL or folder, or a registry name from promptpack.toml;
-    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    /// by default `PROMPTPACK_REGISTRY`, else the project's default registry.
     #[arg(long, value_name = "URL|PATH|NAME")]
     pub registry: Option<String>,
     /// Show what would be published without publishing.
@@ -239,7 +239,7 @@ pub struct YankArgs {
     /// `NAME@VERSION`
     pub pack: String,
     /// The registry: a URL or folder, or a registry name from promptpack.toml;
-    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    /// by default `PROMPTPACK_REGISTRY`, else the project's default registry.
     #[arg(long, value_name = "URL|PATH|NAME")]
     pub registry: Option<String>,
     /// Un-yank the version.
@@ -255,7 +255,7 @@ pub struct SearchArgs {
     /// Part of a pack name; all packs when left out.
     pub query: Option<String>,
     /// The registry: a URL or folder, or a registry name from promptpack.toml;
-    /// by default PROMPTPACK_REGISTRY, else the project's default registry.
+    /// by default `PROMPTPACK_REGISTRY`, else the project's default registry.
     #[arg(long, value_name = "URL|PATH|NAME")]
     pub registry: Option<String>,
     /// Print as JSON on stdout.

@@ -12,7 +12,13 @@ use crate::diff::{line_counts, unified_diff};
 
 /// Prints the contract changes and every rendered difference (or, with
 /// `stat`, one summary line per changed pair).
-pub fn print_comparison(printer: &Printer, title: &str, contract: &[ContractChange], pairs: &[RenderedPair], stat: bool) {
+pub fn print_comparison(
+    printer: &Printer,
+    title: &str,
+    contract: &[ContractChange],
+    pairs: &[RenderedPair],
+    stat: bool,
+) {
     let bold = printer.style(Style::new().bold());
     let mut out = format!("{}\n", bold.apply_to(title));
     if contract.is_empty() {
@@ -75,10 +81,8 @@ fn pair_label(pair: &RenderedPair) -> String {
 
 /// The same comparison as data, for `--json`.
 pub fn comparison_json(contract: &[ContractChange], pairs: &[RenderedPair]) -> serde_json::Value {
-    let contract: Vec<_> = contract
-        .iter()
-        .map(|c| serde_json::json!({ "change": c.describe(), "impact": c.impact().as_str() }))
-        .collect();
+    let contract: Vec<_> =
+        contract.iter().map(|c| serde_json::json!({ "change": c.describe(), "impact": c.impact().as_str() })).collect();
     let pairs: Vec<_> = pairs
         .iter()
         .map(|pair| {

@@ -27,7 +27,9 @@ impl Reporter for TerminalReporter {
             return;
         }
         let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner:.green} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner:.green} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         // libgit2 is silent while it waits on the network; the spinner shows we are alive.
         bar.enable_steady_tick(Duration::from_millis(120));
         bar.set_message(message.to_owned());

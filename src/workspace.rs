@@ -17,7 +17,10 @@ pub const PACKS_DIR: &str = "packs";
 pub enum PackLocation {
     Folder(PathBuf),
     /// Installed in the project; loads with the project's overrides applied.
-    Installed { project: Box<Project>, name: String },
+    Installed {
+        project: Box<Project>,
+        name: String,
+    },
 }
 
 impl PackLocation {
@@ -60,7 +63,11 @@ pub fn locate_pack(argument: &str) -> Result<PackLocation> {
     } else {
         format!("packs in ./{PACKS_DIR}: {}", known.join(", "))
     };
-    Err(UsageError { message: format!("no pack `{argument}`: not a folder, an installed pack, or a pack in ./{PACKS_DIR}"), hint }.into())
+    Err(UsageError {
+        message: format!("no pack `{argument}`: not a folder, an installed pack, or a pack in ./{PACKS_DIR}"),
+        hint,
+    }
+    .into())
 }
 
 /// The folder of a pack argument (for commands that work on pack sources).

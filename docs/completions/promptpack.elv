@@ -223,7 +223,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --version 'Print version'
         }
         &'promptpack;publish'= {
-            cand --registry 'The registry URL or path (or a registry name from promptpack.toml)'
+            cand --registry 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry'
             cand --snapshots 'The folder of snapshot files the pack''s tests compare with'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --dry-run 'Show what would be published without publishing'
@@ -238,7 +238,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --version 'Print version'
         }
         &'promptpack;yank'= {
-            cand --registry 'The registry URL or path (or a registry name from promptpack.toml)'
+            cand --registry 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry'
             cand --reason 'Why the version is yanked; shown to everyone who still installs it'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --undo 'Un-yank the version'
@@ -252,7 +252,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --version 'Print version'
         }
         &'promptpack;search'= {
-            cand --registry 'The registry URL or path (or a registry name from promptpack.toml)'
+            cand --registry 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --json 'Print as JSON on stdout'
             cand -q 'Print only errors'

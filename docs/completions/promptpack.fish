@@ -175,7 +175,7 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s q -l 
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s h -l help -d 'Print help'
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s V -l version -d 'Print version'
-complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -l registry -d 'The registry URL or path (or a registry name from promptpack.toml)' -r
+complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -l registry -d 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project\'s default registry' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -l snapshots -d 'The folder of snapshot files the pack\'s tests compare with' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
@@ -186,7 +186,7 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -s q -l q
 complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -s h -l help -d 'Print help'
 complete -c promptpack -n "__fish_promptpack_using_subcommand publish" -s V -l version -d 'Print version'
-complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -l registry -d 'The registry URL or path (or a registry name from promptpack.toml)' -r
+complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -l registry -d 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project\'s default registry' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -l reason -d 'Why the version is yanked; shown to everyone who still installs it' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
@@ -196,7 +196,7 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -s q -l quie
 complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -s h -l help -d 'Print help'
 complete -c promptpack -n "__fish_promptpack_using_subcommand yank" -s V -l version -d 'Print version'
-complete -c promptpack -n "__fish_promptpack_using_subcommand search" -l registry -d 'The registry URL or path (or a registry name from promptpack.toml)' -r
+complete -c promptpack -n "__fish_promptpack_using_subcommand search" -l registry -d 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project\'s default registry' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand search" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"

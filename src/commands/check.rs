@@ -1,6 +1,6 @@
-use std::fmt::Write as _;
 use anyhow::Result;
 use promptpack_pack::{CheckFinding, Severity, check_pack};
+use std::fmt::Write as _;
 
 use crate::cli::CheckArgs;
 use crate::workspace::packs_to_process;

@@ -32,13 +32,7 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
         });
         printer.json(&serde_json::json!(json))?;
     } else {
-        let title = format!(
-            "{} {} -> {} {}",
-            old.name(),
-            old.manifest().version,
-            new.name(),
-            new.manifest().version
-        );
+        let title = format!("{} {} -> {} {}", old.name(), old.manifest().version, new.name(), new.manifest().version);
         print_comparison(printer, &title, &contract, &pairs, args.stat);
     }
     Ok(ExitStatus::Success)
@@ -82,7 +76,7 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
     Ok(Pack::load(&resolve_pack_dir(spec)?)?)
 }
 
-/// The registry URL for a pack: `--registry`, else PROMPTPACK_REGISTRY, else
+/// The registry URL for a pack: `--registry`, else `PROMPTPACK_REGISTRY`, else
 /// the project's default registry.
 fn registry_for(registry: Option<&str>, pack: &str) -> Result<String> {
     Ok(crate::commands::registry::registry_location(registry, pack)?.url)
@@ -102,7 +96,8 @@ pub fn previous_published(registry: &Registry, name: &str, version: &semver::Ver
 pub fn semver_requirement(old: &Pack, new: &Pack) -> Result<(Impact, Vec<String>)> {
     let contract = contract_changes(old.manifest(), new.manifest());
     let pairs = compare_renderings(old, new, &std::collections::BTreeMap::new(), None, None)?;
-    let mut reasons: Vec<String> = contract.iter().map(|c| format!("{} ({})", c.describe(), c.impact().as_str())).collect();
+    let mut reasons: Vec<String> =
+        contract.iter().map(|c| format!("{} ({})", c.describe(), c.impact().as_str())).collect();
     let changed = pairs.iter().filter(|p| p.changed() && p.old.is_some() && p.new.is_some()).count();
     if changed > 0 {
         reasons.push(format!("rendered text changed for {changed} (template, fixture) pair(s) (patch)"));
@@ -129,7 +124,10 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
             let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter)?;
             let newest = registry.index(pack.name())?.newest(true).map(|e| e.vers.clone());
             let Some(newest) = newest else {
-                printer.status("Unchanged", &format!("{} {current}: never published, so any version is allowed", pack.name()));
+                printer.status(
+                    "Unchanged",
+                    &format!("{} {current}: never published, so any version is allowed", pack.name()),
+                );
                 return Ok(ExitStatus::Success);
             };
             let fetched = registry.read_pack(pack.name(), &newest, None)?;
@@ -140,7 +138,10 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
             }
             let next = smallest_allowed_version(&newest, impact);
             if current >= next {
-                printer.status("Unchanged", &format!("{} {current} is already a large enough bump over {newest}", pack.name()));
+                printer.status(
+                    "Unchanged",
+                    &format!("{} {current} is already a large enough bump over {newest}", pack.name()),
+                );
                 return Ok(ExitStatus::Success);
             }
             next

@@ -77,7 +77,10 @@ context = "The service stores customer data in PostgreSQL."
         let rendered = pack.render(&renderer, &case.template, case.vars.clone())?;
         write_snapshot(&args.snapshots.join(case.file_name()), &pack.snapshot_header(&case), &rendered)?;
     }
-    printer.status("Created", &format!("pack `{name}` in {} with its snapshots in {}", dir.display(), args.snapshots.display()));
+    printer.status(
+        "Created",
+        &format!("pack `{name}` in {} with its snapshots in {}", dir.display(), args.snapshots.display()),
+    );
     Ok(ExitStatus::Success)
 }
 

@@ -8,7 +8,9 @@ use std::path::Path;
 use anyhow::Result;
 use promptpack_manifest::{PROJECT_FILE, redact_url};
 use promptpack_pack::{compare_renderings, contract_changes};
-use promptpack_project::{MergeOutcome, PackChange, Project, SyncOptions, SyncReport, Upgrade, apply_upgrade, outdated, plan_upgrade, sync};
+use promptpack_project::{
+    MergeOutcome, PackChange, Project, SyncOptions, SyncReport, Upgrade, apply_upgrade, outdated, plan_upgrade, sync,
+};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
 use crate::cli::{AddArgs, InitArgs, InstallArgs, ListArgs, OutdatedArgs, RemoveArgs, UpgradeArgs};
@@ -50,7 +52,11 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
         None => (args.pack.clone(), None),
     };
     if !promptpack_manifest::is_valid_pack_name(&name) {
-        return Err(UsageError { message: format!("invalid pack name `{name}`"), hint: "pack names are lowercase letters, digits and `-`".to_owned() }.into());
+        return Err(UsageError {
+            message: format!("invalid pack name `{name}`"),
+            hint: "pack names are lowercase letters, digits and `-`".to_owned(),
+        }
+        .into());
     }
     if let Some(req) = &requirement {
         semver::VersionReq::parse(req).map_err(|err| UsageError {
@@ -61,7 +67,11 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
     let edited = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
     // Resolve and install against the edited manifest; write it only once that worked.
     let edited = project.with_manifest_source(&edited)?;
-    let options = SyncOptions { offline: args.network.offline, upgrade: Upgrade::Only(vec![name.clone()]), ..SyncOptions::default() };
+    let options = SyncOptions {
+        offline: args.network.offline,
+        upgrade: Upgrade::Only(vec![name.clone()]),
+        ..SyncOptions::default()
+    };
     let report = sync_project(&edited, &options, printer)?;
     edited.write_manifest()?;
     print_changes(printer, &report, "Adding");
@@ -70,7 +80,13 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
 
 /// The manifest text with the new requirement (and, for `--registry <URL>`,
 /// a `[registries]` entry for it).
-fn edited_manifest(args: &AddArgs, project: &Project, name: &str, requirement: Option<&str>, printer: &Printer) -> Result<String> {
+fn edited_manifest(
+    args: &AddArgs,
+    project: &Project,
+    name: &str,
+    requirement: Option<&str>,
+    printer: &Printer,
+) -> Result<String> {
     let mut table = toml_edit::InlineTable::new();
     if let Some(url) = &args.git {
         table.insert("git", url.as_str().into());
@@ -90,7 +106,9 @@ fn edited_manifest(args: &AddArgs, project: &Project, name: &str, requirement: O
     }
     let location = project.registry(args.registry.as_deref(), name)?;
     // Like `cargo add`: without a requirement, allow what is compatible with the newest release.
-    let requirement = if let Some(req) = requirement { req.to_owned() } else {
+    let requirement = if let Some(req) = requirement {
+        req.to_owned()
+    } else {
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);
         let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
@@ -136,7 +154,13 @@ fn registry_name_for(project: &Project, url: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect();
     let base = if base.is_empty() || base == "default" { "registry".to_owned() } else { base };
-    (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|n| !project.manifest().registries.contains_key(n)).unwrap_or(base)
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while project.manifest().registries.contains_key(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
 }
 
 pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -166,7 +190,10 @@ pub fn install(args: &InstallArgs, printer: &Printer) -> Result<ExitStatus> {
     let report = sync_project(&project, &options, printer)?;
     print_changes(printer, &report, "Installing");
     let count = report.lock.packs.len();
-    printer.status("Installed", &format!("{count} pack(s) in {} ({} written)", project.manifest().install_dir, report.written.len()));
+    printer.status(
+        "Installed",
+        &format!("{count} pack(s) in {} ({} written)", project.manifest().install_dir, report.written.len()),
+    );
     Ok(ExitStatus::Success)
 }
 
@@ -229,7 +256,8 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         }
     }
     if !outcome.held_back.is_empty() {
-        let mut message = String::from("some packs were not upgraded because their local overrides conflict with upstream changes:");
+        let mut message =
+            String::from("some packs were not upgraded because their local overrides conflict with upstream changes:");
         for (name, files) in &outcome.held_back {
             let _ = write!(message, "\n  {name}: conflicts written to {}", files.join(", "));
         }
@@ -245,8 +273,12 @@ fn report_merges(printer: &Printer, project: &Project, pack: &promptpack_project
     for merge in &pack.merges {
         let path = project.overrides_dir(&pack.name).join(&merge.path);
         match merge.outcome {
-            MergeOutcome::Unchanged => printer.info(&format!("  override {}: upstream did not change this file", path.display())),
-            MergeOutcome::Clean(_) => printer.info(&format!("  override {}: upstream changes merge cleanly", path.display())),
+            MergeOutcome::Unchanged => {
+                printer.info(&format!("  override {}: upstream did not change this file", path.display()));
+            }
+            MergeOutcome::Clean(_) => {
+                printer.info(&format!("  override {}: upstream changes merge cleanly", path.display()));
+            }
             MergeOutcome::Conflict(_) => printer.warning(&format!(
                 "override {} conflicts with upstream changes in {} {}; this pack will not be upgraded",
                 path.display(),
@@ -308,7 +340,14 @@ pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStat
     }
     let mut out = format!("{:<32} {:<12} {:<12} {:<12}\n", "name", "locked", "compatible", "newest");
     for row in &rows {
-        let _ = writeln!(out, "{:<32} {:<12} {:<12} {:<12}", row.name, show(&row.locked), show(&row.compatible), show(&row.newest));
+        let _ = writeln!(
+            out,
+            "{:<32} {:<12} {:<12} {:<12}",
+            row.name,
+            show(&row.locked),
+            show(&row.compatible),
+            show(&row.newest)
+        );
     }
     printer.stdout(&out)?;
     Ok(ExitStatus::Success)

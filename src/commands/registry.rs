@@ -20,7 +20,10 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
         None => args.dir.file_name().and_then(|n| n.to_str()).unwrap_or("registry").trim_end_matches(".git").to_owned(),
     };
     let commit = init_registry(&args.dir, &name, RegistryLimits::default())?;
-    printer.status("Created", &format!("registry `{name}` in {} (commit {})", args.dir.display(), &commit[..12.min(commit.len())]));
+    printer.status(
+        "Created",
+        &format!("registry `{name}` in {} (commit {})", args.dir.display(), &commit[..12.min(commit.len())]),
+    );
     Ok(ExitStatus::Success)
 }
 
@@ -64,7 +67,10 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     check_semver_against_registry(&cache, &url, &pack, args.allow_semver_violation, printer, &reporter)?;
     let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
     if args.dry_run {
-        printer.status("Would publish", &format!("{label} to {} ({} files, {})", redact_url(&url), outcome.files.len(), outcome.entry.cksum));
+        printer.status(
+            "Would publish",
+            &format!("{label} to {} ({} files, {})", redact_url(&url), outcome.files.len(), outcome.entry.cksum),
+        );
         for file in &outcome.files {
             printer.info(&format!("  {file}"));
         }
@@ -84,10 +90,9 @@ fn check_semver_against_registry(
     printer: &Printer,
     reporter: &TerminalReporter,
 ) -> Result<()> {
-    let registry = match Registry::open(cache, url, FetchPolicy::Always, reporter) {
-        Ok(registry) => registry,
-        // `publish` reports an unreachable or invalid registry itself.
-        Err(_) => return Ok(()),
+    // `publish` reports an unreachable or invalid registry itself.
+    let Ok(registry) = Registry::open(cache, url, FetchPolicy::Always, reporter) else {
+        return Ok(());
     };
     let version = &pack.manifest().version;
     let Some(previous) = crate::commands::diff::previous_published(&registry, pack.name(), version)? else {
@@ -122,7 +127,9 @@ fn verify_snapshots(pack: &Pack, dir: &Path, label: &str) -> Result<()> {
         let rendered = pack.render(&renderer, &case.template, case.vars.clone())?;
         match read_snapshot(&dir.join(case.file_name()))? {
             Some(snapshot) if snapshot.body == rendered => {}
-            Some(_) => failures.push(format!("{} / {}: rendered text differs from its snapshot", case.template, case.fixture)),
+            Some(_) => {
+                failures.push(format!("{} / {}: rendered text differs from its snapshot", case.template, case.fixture));
+            }
             None => failures.push(format!("{} / {}: no snapshot in {}", case.template, case.fixture, dir.display())),
         }
     }
@@ -141,7 +148,11 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
         hint: "e.g. `promptpack yank threats-next-steps@1.0.1 --reason \"drops the table\"`".to_owned(),
     })?;
     if !promptpack_manifest::is_valid_pack_name(name) {
-        return Err(UsageError { message: format!("invalid pack name `{name}`"), hint: "pack names are lowercase letters, digits and `-`".to_owned() }.into());
+        return Err(UsageError {
+            message: format!("invalid pack name `{name}`"),
+            hint: "pack names are lowercase letters, digits and `-`".to_owned(),
+        }
+        .into());
     }
     let version = semver::Version::parse(version).map_err(|err| UsageError {
         message: format!("`{version}` is not a version: {err}"),
@@ -160,7 +171,8 @@ pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
     let url = registry_location(args.registry.as_deref(), "")?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
-    let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
+    let registry =
+        Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
     let hits = registry.search(args.query.as_deref().unwrap_or_default())?;
     if args.json {
         let json: Vec<_> = hits

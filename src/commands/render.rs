@@ -81,7 +81,9 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
                 path.display(),
                 err.line(),
                 err.column(),
-                err.to_string().rsplit_once(" at line ").map_or_else(|| err.to_string(), |(message, _)| message.to_owned())
+                err.to_string()
+                    .rsplit_once(" at line ")
+                    .map_or_else(|| err.to_string(), |(message, _)| message.to_owned())
             ),
             hint: "write variables as one JSON object, e.g. {\"role\": \"SRE\"}".to_owned(),
         })?

@@ -20,7 +20,9 @@ enum Decision {
 pub fn review(args: &ReviewArgs, printer: &Printer) -> Result<ExitStatus> {
     let pending: Vec<_> = pending_snapshots(&args.snapshots)?
         .into_iter()
-        .filter(|path| args.packs.is_empty() || args.packs.iter().any(|pack| file_name(path).starts_with(&format!("{pack}__"))))
+        .filter(|path| {
+            args.packs.is_empty() || args.packs.iter().any(|pack| file_name(path).starts_with(&format!("{pack}__")))
+        })
         .collect();
     if pending.is_empty() {
         printer.status("Reviewed", "no pending snapshots");
@@ -76,7 +78,8 @@ fn show_pending(printer: &Printer, pending: &Path) -> Result<()> {
     let title = printer.style(Style::new().bold());
     let name = file_name(pending);
     let mut parts = name.trim_end_matches(".snap.new").splitn(3, "__");
-    let (pack, template, fixture) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
+    let (pack, template, fixture) =
+        (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
     printer.info(&format!("{}", title.apply_to(format!("Snapshot: {}", accepted_path.display()))));
     printer.info(&format!("pack {pack}, template {template}, fixture (role) {fixture}"));
     match old {

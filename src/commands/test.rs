@@ -102,7 +102,9 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
 fn engine_drift_note(previous_header: Option<&str>, info: &serde_json::Value) -> Option<String> {
     let header = previous_header?;
     let field = |name: &str| {
-        header.lines().find_map(|line| line.trim_start().strip_prefix(&format!("{name}: ")).map(|v| v.trim_matches('"').to_owned()))
+        header.lines().find_map(|line| {
+            line.trim_start().strip_prefix(&format!("{name}: ")).map(|v| v.trim_matches('"').to_owned())
+        })
     };
     let (old_version, old_renderer) = (field("version")?, field("renderer")?);
     let new_version = info.get("version")?.as_str()?;

@@ -309,9 +309,10 @@ fn bad_input_fails_with_location_and_hint() {
             problem("no `hint:` line".to_owned());
         }
         if let Some(location) = case.location
-            && !out.stderr.contains(location) {
-                problem(format!("stderr does not point at `{location}`"));
-            }
+            && !out.stderr.contains(location)
+        {
+            problem(format!("stderr does not point at `{location}`"));
+        }
         // A failed run must not leave a partial `-o` file or its temp file.
         let created: Vec<_> = tree(project.path()).difference(&before).cloned().collect();
         if !created.is_empty() {

@@ -7,10 +7,11 @@ fn render_prints_exactly_the_snapshot_bytes() {
     let project = TestProject::with_repository_packs();
     let out = project.run(&["render", "packs/threats-next-steps", "--var", "role=security engineer"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let snapshot =
-        promptpack_pack::read_snapshot(&project.path().join("snapshots/threats-next-steps__threats-next-steps__security-engineer.snap"))
-            .unwrap()
-            .unwrap();
+    let snapshot = promptpack_pack::read_snapshot(
+        &project.path().join("snapshots/threats-next-steps__threats-next-steps__security-engineer.snap"),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(out.stdout, snapshot.body);
     assert!(out.stdout.ends_with("```"), "no newline may be added");
     assert!(out.stdout.contains("You are a senior **Security engineer**."));
@@ -53,8 +54,18 @@ fn editing_one_word_fails_test_until_reviewed() {
 
     let out = project.run(&["test"]);
     assert_eq!(out.code, 1);
-    for role in ["data-engineer", "engineering-manager", "security-engineer", "site-reliability-engineer", "software-engineer", "sre"] {
-        assert!(out.stderr.contains(&format!("threats-next-steps / threats-next-steps / {role}: rendered text changed")), "{role}");
+    for role in [
+        "data-engineer",
+        "engineering-manager",
+        "security-engineer",
+        "site-reliability-engineer",
+        "software-engineer",
+        "sre",
+    ] {
+        assert!(
+            out.stderr.contains(&format!("threats-next-steps / threats-next-steps / {role}: rendered text changed")),
+            "{role}"
+        );
     }
     assert!(out.stderr.contains("-For each recommendation, outline potential threats or trade-offs.  \n+For each recommendation, outline likely threats or trade-offs.  "));
 

@@ -45,44 +45,23 @@ fn differential_dir() -> PathBuf {
 
 fn load_cases() -> Vec<Case> {
     let root = differential_dir().join("cases");
-    let entries =
-        fs::read_dir(&root).unwrap_or_else(|err| panic!("cannot list {}: {err}", root.display()));
+    let entries = fs::read_dir(&root).unwrap_or_else(|err| panic!("cannot list {}: {err}", root.display()));
     let mut cases = Vec::new();
     for entry in entries {
-        let dir = entry
-            .unwrap_or_else(|err| panic!("cannot list {}: {err}", root.display()))
-            .path();
+        let dir = entry.unwrap_or_else(|err| panic!("cannot list {}: {err}", root.display())).path();
         if !dir.is_dir() {
             continue;
         }
-        let name = dir
-            .file_name()
-            .expect("a listed entry has a name")
-            .to_string_lossy()
-            .into_owned();
-        let (engine, template) = match (
-            dir.join(JINJA_TEMPLATE).is_file(),
-            dir.join(HANDLEBARS_TEMPLATE).is_file(),
-        ) {
+        let name = dir.file_name().expect("a listed entry has a name").to_string_lossy().into_owned();
+        let (engine, template) = match (dir.join(JINJA_TEMPLATE).is_file(), dir.join(HANDLEBARS_TEMPLATE).is_file()) {
             (true, false) => (Engine::Jinja, JINJA_TEMPLATE),
             (false, true) => (Engine::Handlebars, HANDLEBARS_TEMPLATE),
-            _ => panic!(
-                "case `{name}` must contain exactly one of {JINJA_TEMPLATE} or {HANDLEBARS_TEMPLATE}"
-            ),
+            _ => panic!("case `{name}` must contain exactly one of {JINJA_TEMPLATE} or {HANDLEBARS_TEMPLATE}"),
         };
-        cases.push(Case {
-            name,
-            dir,
-            engine,
-            template,
-        });
+        cases.push(Case { name, dir, engine, template });
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
-    assert!(
-        !cases.is_empty(),
-        "no differential cases under {}",
-        root.display()
-    );
+    assert!(!cases.is_empty(), "no differential cases under {}", root.display());
     cases
 }
 
@@ -103,10 +82,7 @@ fn partial_name(case: &Case, path: &Path) -> Option<String> {
                 return None;
             }
             let relative = path.strip_prefix(&case.dir).ok()?;
-            let parts: Vec<_> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect();
+            let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
             Some(parts.join("/"))
         }
         Engine::Handlebars => {
@@ -123,8 +99,7 @@ fn render_with_promptpack(case: &Case) -> Result<String, String> {
     let partials_dir = case.dir.join("partials");
     if partials_dir.is_dir() {
         for entry in WalkDir::new(&partials_dir).sort_by_file_name() {
-            let entry =
-                entry.map_err(|err| format!("cannot list {}: {err}", partials_dir.display()))?;
+            let entry = entry.map_err(|err| format!("cannot list {}: {err}", partials_dir.display()))?;
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -139,23 +114,14 @@ fn render_with_promptpack(case: &Case) -> Result<String, String> {
     }
     let template_path = case.dir.join(case.template);
     builder
-        .add_template(
-            case.template,
-            case.engine,
-            read_text(&template_path)?,
-            &template_path,
-        )
+        .add_template(case.template, case.engine, read_text(&template_path)?, &template_path)
         .map_err(|err| format!("add_template failed: {err}"))?;
-    let renderer = builder
-        .build()
-        .map_err(|err| format!("build failed: {err}"))?;
+    let renderer = builder.build().map_err(|err| format!("build failed: {err}"))?;
 
     let vars_path = case.dir.join("vars.json");
     let vars: Vars = serde_json::from_str(&read_text(&vars_path)?)
         .map_err(|err| format!("{} is not a JSON object: {err}", vars_path.display()))?;
-    renderer
-        .render(case.template, &vars)
-        .map_err(|err| format!("render failed: {err}"))
+    renderer.render(case.template, &vars).map_err(|err| format!("render failed: {err}"))
 }
 
 /// A readable report of how `actual` differs from `expected`, or `None` when
@@ -170,18 +136,10 @@ fn describe_difference(
     if expected == actual {
         return None;
     }
-    let mut report = format!(
-        "case `{}` ({}): {actual_label} differs from {expected_label}\n",
-        case.name, case.template
-    );
+    let mut report =
+        format!("case `{}` ({}): {actual_label} differs from {expected_label}\n", case.name, case.template);
     let diff = TextDiff::from_lines(expected, actual);
-    let _ = write!(
-        report,
-        "{}",
-        diff.unified_diff()
-            .context_radius(3)
-            .header(expected_label, actual_label)
-    );
+    let _ = write!(report, "{}", diff.unified_diff().context_radius(3).header(expected_label, actual_label));
     // Line diffs render a missing "\n", a stray "\r" or a tab invisibly.
     if expected.split_whitespace().eq(actual.split_whitespace()) {
         let _ = write!(
@@ -193,12 +151,7 @@ fn describe_difference(
 }
 
 fn finish(failures: &[String], total: usize, what: &str) {
-    assert!(
-        failures.is_empty(),
-        "{} of {total} differential cases {what}:\n\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {total} differential cases {what}:\n\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -210,22 +163,13 @@ fn matches_checked_in_reference_outputs() {
         let expected = match read_text(&expected_path) {
             Ok(text) => text,
             Err(err) => {
-                failures.push(format!(
-                    "case `{}`: {err} (run `bash tests/differential/generate.sh`)\n",
-                    case.name
-                ));
+                failures.push(format!("case `{}`: {err} (run `bash tests/differential/generate.sh`)\n", case.name));
                 continue;
             }
         };
         let expected_label = format!("expected.out ({})", case.reference_name());
         match render_with_promptpack(case) {
-            Ok(actual) => failures.extend(describe_difference(
-                case,
-                &expected_label,
-                &expected,
-                "promptpack",
-                &actual,
-            )),
+            Ok(actual) => failures.extend(describe_difference(case, &expected_label, &expected, "promptpack", &actual)),
             Err(err) => failures.push(format!(
                 "case `{}` ({}): promptpack failed where {} rendered {expected:?}:\n  {err}\n",
                 case.name,
@@ -234,21 +178,13 @@ fn matches_checked_in_reference_outputs() {
             )),
         }
     }
-    finish(
-        &failures,
-        cases.len(),
-        "differ from their checked-in expected.out",
-    );
+    finish(&failures, cases.len(), "differ from their checked-in expected.out");
 }
 
 /// What a reference script said about one case.
 type ReferenceResults = BTreeMap<String, Result<String, String>>;
 
-fn run_reference(
-    program: &Path,
-    script: &Path,
-    cases: &[Case],
-) -> Result<ReferenceResults, String> {
+fn run_reference(program: &Path, script: &Path, cases: &[Case]) -> Result<ReferenceResults, String> {
     let output = Command::new(program)
         .arg(script)
         .args(cases.iter().map(|case| &case.dir))
@@ -263,28 +199,20 @@ fn run_reference(
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let stdout = String::from_utf8(output.stdout)
-        .map_err(|err| format!("{} printed non-UTF-8: {err}", script.display()))?;
+    let stdout =
+        String::from_utf8(output.stdout).map_err(|err| format!("{} printed non-UTF-8: {err}", script.display()))?;
     let mut results = ReferenceResults::new();
     for line in stdout.lines().filter(|line| !line.is_empty()) {
         let entry: serde_json::Value = serde_json::from_str(line)
             .map_err(|err| format!("{} printed a bad line {line:?}: {err}", script.display()))?;
-        let field = |key: &str| {
-            entry
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
-        let name = field("case")
-            .ok_or_else(|| format!("{} printed a line without `case`: {line}", script.display()))?;
+        let field = |key: &str| entry.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let name =
+            field("case").ok_or_else(|| format!("{} printed a line without `case`: {line}", script.display()))?;
         let result = match (field("output"), field("error")) {
             (Some(output), _) => Ok(output),
             (None, Some(error)) => Err(error),
             (None, None) => {
-                return Err(format!(
-                    "{} printed a line without output or error: {line}",
-                    script.display()
-                ));
+                return Err(format!("{} printed a line without output or error: {line}", script.display()));
             }
         };
         results.insert(name, result);
@@ -298,18 +226,8 @@ fn missing_reference_tools(python: &Path, reference_dir: &Path) -> Vec<String> {
     if !python.is_file() {
         missing.push(format!("{} (Jinja2)", python.display()));
     }
-    if !reference_dir
-        .join("node_modules")
-        .join("handlebars")
-        .is_dir()
-    {
-        missing.push(format!(
-            "{} (handlebars.js)",
-            reference_dir
-                .join("node_modules")
-                .join("handlebars")
-                .display()
-        ));
+    if !reference_dir.join("node_modules").join("handlebars").is_dir() {
+        missing.push(format!("{} (handlebars.js)", reference_dir.join("node_modules").join("handlebars").display()));
     }
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("`node` on PATH".to_owned());
@@ -327,10 +245,7 @@ fn reference_engines_agree_live() {
             "reference engines not installed (missing: {}); install them with `bash tests/differential/generate.sh`",
             missing.join(", ")
         );
-        assert!(
-            std::env::var_os(REQUIRE_REFERENCE_VAR).is_none(),
-            "{message} ({REQUIRE_REFERENCE_VAR} is set)"
-        );
+        assert!(std::env::var_os(REQUIRE_REFERENCE_VAR).is_none(), "{message} ({REQUIRE_REFERENCE_VAR} is set)");
         eprintln!("note: skipping reference_engines_agree_live: {message}");
         return;
     }
@@ -338,12 +253,8 @@ fn reference_engines_agree_live() {
     let cases = load_cases();
     let mut reference = run_reference(&python, &reference_dir.join("render_jinja2.py"), &cases)
         .unwrap_or_else(|err| panic!("Jinja2 reference failed: {err}"));
-    let handlebars = run_reference(
-        Path::new("node"),
-        &reference_dir.join("render_handlebars.js"),
-        &cases,
-    )
-    .unwrap_or_else(|err| panic!("handlebars.js reference failed: {err}"));
+    let handlebars = run_reference(Path::new("node"), &reference_dir.join("render_handlebars.js"), &cases)
+        .unwrap_or_else(|err| panic!("handlebars.js reference failed: {err}"));
     reference.extend(handlebars);
 
     let mut failures = Vec::new();
@@ -352,17 +263,11 @@ fn reference_engines_agree_live() {
         let expected = match reference.get(&case.name) {
             Some(Ok(text)) => text,
             Some(Err(err)) => {
-                failures.push(format!(
-                    "case `{}`: {live_label} failed: {err}\n",
-                    case.name
-                ));
+                failures.push(format!("case `{}`: {live_label} failed: {err}\n", case.name));
                 continue;
             }
             None => {
-                failures.push(format!(
-                    "case `{}`: {live_label} printed nothing for it\n",
-                    case.name
-                ));
+                failures.push(format!("case `{}`: {live_label} printed nothing for it\n", case.name));
                 continue;
             }
         };
@@ -375,18 +280,10 @@ fn reference_engines_agree_live() {
         }
         let stale = read_text(&case.dir.join("expected.out"))
             .ok()
-            .and_then(|checked_in| {
-                describe_difference(case, &live_label, expected, "expected.out", &checked_in)
-            });
+            .and_then(|checked_in| describe_difference(case, &live_label, expected, "expected.out", &checked_in));
         if let Some(report) = stale {
-            failures.push(format!(
-                "{report}(expected.out is stale: rerun `bash tests/differential/generate.sh`)\n"
-            ));
+            failures.push(format!("{report}(expected.out is stale: rerun `bash tests/differential/generate.sh`)\n"));
         }
     }
-    finish(
-        &failures,
-        cases.len(),
-        "disagree with the live reference engines",
-    );
+    finish(&failures, cases.len(), "disagree with the live reference engines");
 }

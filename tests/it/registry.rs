@@ -490,7 +490,11 @@ fn install_locked_then_frozen_without_server_and_frozen_with_empty_cache_names_w
     let before = dir_contents(cold.path());
     let out = sandbox.run(&cold, "empty", &["install", "--frozen"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("pack `threats-next-steps` comes from `{url}`, which is not in the cache")), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("pack `threats-next-steps` comes from `{url}`, which is not in the cache")),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("--offline"), "{}", out.stderr);
     insta::assert_snapshot!("frozen_empty_cache", sandbox.pinned(&out, &[&cold]));
     assert!(dir_contents(cold.path()) == before, "a failed install writes nothing");
@@ -976,7 +980,7 @@ fn concurrent_publishes_racing_on_the_ref_update_both_succeed() {
 #[test]
 fn concurrent_publishes_where_the_loser_sees_the_new_tip_both_succeed() {
     publish_concurrently_over_http(|server| {
-        server.hold_until_completed("info/refs?service=git-receive-pack", "/git-receive-pack")
+        server.hold_until_completed("info/refs?service=git-receive-pack", "/git-receive-pack");
     });
 }
 

@@ -73,21 +73,38 @@ fn project_files(root: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn upgrade_review_shows_exactly_the_changed_sentence_for_every_role() {
     let author = published_and_installed();
-    author.write("app/promptpack.toml", author.read("app/promptpack.toml") + "\n[fixtures.threats-next-steps.platform-lead.vars]\nrole = \"platform lead\"\n");
+    author.write(
+        "app/promptpack.toml",
+        author.read("app/promptpack.toml")
+            + "\n[fixtures.threats-next-steps.platform-lead.vars]\nrole = \"platform lead\"\n",
+    );
     publish_edit(&author, "1.1.0", |t| t.replace(OLD_SENTENCE, NEW_SENTENCE));
 
     let before = project_files(&author.path().join("app"));
     let out = author.run_in("app", &["upgrade", "--review"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for role in ROLES.iter().chain(&["platform-lead"]) {
-        assert!(out.stdout.contains(&format!("--- threats-next-steps / {role}")), "no diff for {role}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("--- threats-next-steps / {role}")),
+            "no diff for {role}:\n{}",
+            out.stdout
+        );
     }
-    assert_eq!(out.stdout.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(), ROLES.len() + 1, "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(),
+        ROLES.len() + 1,
+        "{}",
+        out.stdout
+    );
     // Only that sentence: one line removed and one added per role.
     assert_eq!(out.stdout.matches("(+1 -1)").count(), ROLES.len() + 1, "{}", out.stdout);
     assert!(out.stdout.contains("contract: unchanged"));
     assert!(out.stderr.contains("Rerun with `--review --yes` to apply"));
-    assert_eq!(project_files(&author.path().join("app")), before, "a review without --yes off a terminal changes nothing");
+    assert_eq!(
+        project_files(&author.path().join("app")),
+        before,
+        "a review without --yes off a terminal changes nothing"
+    );
 
     ok_in(&author, "app", &["upgrade", "--review", "--yes"]);
     assert!(author.read("app/promptpack.lock").contains("version = \"1.1.0\""));
@@ -99,7 +116,13 @@ fn an_override_survives_an_upgrade_that_changes_another_part_of_the_file() {
     let author = published_and_installed();
     let override_path = "app/overrides/threats-next-steps/templates/threats-next-steps.md.j2";
     let installed = author.read("app/prompts/threats-next-steps/templates/threats-next-steps.md.j2");
-    author.write(override_path, installed.replace("- Only code should be enclosed in backticks.", "- Only code should be enclosed in backticks. Keep it under 800 words."));
+    author.write(
+        override_path,
+        installed.replace(
+            "- Only code should be enclosed in backticks.",
+            "- Only code should be enclosed in backticks. Keep it under 800 words.",
+        ),
+    );
     let rendered = ok_in(&author, "app", &["render", "threats-next-steps", "--fixture", "sre"]);
     let _ = rendered;
     let out = author.run_in("app", &["render", "threats-next-steps", "--fixture", "sre"]);
@@ -146,7 +169,8 @@ fn publish_refuses_a_patch_release_that_removes_a_variable() {
     let advice_end = advice_start + manifest[advice_start..].find("'''\n").unwrap() + 4;
     let advice_end = advice_end + manifest[advice_end..].find("'''").unwrap() + 4;
     manifest.replace_range(advice_start..advice_end, "");
-    let manifest = manifest.lines().filter(|l| !l.starts_with("previous_advice = ")).collect::<Vec<_>>().join("\n") + "\n";
+    let manifest =
+        manifest.lines().filter(|l| !l.starts_with("previous_advice = ")).collect::<Vec<_>>().join("\n") + "\n";
     author.write(MANIFEST, manifest.replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1));
     let template = author.read(TEMPLATE);
     let if_start = template.find("{% if previous_advice %}").unwrap();
@@ -170,26 +194,54 @@ fn publish_refuses_a_patch_release_that_removes_a_variable() {
 fn diff_compares_versions_from_the_registry_as_text_json_and_stat() {
     let author = published_and_installed();
     publish_edit(&author, "1.0.1", |t| t.replace(OLD_SENTENCE, NEW_SENTENCE));
-    let out = author.run(&["diff", "threats-next-steps@1.0.0", "threats-next-steps@1.0.1", "--registry", "reg.git", "--fixture", "sre"]);
+    let out = author.run(&[
+        "diff",
+        "threats-next-steps@1.0.0",
+        "threats-next-steps@1.0.1",
+        "--registry",
+        "reg.git",
+        "--fixture",
+        "sre",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}")), "{}", out.stdout);
     assert!(!out.stdout.contains("data-engineer"), "--fixture limits the roles");
 
-    let out = author.run(&["diff", "threats-next-steps@1.0.0", "packs/threats-next-steps", "--registry", "reg.git", "--json"]);
+    let out = author.run(&[
+        "diff",
+        "threats-next-steps@1.0.0",
+        "packs/threats-next-steps",
+        "--registry",
+        "reg.git",
+        "--json",
+    ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let rendered = json["comparison"]["rendered"].as_array().unwrap();
     assert_eq!(rendered.len(), ROLES.len());
-    assert!(rendered.iter().all(|pair| pair["changed"] == true && pair["lines_added"] == 1 && pair["lines_removed"] == 1));
+    assert!(
+        rendered.iter().all(|pair| pair["changed"] == true && pair["lines_added"] == 1 && pair["lines_removed"] == 1)
+    );
 
-    let out = author.run(&["diff", "threats-next-steps@1.0.0", "threats-next-steps@1.0.1", "--registry", "reg.git", "--stat"]);
+    let out = author.run(&[
+        "diff",
+        "threats-next-steps@1.0.0",
+        "threats-next-steps@1.0.1",
+        "--registry",
+        "reg.git",
+        "--stat",
+    ]);
     assert_eq!(out.stdout.matches(": +1 -1").count(), ROLES.len(), "{}", out.stdout);
 }
 
 #[test]
 fn project_fixtures_are_pinned_and_an_upgrade_leaves_pending_snapshots() {
     let author = published_and_installed();
-    author.write("app/promptpack.toml", author.read("app/promptpack.toml") + "\n[fixtures.threats-next-steps.platform-lead.vars]\nrole = \"platform lead\"\n");
+    author.write(
+        "app/promptpack.toml",
+        author.read("app/promptpack.toml")
+            + "\n[fixtures.threats-next-steps.platform-lead.vars]\nrole = \"platform lead\"\n",
+    );
     assert_eq!(author.run_in("app", &["test"]).code, 1, "a new project fixture has no snapshot yet");
     ok_in(&author, "app", &["review", "--accept"]);
     ok_in(&author, "app", &["test"]);
@@ -201,7 +253,9 @@ fn project_fixtures_are_pinned_and_an_upgrade_leaves_pending_snapshots() {
     let out = author.run_in("app", &["test"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains(&format!("+{NEW_SENTENCE}")), "{}", out.stderr);
-    assert!(author.path().join("app/snapshots/threats-next-steps__threats-next-steps__platform-lead.snap.new").exists());
+    assert!(
+        author.path().join("app/snapshots/threats-next-steps__threats-next-steps__platform-lead.snap.new").exists()
+    );
 }
 
 #[test]
@@ -209,7 +263,8 @@ fn a_changed_renderer_is_called_out_as_engine_drift() {
     let project = TestProject::with_repository_packs();
     let snapshot = "snapshots/threats-next-steps__threats-next-steps__sre.snap";
     // As if an older engine had rendered one word differently.
-    let old = project.read(snapshot).replace("minijinja 3.1", "minijinja 3.0").replace("senior **Sre**", "senior **SRE**");
+    let old =
+        project.read(snapshot).replace("minijinja 3.1", "minijinja 3.0").replace("senior **Sre**", "senior **SRE**");
     project.write(snapshot, old);
     let out = project.run(&["test"]);
     assert_eq!(out.code, 1);

@@ -31,10 +31,7 @@ const COMPLETIONS_DIR: &str = "docs/completions";
 const BIN_NAME: &str = "promptpack";
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "cargo xtask",
-    about = "Maintenance tasks for the promptpack workspace"
-)]
+#[command(name = "cargo xtask", about = "Maintenance tasks for the promptpack workspace")]
 struct Xtask {
     #[command(subcommand)]
     task: Task,
@@ -121,11 +118,7 @@ fn run(task: Task) -> Result<()> {
         Task::Generate(mode) => (vec![schema()?, man()?, completions()], mode.check),
     };
     let root = workspace_root();
-    if check {
-        check_outputs(&root, &outputs)
-    } else {
-        write_outputs(&root, &outputs)
-    }
+    if check { check_outputs(&root, &outputs) } else { write_outputs(&root, &outputs) }
 }
 
 /// The workspace root, from xtask's own location rather than the current
@@ -141,14 +134,7 @@ fn schema() -> Result<Output> {
     let mut contents = serde_json::to_vec_pretty(&promptpack_manifest::pack_manifest_schema())
         .context("serializing the pack.toml schema")?;
     contents.push(b'\n');
-    Ok(Output {
-        files: vec![Generated {
-            path: SCHEMA_FILE.to_owned(),
-            contents,
-            task: "schema",
-        }],
-        owned: None,
-    })
+    Ok(Output { files: vec![Generated { path: SCHEMA_FILE.to_owned(), contents, task: "schema" }], owned: None })
 }
 
 fn man() -> Result<Output> {
@@ -163,10 +149,7 @@ fn man() -> Result<Output> {
     let mut files = Vec::new();
     man_pages(command, &source, &mut files)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Output {
-        files,
-        owned: Some((MAN_DIR, "1")),
-    })
+    Ok(Output { files, owned: Some((MAN_DIR, "1")) })
 }
 
 fn man_pages(command: clap::Command, source: &str, files: &mut Vec<Generated>) -> Result<()> {
@@ -177,41 +160,21 @@ fn man_pages(command: clap::Command, source: &str, files: &mut Vec<Generated>) -
     // the pages differ between runs.
     let page = clap_mangen::Man::new(command).source(source);
     let mut contents = Vec::new();
-    page.render(&mut contents)
-        .with_context(|| format!("rendering {}", page.get_filename()))?;
-    files.push(Generated {
-        path: format!("{MAN_DIR}/{}", page.get_filename()),
-        contents,
-        task: "man",
-    });
+    page.render(&mut contents).with_context(|| format!("rendering {}", page.get_filename()))?;
+    files.push(Generated { path: format!("{MAN_DIR}/{}", page.get_filename()), contents, task: "man" });
     Ok(())
 }
 
 fn completions() -> Output {
-    let files = [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::Elvish,
-        Shell::PowerShell,
-    ]
-    .into_iter()
-    .map(|shell| {
-        let mut contents = Vec::new();
-        clap_complete::generate(
-            shell,
-            &mut promptpack::cli::Cli::command(),
-            BIN_NAME,
-            &mut contents,
-        );
-        let name = clap_complete::Generator::file_name(&shell, BIN_NAME);
-        Generated {
-            path: format!("{COMPLETIONS_DIR}/{name}"),
-            contents,
-            task: "completions",
-        }
-    })
-    .collect();
+    let files = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell]
+        .into_iter()
+        .map(|shell| {
+            let mut contents = Vec::new();
+            clap_complete::generate(shell, &mut promptpack::cli::Cli::command(), BIN_NAME, &mut contents);
+            let name = clap_complete::Generator::file_name(&shell, BIN_NAME);
+            Generated { path: format!("{COMPLETIONS_DIR}/{name}"), contents, task: "completions" }
+        })
+        .collect();
     Output { files, owned: None }
 }
 
@@ -234,13 +197,8 @@ fn stale_files(root: &Path, output: &Output) -> Result<Vec<String>> {
             continue;
         };
         let path = format!("{dir}/{name}");
-        let has_extension = Path::new(name)
-            .extension()
-            .is_some_and(|ext| ext == extension);
-        if has_extension
-            && entry.path().is_file()
-            && !output.files.iter().any(|file| file.path == path)
-        {
+        let has_extension = Path::new(name).extension().is_some_and(|ext| ext == extension);
+        if has_extension && entry.path().is_file() && !output.files.iter().any(|file| file.path == path) {
             stale.push(path);
         }
     }
@@ -262,21 +220,13 @@ fn check_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
         for file in &output.files {
             match read_if_exists(&root.join(&file.path))? {
                 Some(on_disk) if on_disk == file.contents => {}
-                Some(_) => problems.push(format!(
-                    "{} is out of date; run `cargo xtask {}`",
-                    file.path, file.task
-                )),
-                None => problems.push(format!(
-                    "{} is missing; run `cargo xtask {}`",
-                    file.path, file.task
-                )),
+                Some(_) => problems.push(format!("{} is out of date; run `cargo xtask {}`", file.path, file.task)),
+                None => problems.push(format!("{} is missing; run `cargo xtask {}`", file.path, file.task)),
             }
         }
         let task = output.files.first().map_or("generate", |file| file.task);
         for path in stale_files(root, output)? {
-            problems.push(format!(
-                "{path} is no longer generated; run `cargo xtask {task}` to remove it"
-            ));
+            problems.push(format!("{path} is no longer generated; run `cargo xtask {task}` to remove it"));
         }
     }
     if problems.is_empty() {
@@ -284,10 +234,7 @@ fn check_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
         println!("{count} generated files are up to date");
         Ok(())
     } else {
-        bail!(
-            "generated files differ from the sources:\n  {}",
-            problems.join("\n  ")
-        )
+        bail!("generated files differ from the sources:\n  {}", problems.join("\n  "))
     }
 }
 
@@ -300,8 +247,7 @@ fn write_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
             if read_if_exists(&path)?.as_deref() == Some(file.contents.as_slice()) {
                 continue;
             }
-            write_atomically(&path, &file.contents)
-                .with_context(|| format!("writing {}", file.path))?;
+            write_atomically(&path, &file.contents).with_context(|| format!("writing {}", file.path))?;
             println!("wrote {}", file.path);
         }
         for path in stale_files(root, output)? {
@@ -315,9 +261,7 @@ fn write_outputs(root: &Path, outputs: &[Output]) -> Result<()> {
 /// Writes through a temporary file in the same directory, so an interrupted
 /// run never leaves a truncated file that a later `--check` would compare.
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .context("generated files live in a directory")?;
+    let dir = path.parent().context("generated files live in a directory")?;
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(contents)?;
@@ -326,8 +270,7 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
+        temp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
     }
     temp.persist(path)?;
     Ok(())
@@ -360,10 +303,8 @@ fn ensure_reference_engines(root: &Path) -> Result<()> {
         eprintln!("xtask: creating .venv for the Jinja2 reference engine");
         run_in(root, "python3", &["-m", "venv", ".venv"])?;
     }
-    let has_jinja2 = std::process::Command::new(&python)
-        .args(["-c", "import jinja2"])
-        .status()
-        .is_ok_and(|status| status.success());
+    let has_jinja2 =
+        std::process::Command::new(&python).args(["-c", "import jinja2"]).status().is_ok_and(|status| status.success());
     if !has_jinja2 {
         eprintln!("xtask: installing Jinja2 into .venv");
         let requirements = format!("{REFERENCE_DIR}/requirements.txt");

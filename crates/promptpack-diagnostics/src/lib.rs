@@ -31,14 +31,14 @@ pub struct SourceSnippet {
 
 impl SourceSnippet {
     /// Points at `line:column` of `source` (read from `path`), `width` characters wide.
-    #[must_use] 
+    #[must_use]
     pub fn at(path: &Path, source: &str, line: usize, column: usize, width: usize) -> Self {
         let line_text = source.lines().nth(line.saturating_sub(1)).map(|text| text.trim_end_matches('\r').to_owned());
         Self { location: SourceLocation { path: path.to_path_buf(), line, column }, line_text, width: width.max(1) }
     }
 
     /// Points at a byte range of `source`.
-    #[must_use] 
+    #[must_use]
     pub fn at_range(path: &Path, source: &str, range: std::ops::Range<usize>) -> Self {
         let (line, column) = line_column(source, range.start);
         let width = source.get(range).map_or(1, |text| text.lines().next().unwrap_or_default().chars().count());
@@ -46,7 +46,7 @@ impl SourceSnippet {
     }
 
     /// Points at a whole file, when no finer position is known.
-    #[must_use] 
+    #[must_use]
     pub fn file(path: &Path) -> Self {
         Self { location: SourceLocation { path: path.to_path_buf(), line: 1, column: 1 }, line_text: None, width: 1 }
     }
@@ -75,7 +75,7 @@ impl fmt::Display for SourceSnippet {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-#[must_use] 
+#[must_use]
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
     while !source.is_char_boundary(offset) {

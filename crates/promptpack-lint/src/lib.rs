@@ -54,14 +54,10 @@ const TEMPLATE_DELIMITERS: [&str; 3] = ["{{", "{%", "{#"];
 const BLANK_LINE_RUN: usize = 3;
 
 /// Lints rendered Markdown; findings are sorted by (line, column).
-#[must_use] 
+#[must_use]
 pub fn lint_markdown(text: &str) -> Vec<Finding> {
     let index = LineIndex::new(text);
-    let mut lint = Lint {
-        text,
-        index: &index,
-        findings: Vec::new(),
-    };
+    let mut lint = Lint { text, index: &index, findings: Vec::new() };
 
     // Blocks whose blank lines are content, not layout.
     let mut verbatim: Vec<Range<usize>> = Vec::new();
@@ -160,23 +156,9 @@ struct Lint<'a> {
 }
 
 impl Lint<'_> {
-    fn push(
-        &mut self,
-        severity: Severity,
-        rule: &'static str,
-        offset: usize,
-        message: String,
-        hint: String,
-    ) {
+    fn push(&mut self, severity: Severity, rule: &'static str, offset: usize, message: String, hint: String) {
         let (line, column) = self.index.position(offset);
-        self.findings.push(Finding {
-            severity,
-            rule,
-            line,
-            column,
-            message,
-            hint,
-        });
+        self.findings.push(Finding { severity, rule, line, column, message, hint });
     }
 
     /// pulldown-cmark runs an unclosed fence to the end of its container (the
@@ -195,10 +177,7 @@ impl Lint<'_> {
             return;
         };
         let fence_len = opening.chars().take_while(|&c| c == fence_char).count();
-        let after_content = self
-            .text
-            .get(fence.content_end.min(fence.range.end)..fence.range.end)
-            .unwrap_or("");
+        let after_content = self.text.get(fence.content_end.min(fence.range.end)..fence.range.end).unwrap_or("");
         if is_closing_fence(after_content, fence_char, fence_len) {
             return;
         }
@@ -269,10 +248,7 @@ impl Lint<'_> {
         let mut runs: Vec<(usize, usize)> = Vec::new();
         let mut current: Option<(usize, usize)> = None;
         for line in self.index.lines() {
-            let blank = self
-                .text
-                .get(line.clone())
-                .is_some_and(|l| l.trim().is_empty());
+            let blank = self.text.get(line.clone()).is_some_and(|l| l.trim().is_empty());
             if blank && !is_verbatim(line.start) {
                 let (start, count) = current.unwrap_or((line.start, 0));
                 current = Some((start, count + 1));

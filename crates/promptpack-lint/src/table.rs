@@ -45,9 +45,8 @@ pub(crate) fn count_cells(row: &str) -> usize {
 
     let leading = separators.first() == Some(&0);
     // A lone `|` is both the first and the last separator; it only counts once.
-    let trailing = !bytes.is_empty()
-        && separators.last() == Some(&(bytes.len() - 1))
-        && (separators.len() > 1 || !leading);
+    let trailing =
+        !bytes.is_empty() && separators.last() == Some(&(bytes.len() - 1)) && (separators.len() > 1 || !leading);
     separators.len() + 1 - usize::from(leading) - usize::from(trailing)
 }
 

@@ -2,19 +2,12 @@ use super::{Finding, Severity, lint_markdown};
 
 /// (rule, line, column) of every finding, which is what most tests care about.
 fn found(text: &str) -> Vec<(&'static str, usize, usize)> {
-    lint_markdown(text)
-        .into_iter()
-        .map(|f| (f.rule, f.line, f.column))
-        .collect()
+    lint_markdown(text).into_iter().map(|f| (f.rule, f.line, f.column)).collect()
 }
 
 fn only(text: &str) -> Finding {
     let findings = lint_markdown(text);
-    assert_eq!(
-        findings.len(),
-        1,
-        "expected exactly one finding, got {findings:#?}"
-    );
+    assert_eq!(findings.len(), 1, "expected exactly one finding, got {findings:#?}");
     findings.into_iter().next().expect("length checked above")
 }
 
@@ -148,10 +141,7 @@ fn empty_unclosed_fence_at_end_of_document() {
 fn fence_like_line_indented_four_spaces_is_content_not_a_closing_fence() {
     // Relative to an opening fence indented by 3, a closing fence indented by 6
     // is code, so the block is still open.
-    assert_eq!(
-        found("   ```\ncode\n      ```\n"),
-        [("unclosed-code-fence", 1, 4)]
-    );
+    assert_eq!(found("   ```\ncode\n      ```\n"), [("unclosed-code-fence", 1, 4)]);
 }
 
 #[test]
@@ -165,18 +155,12 @@ fn fences_in_containers() {
     assert_eq!(found("- item\n\n  ```\n  code\n  ```\n"), []);
     assert_eq!(found("- ```\n  code\n  ```\n"), []);
     // The quote ends the block, but the author never closed the fence.
-    assert_eq!(
-        found("> ```\n> code\n\nafter\n"),
-        [("unclosed-code-fence", 1, 3)]
-    );
+    assert_eq!(found("> ```\n> code\n\nafter\n"), [("unclosed-code-fence", 1, 3)]);
 }
 
 #[test]
 fn unclosed_fence_position_with_crlf_and_indentation() {
-    assert_eq!(
-        found("a\r\nb\r\n\r\n  ```\r\ncode\r\n"),
-        [("unclosed-code-fence", 4, 3)]
-    );
+    assert_eq!(found("a\r\nb\r\n\r\n  ```\r\ncode\r\n"), [("unclosed-code-fence", 4, 3)]);
 }
 
 #[test]
@@ -193,8 +177,7 @@ fn indented_code_block_is_not_a_fence() {
 
 #[test]
 fn row_with_too_many_cells_is_an_error_at_the_row() {
-    let text =
-        "# T\n\n| a | b | c | d |\n|---|---|---|---|\n| 1 | 2 | 3 | 4 |\n| 1 | 2 | 3 | 4 | 5 |\n";
+    let text = "# T\n\n| a | b | c | d |\n|---|---|---|---|\n| 1 | 2 | 3 | 4 |\n| 1 | 2 | 3 | 4 | 5 |\n";
     let f = only(text);
     assert_eq!(f.severity, Severity::Error);
     assert_eq!((f.rule, f.line, f.column), ("table-cell-count", 6, 1));
@@ -220,10 +203,7 @@ fn rows_matching_the_header_are_fine() {
 #[test]
 fn every_bad_row_is_reported() {
     let text = "| a | b |\n|---|---|\n| 1 |\n| 1 | 2 |\n| 1 | 2 | 3 |\n";
-    assert_eq!(
-        found(text),
-        [("table-cell-count", 3, 1), ("table-cell-count", 5, 1)]
-    );
+    assert_eq!(found(text), [("table-cell-count", 3, 1), ("table-cell-count", 5, 1)]);
 }
 
 #[test]
@@ -283,39 +263,24 @@ fn table_positions_inside_containers_and_with_crlf() {
 fn each_delimiter_kind_is_an_error_at_the_delimiter() {
     let f = only("Hello {{ name }}!\n");
     assert_eq!(f.severity, Severity::Error);
-    assert_eq!(
-        (f.rule, f.line, f.column),
-        ("leftover-template-delimiter", 1, 7)
-    );
+    assert_eq!((f.rule, f.line, f.column), ("leftover-template-delimiter", 1, 7));
     assert!(f.message.contains("`{{`"), "{}", f.message);
 
     assert_eq!(
         found("x\n{% if a %}y{% endif %}\n"),
-        [
-            ("leftover-template-delimiter", 2, 1),
-            ("leftover-template-delimiter", 2, 12),
-        ]
+        [("leftover-template-delimiter", 2, 1), ("leftover-template-delimiter", 2, 12),]
     );
-    assert_eq!(
-        found("{# note #}\n"),
-        [("leftover-template-delimiter", 1, 1)]
-    );
+    assert_eq!(found("{# note #}\n"), [("leftover-template-delimiter", 1, 1)]);
 }
 
 #[test]
 fn delimiters_in_inline_code_are_fine() {
-    assert_eq!(
-        found("Write `{{ name }}` and ``{% raw %}`` literally.\n"),
-        []
-    );
+    assert_eq!(found("Write `{{ name }}` and ``{% raw %}`` literally.\n"), []);
 }
 
 #[test]
 fn delimiters_in_code_blocks_are_fine() {
-    assert_eq!(
-        found("```jinja\n{{ name }}\n{% if x %}{# c #}{% endif %}\n```\n"),
-        []
-    );
+    assert_eq!(found("```jinja\n{{ name }}\n{% if x %}{# c #}{% endif %}\n```\n"), []);
     assert_eq!(found("~~~\n{{ name }}\n~~~\n"), []);
     assert_eq!(found("para\n\n    {{ name }}\n"), []);
     // Inside an unclosed fence only the fence itself is reported.
@@ -334,32 +299,20 @@ fn delimiters_in_inline_markup_and_tables_are_found() {
     );
     let table = "| a | b |\n|---|---|\n| {{ x }} | `{{ ok }}` |\n";
     assert_eq!(found(table), [("leftover-template-delimiter", 3, 3)]);
-    assert_eq!(
-        found("# {{ title }}\n"),
-        [("leftover-template-delimiter", 1, 3)]
-    );
-    assert_eq!(
-        found("![{{ alt }}](img.png)\n"),
-        [("leftover-template-delimiter", 1, 3)]
-    );
+    assert_eq!(found("# {{ title }}\n"), [("leftover-template-delimiter", 1, 3)]);
+    assert_eq!(found("![{{ alt }}](img.png)\n"), [("leftover-template-delimiter", 1, 3)]);
 }
 
 #[test]
 fn delimiter_right_after_an_entity_is_found() {
     // pulldown-cmark emits the entity as its own Text event, so the delimiter
     // starts a second event whose position must still be right.
-    assert_eq!(
-        found("a &amp;{{ b }}\n"),
-        [("leftover-template-delimiter", 1, 8)]
-    );
+    assert_eq!(found("a &amp;{{ b }}\n"), [("leftover-template-delimiter", 1, 8)]);
 }
 
 #[test]
 fn lone_braces_and_closing_delimiters_are_fine() {
-    assert_eq!(
-        found("A set {1, 2} and a map {\"a\": 1}; closing }} %} #} alone.\n"),
-        []
-    );
+    assert_eq!(found("A set {1, 2} and a map {\"a\": 1}; closing }} %} #} alone.\n"), []);
     assert_eq!(found("{ {\n"), []);
 }
 
@@ -371,28 +324,19 @@ fn deliberately_escaped_braces_are_fine() {
 
 #[test]
 fn triple_brace_is_one_finding() {
-    assert_eq!(
-        found("{{{ raw }}}\n"),
-        [("leftover-template-delimiter", 1, 1)]
-    );
+    assert_eq!(found("{{{ raw }}}\n"), [("leftover-template-delimiter", 1, 1)]);
 }
 
 #[test]
 fn delimiter_columns_count_characters_not_bytes() {
-    assert_eq!(
-        found("héllo 日本 {{ x }}\n"),
-        [("leftover-template-delimiter", 1, 10)]
-    );
+    assert_eq!(found("héllo 日本 {{ x }}\n"), [("leftover-template-delimiter", 1, 10)]);
 }
 
 #[test]
 fn delimiter_positions_with_crlf() {
     assert_eq!(
         found("a\r\nb {{ x }}\r\n\r\n{% y %}\r\n"),
-        [
-            ("leftover-template-delimiter", 2, 3),
-            ("leftover-template-delimiter", 4, 1),
-        ]
+        [("leftover-template-delimiter", 2, 3), ("leftover-template-delimiter", 4, 1),]
     );
 }
 
@@ -402,10 +346,7 @@ fn delimiter_positions_with_crlf() {
 fn three_blank_lines_are_a_warning_at_the_first_one() {
     let f = only("a\n\n\n\nb\n");
     assert_eq!(f.severity, Severity::Warning);
-    assert_eq!(
-        (f.rule, f.line, f.column),
-        ("consecutive-blank-lines", 2, 1)
-    );
+    assert_eq!((f.rule, f.line, f.column), ("consecutive-blank-lines", 2, 1));
     assert_eq!(f.message, "3 consecutive blank lines");
 }
 
@@ -423,10 +364,7 @@ fn a_long_run_is_one_finding() {
 
 #[test]
 fn whitespace_only_lines_are_blank() {
-    assert_eq!(
-        found("a\n  \n\t\n \t \nb\n"),
-        [("consecutive-blank-lines", 2, 1)]
-    );
+    assert_eq!(found("a\n  \n\t\n \t \nb\n"), [("consecutive-blank-lines", 2, 1)]);
 }
 
 #[test]
@@ -439,10 +377,7 @@ fn blank_runs_at_start_and_end_of_document() {
 
 #[test]
 fn blank_lines_with_crlf() {
-    assert_eq!(
-        found("a\r\n\r\n\r\n\r\nb\r\n"),
-        [("consecutive-blank-lines", 2, 1)]
-    );
+    assert_eq!(found("a\r\n\r\n\r\n\r\nb\r\n"), [("consecutive-blank-lines", 2, 1)]);
     assert_eq!(found("a\r\n\r\n\r\nb\r\n"), []);
 }
 
@@ -461,14 +396,8 @@ fn blank_lines_inside_code_blocks_are_content() {
 
 #[test]
 fn blank_lines_right_after_a_code_block_are_counted() {
-    assert_eq!(
-        found("```\na\n```\n\n\n\nb\n"),
-        [("consecutive-blank-lines", 4, 1)]
-    );
-    assert_eq!(
-        found("para\n\n    a\n\n\n\nb\n"),
-        [("consecutive-blank-lines", 4, 1)]
-    );
+    assert_eq!(found("```\na\n```\n\n\n\nb\n"), [("consecutive-blank-lines", 4, 1)]);
+    assert_eq!(found("para\n\n    a\n\n\n\nb\n"), [("consecutive-blank-lines", 4, 1)]);
 }
 
 #[test]
@@ -498,10 +427,7 @@ fn odd_inputs_do_not_panic() {
     ];
     for input in inputs {
         for finding in lint_markdown(input) {
-            assert!(
-                finding.line >= 1 && finding.column >= 1,
-                "{input:?}: {finding:?}"
-            );
+            assert!(finding.line >= 1 && finding.column >= 1, "{input:?}: {finding:?}");
         }
     }
 }

@@ -16,7 +16,12 @@ impl ManifestError {
         Self { message: message.into(), snippet, hint: None }
     }
 
-    pub(crate) fn at(path: &Path, source: &str, span: Option<std::ops::Range<usize>>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(
+        path: &Path,
+        source: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
         let snippet = match span {
             Some(span) => SourceSnippet::at_range(path, source, span),
             None => SourceSnippet::file(path),
@@ -30,17 +35,17 @@ impl ManifestError {
         self
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn message(&self) -> &str {
         &self.message
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn location(&self) -> &SourceLocation {
         &self.snippet.location
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
     }

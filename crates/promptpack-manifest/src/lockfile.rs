@@ -50,7 +50,7 @@ pub struct LockedPack {
 }
 
 impl Lockfile {
-    #[must_use] 
+    #[must_use]
     pub fn new() -> Self {
         Self { version: LOCK_FORMAT, renderer: None, packs: Vec::new() }
     }
@@ -58,20 +58,32 @@ impl Lockfile {
     pub fn parse(path: &Path, source: &str) -> Result<Self, ManifestErrors> {
         let lock: Self = toml::from_str(source).map_err(|err| {
             ManifestErrors::from(
-                ManifestError::at(path, source, err.span(), format!("malformed lockfile: {}", err.message().trim().trim_end_matches('.')))
-                    .with_hint("restore it from version control, or delete it and run `promptpack install` to resolve again"),
+                ManifestError::at(
+                    path,
+                    source,
+                    err.span(),
+                    format!("malformed lockfile: {}", err.message().trim().trim_end_matches('.')),
+                )
+                .with_hint(
+                    "restore it from version control, or delete it and run `promptpack install` to resolve again",
+                ),
             )
         })?;
         if lock.version > LOCK_FORMAT {
-            return Err(ManifestError::at(path, source, None, format!("lockfile version {} is newer than this promptpack reads", lock.version))
-                .with_hint("upgrade promptpack")
-                .into());
+            return Err(ManifestError::at(
+                path,
+                source,
+                None,
+                format!("lockfile version {} is newer than this promptpack reads", lock.version),
+            )
+            .with_hint("upgrade promptpack")
+            .into());
         }
         Ok(lock)
     }
 
     /// The lockfile text: header comment, packs sorted by name.
-    #[must_use] 
+    #[must_use]
     pub fn to_toml(&self) -> String {
         let mut sorted = self.clone();
         sorted.packs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -82,14 +94,14 @@ impl Lockfile {
         format!("{HEADER}{body}")
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn get(&self, name: &str) -> Option<&LockedPack> {
         self.packs.iter().find(|pack| pack.name == name)
     }
 }
 
 /// A URL without `user:password@`, safe for output, errors and the lockfile.
-#[must_use] 
+#[must_use]
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_owned() };
     let rest = &url[scheme_end + 3..];

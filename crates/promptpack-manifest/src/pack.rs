@@ -105,7 +105,7 @@ pub enum TemplateEngine {
 
 impl TemplateEngine {
     /// The engine a file name implies, if any.
-    #[must_use] 
+    #[must_use]
     pub fn from_file_name(path: &str) -> Option<Self> {
         match Path::new(path).extension()?.to_str()? {
             "j2" | "jinja" | "jinja2" => Some(Self::Jinja),
@@ -114,7 +114,7 @@ impl TemplateEngine {
         }
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Jinja => "jinja",
@@ -136,7 +136,7 @@ pub enum VariableType {
 }
 
 impl VariableType {
-    #[must_use] 
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::String => "string",
@@ -148,7 +148,7 @@ impl VariableType {
     }
 
     /// Whether a JSON value has this type.
-    #[must_use] 
+    #[must_use]
     pub fn admits(self, value: &serde_json::Value) -> bool {
         matches!(
             (self, value),
@@ -162,7 +162,7 @@ impl VariableType {
 
     /// What an optional variable without a default renders as: empty, so
     /// `{% if x %}` and `{{#if x}}` are false.
-    #[must_use] 
+    #[must_use]
     pub fn empty_value(self) -> serde_json::Value {
         match self {
             Self::String => serde_json::Value::String(String::new()),
@@ -222,7 +222,7 @@ pub struct VariableDecl {
 
 impl VariableDecl {
     /// The value used when the variable is not passed, if it is optional.
-    #[must_use] 
+    #[must_use]
     pub fn fallback(&self) -> Option<serde_json::Value> {
         if self.required { None } else { Some(self.default.clone().unwrap_or_else(|| self.kind.empty_value())) }
     }
@@ -237,7 +237,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    #[must_use] 
+    #[must_use]
     pub fn applies_to(&self, template: &str) -> bool {
         self.templates.as_ref().is_none_or(|names| names.iter().any(|name| name == template))
     }
@@ -245,7 +245,7 @@ impl Fixture {
 
 /// Pack names: lowercase ASCII letters, digits and `-`, 1 to 64 characters,
 /// not starting with `-` (it would read as a command-line flag).
-#[must_use] 
+#[must_use]
 pub fn is_valid_pack_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && !name.starts_with('-')
@@ -254,7 +254,7 @@ pub fn is_valid_pack_name(name: &str) -> bool {
 
 /// Template, fixture and variable names end up in file names and template
 /// code: ASCII letters, digits, `-` and `_`, 1 to 64 characters.
-#[must_use] 
+#[must_use]
 pub fn is_valid_item_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && !name.starts_with('-')
@@ -262,7 +262,7 @@ pub fn is_valid_item_name(name: &str) -> bool {
 }
 
 /// The JSON Schema of `pack.toml`, for editor completion.
-#[must_use] 
+#[must_use]
 pub fn pack_manifest_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RawManifest)).unwrap_or_default()
 }
@@ -291,7 +291,10 @@ fn describe_toml_error(message: &str) -> (String, Option<String>) {
         return (format!("unknown key {field}"), hint);
     }
     if message.starts_with("missing field") {
-        return (message.replace("missing field", "missing key"), Some("see `promptpack new` for a complete pack.toml".to_owned()));
+        return (
+            message.replace("missing field", "missing key"),
+            Some("see `promptpack new` for a complete pack.toml".to_owned()),
+        );
     }
     (message, Some("fix the TOML syntax at this position; strings need quotes, e.g. `name = \"my-pack\"`".to_owned()))
 }
@@ -312,7 +315,10 @@ impl Validator<'_> {
             Some(format) if *format.get_ref() != FORMAT_VERSION => {
                 self.error(
                     format.span(),
-                    format!("pack format {} is not supported (this promptpack reads format {FORMAT_VERSION})", format.get_ref()),
+                    format!(
+                        "pack format {} is not supported (this promptpack reads format {FORMAT_VERSION})",
+                        format.get_ref()
+                    ),
                     "upgrade promptpack, or write `format = 1`",
                 );
                 *format.get_ref()
@@ -388,7 +394,10 @@ impl Validator<'_> {
     /// whole entry whose key has no span of its own.
     fn header_span(&self, table: &str, key: &str) -> Range<usize> {
         let candidates = [format!("[{table}.{key}]"), format!("[{table}.{key}."), format!("{key} =")];
-        candidates.iter().find_map(|needle| self.source.find(needle.as_str()).map(|i| i..i + needle.len())).unwrap_or(0..0)
+        candidates
+            .iter()
+            .find_map(|needle| self.source.find(needle.as_str()).map(|i| i..i + needle.len()))
+            .unwrap_or(0..0)
     }
 
     fn validate_templates(&mut self, raw: BTreeMap<String, RawTemplate>) -> BTreeMap<String, TemplateDecl> {
@@ -401,7 +410,11 @@ impl Validator<'_> {
             let file = template.file.get_ref().clone();
             let file_span = template.file.span();
             if let Err(problem) = check_relative_path(&file) {
-                self.error(file_span.clone(), format!("template file `{file}` {problem}"), "give a path inside the pack folder, e.g. `templates/main.md.j2`");
+                self.error(
+                    file_span.clone(),
+                    format!("template file `{file}` {problem}"),
+                    "give a path inside the pack folder, e.g. `templates/main.md.j2`",
+                );
                 continue;
             }
             let engine = match (&template.engine, TemplateEngine::from_file_name(&file)) {
@@ -435,13 +448,18 @@ impl Validator<'_> {
             let kind = variable.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default();
             let default = variable.default.as_ref().map(|d| (toml_to_json(d.get_ref()), d.span()));
             if let Some((value, span)) = &default
-                && !kind.admits(value) {
-                    self.error(
-                        span.clone(),
-                        format!("default of `{name}` is a {} but the variable's type is {}", json_type_name(value), kind.as_str()),
-                        format!("give a {} default, or set `type` to match", kind.as_str()),
-                    );
-                }
+                && !kind.admits(value)
+            {
+                self.error(
+                    span.clone(),
+                    format!(
+                        "default of `{name}` is a {} but the variable's type is {}",
+                        json_type_name(value),
+                        kind.as_str()
+                    ),
+                    format!("give a {} default, or set `type` to match", kind.as_str()),
+                );
+            }
             let required = match (&variable.required, &default) {
                 (Some(required), Some((_, span))) if *required.get_ref() => {
                     self.error(
@@ -456,7 +474,12 @@ impl Validator<'_> {
             };
             variables.insert(
                 name,
-                VariableDecl { description: variable.description, required, kind, default: default.map(|(value, _)| value) },
+                VariableDecl {
+                    description: variable.description,
+                    required,
+                    kind,
+                    default: default.map(|(value, _)| value),
+                },
             );
         }
         variables
@@ -472,7 +495,11 @@ impl Validator<'_> {
         for (name, fixture) in raw {
             let fixture_span = self.header_span("fixtures", &name);
             if !is_valid_item_name(&name) {
-                self.error(fixture_span.clone(), format!("invalid fixture name `{name}`"), "use letters, digits, `-` and `_`");
+                self.error(
+                    fixture_span.clone(),
+                    format!("invalid fixture name `{name}`"),
+                    "use letters, digits, `-` and `_`",
+                );
             }
             let mut vars = serde_json::Map::new();
             for (key, value) in &fixture.vars {

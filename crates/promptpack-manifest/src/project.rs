@@ -107,7 +107,7 @@ pub enum GitReference {
 
 impl GitReference {
     /// How the lockfile records it, e.g. `tag=v1.2.0`.
-    #[must_use] 
+    #[must_use]
     pub fn describe(&self) -> Option<String> {
         match self {
             GitReference::Versions => None,
@@ -140,9 +140,17 @@ impl ProjectManifest {
                     && !value.starts_with('/')
                     && value.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
                 if !inside {
-                    error(dir.span(), format!("install dir `{value}` must be a folder inside the project"), "e.g. `dir = \"prompts\"`");
+                    error(
+                        dir.span(),
+                        format!("install dir `{value}` must be a folder inside the project"),
+                        "e.g. `dir = \"prompts\"`",
+                    );
                 } else if ["overrides", "snapshots", "packs"].contains(&value.as_str()) {
-                    error(dir.span(), format!("install dir `{value}` is a folder promptpack uses for something else"), "e.g. `dir = \"prompts\"`");
+                    error(
+                        dir.span(),
+                        format!("install dir `{value}` is a folder promptpack uses for something else"),
+                        "e.g. `dir = \"prompts\"`",
+                    );
                 }
                 value
             }
@@ -153,50 +161,83 @@ impl ProjectManifest {
         for (name, requirement) in raw.packs {
             let span = requirement.span();
             if !is_valid_pack_name(name.get_ref()) {
-                error(name.span(), format!("invalid pack name `{}`", name.get_ref()), "pack names are lowercase letters, digits and `-`");
+                error(
+                    name.span(),
+                    format!("invalid pack name `{}`", name.get_ref()),
+                    "pack names are lowercase letters, digits and `-`",
+                );
                 continue;
             }
-            let parse_req = |text: &str| semver::VersionReq::parse(text).map_err(|err| format!("invalid version requirement `{text}`: {err}"));
+            let parse_req = |text: &str| {
+                semver::VersionReq::parse(text).map_err(|err| format!("invalid version requirement `{text}`: {err}"))
+            };
             let parsed = match requirement.into_inner() {
-                RawRequirement::Version(text) => {
-                    parse_req(&text).map(|req| PackRequirement { version: Some(req), source: RequirementSource::Registry { registry: None }, span: span.clone() })
-                }
+                RawRequirement::Version(text) => parse_req(&text).map(|req| PackRequirement {
+                    version: Some(req),
+                    source: RequirementSource::Registry { registry: None },
+                    span: span.clone(),
+                }),
                 RawRequirement::Detailed(detail) => detailed_requirement(detail, &registries, span.clone(), parse_req),
             };
             match parsed {
                 Ok(requirement) => {
                     packs.insert(name.into_inner(), requirement);
                 }
-                Err(message) => error(span, message, "e.g. `name = \"^1.2\"`, `{ version = \"^1\", registry = \"team\" }`, `{ git = \"https://...\", tag = \"v1.0.0\" }` or `{ path = \"../pack\" }`"),
+                Err(message) => error(
+                    span,
+                    message,
+                    "e.g. `name = \"^1.2\"`, `{ version = \"^1\", registry = \"team\" }`, `{ git = \"https://...\", tag = \"v1.0.0\" }` or `{ path = \"../pack\" }`",
+                ),
             }
         }
 
-        let mut fixtures = BTreeMap::new();
-        for (pack, roles) in raw.fixtures {
-            // Fixture names become snapshot file names: no separators, no `..`.
-            if !is_valid_pack_name(&pack) {
-                let span = source.find(&format!("[fixtures.{pack}")).map_or(0..0, |i| i..i + pack.len() + 10);
-                error(span, format!("invalid pack name `{pack}` in [fixtures]"), "pack names are lowercase letters, digits and `-`");
-                continue;
-            }
-            let mut converted = BTreeMap::new();
-            for (name, fixture) in roles {
-                if !crate::is_valid_item_name(&name) {
-                    let span = source.find(&format!("{pack}.{name}")).map_or(0..0, |i| i..i + pack.len() + name.len() + 1);
-                    error(span, format!("invalid fixture name `{name}` for pack `{pack}`"), "fixture names are letters, digits, `-` and `_`");
-                    continue;
-                }
-                let vars = fixture.vars.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect();
-                converted.insert(name, crate::Fixture { description: fixture.description, templates: fixture.templates, vars });
-            }
-            fixtures.insert(pack, converted);
-        }
+        let fixtures = project_fixtures(raw.fixtures, source, &mut error);
 
         if !errors.is_empty() {
             return Err(ManifestErrors(errors));
         }
         Ok(Self { registries, install_dir, packs, fixtures })
     }
+}
+
+type ProjectFixtures = BTreeMap<String, BTreeMap<String, crate::Fixture>>;
+
+/// The project's own fixtures per pack. Their names become snapshot file
+/// names, so they must be plain names: no separators, no `..`.
+fn project_fixtures(
+    raw: BTreeMap<String, BTreeMap<String, RawProjectFixture>>,
+    source: &str,
+    error: &mut impl FnMut(Range<usize>, String, &str),
+) -> ProjectFixtures {
+    let mut fixtures = BTreeMap::new();
+    for (pack, roles) in raw {
+        if !is_valid_pack_name(&pack) {
+            let span = source.find(&format!("[fixtures.{pack}")).map_or(0..0, |i| i..i + pack.len() + 10);
+            error(
+                span,
+                format!("invalid pack name `{pack}` in [fixtures]"),
+                "pack names are lowercase letters, digits and `-`",
+            );
+            continue;
+        }
+        let mut converted = BTreeMap::new();
+        for (name, fixture) in roles {
+            if !crate::is_valid_item_name(&name) {
+                let span = source.find(&format!("{pack}.{name}")).map_or(0..0, |i| i..i + pack.len() + name.len() + 1);
+                error(
+                    span,
+                    format!("invalid fixture name `{name}` for pack `{pack}`"),
+                    "fixture names are letters, digits, `-` and `_`",
+                );
+                continue;
+            }
+            let vars = fixture.vars.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect();
+            converted
+                .insert(name, crate::Fixture { description: fixture.description, templates: fixture.templates, vars });
+        }
+        fixtures.insert(pack, converted);
+    }
+    fixtures
 }
 
 fn detailed_requirement(
@@ -233,9 +274,11 @@ fn detailed_requirement(
                 return Err("`tag`, `branch` and `rev` need `git`".to_owned());
             }
             if let Some(name) = &registry
-                && !registries.contains_key(name) && name != "default" {
-                    return Err(format!("registry `{name}` is not listed under [registries]"));
-                }
+                && !registries.contains_key(name)
+                && name != "default"
+            {
+                return Err(format!("registry `{name}` is not listed under [registries]"));
+            }
             if version.is_none() {
                 return Err("a registry pack needs a `version` requirement".to_owned());
             }

@@ -52,7 +52,7 @@ impl RegistryConfig {
         Ok(config)
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
@@ -79,7 +79,7 @@ pub struct IndexEntry {
 }
 
 impl IndexEntry {
-    #[must_use] 
+    #[must_use]
     pub fn to_line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -121,17 +121,17 @@ impl IndexFile {
         Ok(Self { entries })
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn to_text(&self) -> String {
         self.entries.iter().map(|entry| entry.to_line() + "\n").collect()
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn get(&self, version: &semver::Version) -> Option<&IndexEntry> {
         self.entries.iter().find(|entry| &entry.vers == version)
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn newest(&self, include_yanked: bool) -> Option<&IndexEntry> {
         self.entries.iter().filter(|e| include_yanked || !e.yanked).max_by(|a, b| a.vers.cmp(&b.vers))
     }
@@ -140,13 +140,16 @@ impl IndexFile {
     /// pre-releases (what `add` without a requirement picks, like `cargo add`).
     pub fn newest_release(&self) -> Option<&IndexEntry> {
         let visible = || self.entries.iter().filter(|e| !e.yanked);
-        visible().filter(|e| e.vers.pre.is_empty()).max_by(|a, b| a.vers.cmp(&b.vers)).or_else(|| visible().max_by(|a, b| a.vers.cmp(&b.vers)))
+        visible()
+            .filter(|e| e.vers.pre.is_empty())
+            .max_by(|a, b| a.vers.cmp(&b.vers))
+            .or_else(|| visible().max_by(|a, b| a.vers.cmp(&b.vers)))
     }
 }
 
 /// Where a pack's index file lives, cargo-style: `1/a`, `2/ab`, `3/a/abc`,
 /// `ab/cd/abcd...`, so no folder of the index grows huge.
-#[must_use] 
+#[must_use]
 ///
 /// Pack names are ASCII; prefixes are taken by character anyway, so an
 /// invalid name can never panic here.
@@ -162,7 +165,7 @@ pub fn index_path(name: &str) -> String {
 }
 
 /// Where a version's files live in the registry.
-#[must_use] 
+#[must_use]
 pub fn pack_path(name: &str, version: &semver::Version) -> String {
     format!("packs/{name}/{version}")
 }

@@ -14,7 +14,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    #[must_use] 
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
@@ -45,7 +45,7 @@ const JINJA_GLOBALS: [&str; 12] =
 /// Checks a loaded pack: templates compile, used variables are declared
 /// (declared but unused ones are warnings), every fixture renders, and each
 /// rendering is valid `CommonMark` + GFM (see `promptpack-lint`).
-#[must_use] 
+#[must_use]
 pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
     let mut findings = Vec::new();
     let renderer = match pack.renderer() {
@@ -98,7 +98,9 @@ pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
             fixture: None,
             location: Some(pack.root().join(crate::MANIFEST_FILE).display().to_string()),
             message: "the pack has no fixtures, so no rendering is pinned by a snapshot".to_owned(),
-            hint: Some("add a role: `[fixtures.security-engineer.vars]` with `role = \"security engineer\"`".to_owned()),
+            hint: Some(
+                "add a role: `[fixtures.security-engineer.vars]` with `role = \"security engineer\"`".to_owned(),
+            ),
         });
     }
 
@@ -120,10 +122,7 @@ pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
                 template: Some(case.template.clone()),
                 fixture: Some(case.fixture.clone()),
                 location: Some(format!("<rendered {}/{}>:{}:{}", case.template, case.fixture, lint.line, lint.column)),
-                message: format!(
-                    "rendering of `{}` for fixture `{}`: {}",
-                    case.template, case.fixture, lint.message
-                ),
+                message: format!("rendering of `{}` for fixture `{}`: {}", case.template, case.fixture, lint.message),
                 hint: Some(lint.hint),
             });
         }

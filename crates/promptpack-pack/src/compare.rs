@@ -71,7 +71,9 @@ impl ContractChange {
             ContractChange::VariableRemoved { name } => format!("variable `{name}` removed"),
             ContractChange::BecameRequired { name } => format!("variable `{name}` became required"),
             ContractChange::BecameOptional { name } => format!("variable `{name}` became optional"),
-            ContractChange::TypeChanged { name, from, to } => format!("variable `{name}` changed type from {from} to {to}"),
+            ContractChange::TypeChanged { name, from, to } => {
+                format!("variable `{name}` changed type from {from} to {to}")
+            }
             ContractChange::DefaultChanged { name, from, to } => {
                 format!("default of `{name}` changed from {} to {}", show(from), show(to))
             }
@@ -119,10 +121,14 @@ pub fn contract_changes(old: &PackManifest, new: &PackManifest) -> Vec<ContractC
         }
     }
     let (old_templates, new_templates) = (key_set(&old.templates), key_set(&new.templates));
-    changes.extend(old_templates.difference(&new_templates).map(|n| ContractChange::TemplateRemoved { name: (*n).clone() }));
-    changes.extend(new_templates.difference(&old_templates).map(|n| ContractChange::TemplateAdded { name: (*n).clone() }));
+    changes.extend(
+        old_templates.difference(&new_templates).map(|n| ContractChange::TemplateRemoved { name: (*n).clone() }),
+    );
+    changes
+        .extend(new_templates.difference(&old_templates).map(|n| ContractChange::TemplateAdded { name: (*n).clone() }));
     let (old_fixtures, new_fixtures) = (key_set(&old.fixtures), key_set(&new.fixtures));
-    changes.extend(old_fixtures.difference(&new_fixtures).map(|n| ContractChange::FixtureRemoved { name: (*n).clone() }));
+    changes
+        .extend(old_fixtures.difference(&new_fixtures).map(|n| ContractChange::FixtureRemoved { name: (*n).clone() }));
     changes.extend(new_fixtures.difference(&old_fixtures).map(|n| ContractChange::FixtureAdded { name: (*n).clone() }));
     changes
 }

@@ -22,7 +22,9 @@ pub enum PackError {
     #[error("file name `{}` is not valid UTF-8\nhint: rename the file; pack paths must read the same on every machine", path.display())]
     NonUtf8Name { path: PathBuf },
 
-    #[error("template file `{file}` of template `{template}` does not exist\n{snippet}\nhint: create the file or fix the `file` path in pack.toml (it is relative to the pack folder)")]
+    #[error(
+        "template file `{file}` of template `{template}` does not exist\n{snippet}\nhint: create the file or fix the `file` path in pack.toml (it is relative to the pack folder)"
+    )]
     MissingTemplateFile { template: String, file: String, snippet: SourceSnippet },
 
     #[error("{}:{line}:{column}: the file is not valid UTF-8 (the first bad byte is here)\nhint: save the file as UTF-8; prompts are text, and every engine reads them as UTF-8", path.display())]

@@ -25,14 +25,14 @@ use sha2::{Digest, Sha256};
 
 pub use crate::check::{CheckFinding, Severity, check_pack};
 pub use crate::compare::{
-    ContractChange, FixtureOrigin, Impact, RenderedPair, check_bump, compare_renderings, contract_changes, required_impact,
-    smallest_allowed_version,
+    ContractChange, FixtureOrigin, Impact, RenderedPair, check_bump, compare_renderings, contract_changes,
+    required_impact, smallest_allowed_version,
 };
 pub use crate::error::PackError;
 pub use crate::snapshot::{
-    SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, accepted_path, compare_with_snapshot, pending_path,
-    pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name, write_atomically,
-    write_snapshot,
+    SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, accepted_path, compare_with_snapshot,
+    pending_path, pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name,
+    write_atomically, write_snapshot,
 };
 pub use crate::vars::{VarArgumentError, VarInput, VarValue, parse_var_argument};
 
@@ -55,13 +55,13 @@ pub struct SnapshotCase {
 }
 
 impl SnapshotCase {
-    #[must_use] 
+    #[must_use]
     pub fn file_name(&self) -> String {
         snapshot_file_name(&self.pack, &self.template, &self.fixture)
     }
 
     /// The name insta knows the snapshot by (the file name without `.snap`).
-    #[must_use] 
+    #[must_use]
     pub fn insta_name(&self) -> String {
         format!("{}__{}__{}", self.pack, self.template, self.fixture)
     }
@@ -137,8 +137,9 @@ impl Pack {
                 return Err(PackError::Override {
                     path: PathBuf::from(path),
                     reason: format!("pack.toml of `{}` is the publisher's contract", self.name()),
-                    hint: "override templates and partials only; to change variables or fixtures, publish a new version"
-                        .to_owned(),
+                    hint:
+                        "override templates and partials only; to change variables or fixtures, publish a new version"
+                            .to_owned(),
                 });
             }
             let file = PackFile { path: path.clone(), sha256: sha256_hex(contents), contents: contents.clone() };
@@ -147,28 +148,28 @@ impl Pack {
         Ok(self)
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn manifest(&self) -> &PackManifest {
         &self.manifest
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.manifest.name
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn manifest_source(&self) -> &str {
         &self.manifest_source
     }
 
     /// Every file of the pack, by relative path.
-    #[must_use] 
+    #[must_use]
     pub fn files(&self) -> &BTreeMap<String, PackFile> {
         &self.files
     }
@@ -182,7 +183,7 @@ impl Pack {
     /// `"<sha256 of file>  <relative path>\n"` (the format of `sha256sum`,
     /// and Go's dirhash), so it is the same on every machine and survives
     /// re-packing and mirroring.
-    #[must_use] 
+    #[must_use]
     pub fn checksum(&self) -> String {
         content_checksum(self.files.values().map(|file| (file.path.as_str(), file.sha256.as_str())))
     }
@@ -244,14 +245,18 @@ impl Pack {
     }
 
     /// Every (template, fixture) pair the pack pins with a snapshot, sorted.
-    #[must_use] 
+    #[must_use]
     pub fn snapshot_cases(&self) -> Vec<SnapshotCase> {
         self.snapshot_cases_with(&self.manifest.fixtures, SNAPSHOT_SOURCE)
     }
 
     /// Cases for other fixtures, e.g. a consuming project's own roles;
     /// `source` is what the snapshot header records as their origin.
-    pub fn snapshot_cases_with(&self, fixtures: &BTreeMap<String, promptpack_manifest::Fixture>, source: &str) -> Vec<SnapshotCase> {
+    pub fn snapshot_cases_with(
+        &self,
+        fixtures: &BTreeMap<String, promptpack_manifest::Fixture>,
+        source: &str,
+    ) -> Vec<SnapshotCase> {
         let mut cases = Vec::new();
         for template in self.manifest.templates.keys() {
             for (fixture_name, fixture) in fixtures {
@@ -271,7 +276,7 @@ impl Pack {
 
     /// The header recorded with a case's snapshot: what a reviewer needs to
     /// see why the text is what it is.
-    #[must_use] 
+    #[must_use]
     pub fn snapshot_header(&self, case: &SnapshotCase) -> SnapshotHeader {
         let template = &self.manifest.templates[&case.template];
         let engine = engine_of(template.engine);
@@ -348,7 +353,7 @@ pub fn content_checksum<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>)
 }
 
 /// Lower-case hex sha256 of some bytes.
-#[must_use] 
+#[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -383,7 +388,8 @@ fn read_pack_files(dir: &Path) -> Result<BTreeMap<String, PackFile>, PackError> 
         let relative = path.strip_prefix(dir).unwrap_or(path);
         let mut parts = Vec::new();
         for component in relative.components() {
-            let part = component.as_os_str().to_str().ok_or_else(|| PackError::NonUtf8Name { path: path.to_path_buf() })?;
+            let part =
+                component.as_os_str().to_str().ok_or_else(|| PackError::NonUtf8Name { path: path.to_path_buf() })?;
             parts.push(part);
         }
         let relative = parts.join("/");

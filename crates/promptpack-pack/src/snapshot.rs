@@ -38,14 +38,19 @@ pub struct Snapshot {
 pub enum SnapshotOutcome {
     Matched,
     /// No snapshot yet; the rendering was written as pending (`.snap.new`).
-    New { pending: PathBuf },
+    New {
+        pending: PathBuf,
+    },
     /// The rendering differs; it was written as pending next to the old one.
-    Changed { old: String, pending: PathBuf },
+    Changed {
+        old: String,
+        pending: PathBuf,
+    },
 }
 
 /// `<pack>__<template>__<fixture>.snap`: flat, sortable, and the name insta
 /// derives from the same snapshot name.
-#[must_use] 
+#[must_use]
 pub fn snapshot_file_name(pack: &str, template: &str, fixture: &str) -> String {
     format!("{pack}__{template}__{fixture}.snap")
 }
@@ -72,7 +77,7 @@ pub fn read_snapshot(path: &Path) -> Result<Option<Snapshot>, PackError> {
 }
 
 /// Serializes a snapshot exactly as insta does.
-#[must_use] 
+#[must_use]
 pub fn serialize_snapshot(header: &SnapshotHeader, body: &str) -> String {
     let mut out = String::from("---\n");
     out.push_str("source: ");
@@ -115,7 +120,7 @@ pub fn compare_with_snapshot(path: &Path, header: &SnapshotHeader, body: &str) -
 }
 
 /// `x.snap` -> `x.snap.new`.
-#[must_use] 
+#[must_use]
 pub fn pending_path(snapshot: &Path) -> PathBuf {
     let mut name = snapshot.as_os_str().to_owned();
     name.push(".new");
@@ -184,6 +189,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
 /// What a new file gets: tempfile creates 0600, which would hide the
 /// project's files from the rest of the team's tools.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // `None` on platforms without Unix modes
 fn default_permissions() -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt as _;
     Some(std::fs::Permissions::from_mode(0o644))
@@ -254,8 +260,8 @@ fn push_yaml_scalar(s: &str, out: &mut String) {
 /// insta's rule for quoting strings in snapshot headers.
 fn yaml_needs_quotes(s: &str) -> bool {
     const KEYWORDS: [&str; 22] = [
-        "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false", "on", "On", "ON", "off",
-        "Off", "OFF", "null", "Null", "NULL", "~",
+        "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false", "on", "On", "ON",
+        "off", "Off", "OFF", "null", "Null", "NULL", "~",
     ];
     s.is_empty()
         || s.starts_with(' ')

@@ -99,7 +99,10 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
         } else {
             format!("pass {example}, or use a fixture with `--fixture` ({fixtures})")
         };
-        return Err(PackError::Variables { message: format!("missing required variable {list} of pack `{}`", manifest.name), hint });
+        return Err(PackError::Variables {
+            message: format!("missing required variable {list} of pack `{}`", manifest.name),
+            hint,
+        });
     }
     Ok(vars)
 }

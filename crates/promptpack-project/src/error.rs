@@ -30,13 +30,19 @@ pub enum ProjectError {
     #[error("cannot merge override `{}`: {message}", path.display())]
     Merge { path: PathBuf, message: String },
 
-    #[error("no registry for pack `{pack}`: {reason}\nhint: add `[registries] default = \"<url>\"` to promptpack.toml, pass `--registry`, or set PROMPTPACK_REGISTRY")]
+    #[error(
+        "no registry for pack `{pack}`: {reason}\nhint: add `[registries] default = \"<url>\"` to promptpack.toml, pass `--registry`, or set PROMPTPACK_REGISTRY"
+    )]
     NoRegistry { pack: String, reason: String },
 
-    #[error("cannot resolve `{name}`: no version satisfies every requirement\n{requirements}\nhint: relax one of these requirements, or upgrade the pack that pins the old one")]
+    #[error(
+        "cannot resolve `{name}`: no version satisfies every requirement\n{requirements}\nhint: relax one of these requirements, or upgrade the pack that pins the old one"
+    )]
     Conflict { name: String, requirements: String },
 
-    #[error("the lockfile needs to change, but `--locked` forbids it\n{changes}\nhint: run `promptpack install` without `--locked` (or `--frozen`) and commit the new promptpack.lock")]
+    #[error(
+        "the lockfile needs to change, but `--locked` forbids it\n{changes}\nhint: run `promptpack install` without `--locked` (or `--frozen`) and commit the new promptpack.lock"
+    )]
     LockWouldChange { changes: String },
 
     #[error("installed files of `{name}` in `{}` were changed by hand (checksum {found}, locked {expected})\nhint: move your edits to `overrides/{name}/` so upgrades keep them, then run `promptpack install --force` to restore the pack", dir.display())]
@@ -51,7 +57,9 @@ pub enum ProjectError {
     #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`\nhint: the key in [packs] must match the pack's name", path.display())]
     NameMismatch { expected: String, found: String, path: PathBuf },
 
-    #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` (or `--frozen`) to fill the cache")]
+    #[error(
+        "pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` (or `--frozen`) to fill the cache"
+    )]
     OfflineMissing { name: String, url: String },
 }
 

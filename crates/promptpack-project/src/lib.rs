@@ -26,8 +26,8 @@ pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
 pub use crate::resolve::{ResolvedPack, ResolvedSource};
-pub use crate::upgrade::{PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
+pub use crate::upgrade::{PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 
 /// A project folder with its manifest and (if any) lockfile.
 #[derive(Debug, Clone)]
@@ -63,7 +63,8 @@ impl Project {
         let lock_path = root.join(LOCK_FILE);
         let lock = match fs_err::read_to_string(&lock_path) {
             Ok(text) => Some(
-                Lockfile::parse(&lock_path, &text).map_err(|errors| ProjectError::Manifest { what: "lockfile", errors })?,
+                Lockfile::parse(&lock_path, &text)
+                    .map_err(|errors| ProjectError::Manifest { what: "lockfile", errors })?,
             ),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
             Err(err) => return Err(ProjectError::Io { path: lock_path, source: err }),
@@ -71,28 +72,28 @@ impl Project {
         Ok(Project { root: root.to_path_buf(), manifest, manifest_source, lock })
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn manifest(&self) -> &ProjectManifest {
         &self.manifest
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn manifest_source(&self) -> &str {
         &self.manifest_source
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn lock(&self) -> Option<&Lockfile> {
         self.lock.as_ref()
     }
 
     /// The folder installed packs live in.
-    #[must_use] 
+    #[must_use]
     pub fn install_dir(&self) -> PathBuf {
         self.root.join(&self.manifest.install_dir)
     }
@@ -103,7 +104,7 @@ impl Project {
     }
 
     /// Where pack `name` is installed (whether or not it is).
-    #[must_use] 
+    #[must_use]
     pub fn installed_pack_dir(&self, name: &str) -> PathBuf {
         self.install_dir().join(name)
     }

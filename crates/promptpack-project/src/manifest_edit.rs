@@ -1,5 +1,5 @@
 //! Editing `promptpack.toml` the way a person would: keeping comments,
-//! order and formatting (toml_edit). Edits produce new text; callers resolve
+//! order and formatting (`toml_edit`). Edits produce new text; callers resolve
 //! and install against it first and write it last.
 
 use std::path::Path;

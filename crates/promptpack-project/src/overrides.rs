@@ -107,8 +107,12 @@ pub fn merge_overrides(
             (Some(base), Some(theirs)) => merge_three_way(path, base, ours, theirs, old_label, new_label)?,
             (None, None) => MergeOutcome::Unchanged,
             // Upstream removed the file, or added one the override already covers: only a person can decide.
-            (Some(base), None) => MergeOutcome::Conflict(conflict_text(ours, base, b"", old_label, "(removed upstream)")),
-            (None, Some(theirs)) => MergeOutcome::Conflict(conflict_text(ours, b"", theirs, "(absent upstream)", new_label)),
+            (Some(base), None) => {
+                MergeOutcome::Conflict(conflict_text(ours, base, b"", old_label, "(removed upstream)"))
+            }
+            (None, Some(theirs)) => {
+                MergeOutcome::Conflict(conflict_text(ours, b"", theirs, "(absent upstream)", new_label))
+            }
         };
         merges.push(OverrideMerge { path: path.clone(), outcome });
     }
@@ -125,7 +129,8 @@ fn merge_three_way(
 ) -> Result<MergeOutcome, ProjectError> {
     // `git2::merge_file` does not initialise libgit2 itself (it fails with
     // "no error"); creating an in-memory config does.
-    git2::Config::new().map_err(|err| ProjectError::Merge { path: PathBuf::from(path), message: err.message().to_owned() })?;
+    git2::Config::new()
+        .map_err(|err| ProjectError::Merge { path: PathBuf::from(path), message: err.message().to_owned() })?;
     let mut ancestor = git2::MergeFileInput::new();
     ancestor.content(base).path(path);
     let mut our_input = git2::MergeFileInput::new();

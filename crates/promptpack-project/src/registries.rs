@@ -30,7 +30,9 @@ impl RegistryLocation {
         let url = if is_local_path(configured) && !Path::new(configured).is_absolute() {
             match base {
                 Some(base) => base.join(configured).display().to_string(),
-                None => std::path::absolute(configured).map_or_else(|_| configured.to_owned(), |p| p.display().to_string()),
+                None => {
+                    std::path::absolute(configured).map_or_else(|_| configured.to_owned(), |p| p.display().to_string())
+                }
             }
         } else {
             configured.to_owned()

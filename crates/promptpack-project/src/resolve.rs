@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use promptpack_manifest::{GitReference, LockedPack, Lockfile, PackRequirement, ProjectManifest, RequirementSource, redact_url};
+use promptpack_manifest::{
+    GitReference, LockedPack, Lockfile, PackRequirement, ProjectManifest, RequirementSource, redact_url,
+};
 use promptpack_pack::Pack;
 use promptpack_registry::{Cache, FetchPolicy, FetchedPack, GitSource, Registry, Reporter};
 
@@ -23,14 +25,22 @@ use crate::registries::RegistryLocation;
 pub enum ResolvedSource {
     /// Where to reach it, and as configured (for the lockfile); either may
     /// hold credentials, so never print them unredacted.
-    Registry { location: RegistryLocation },
-    Git { url: String, reference: GitReference, subdir: Option<String> },
-    Path { path: String },
+    Registry {
+        location: RegistryLocation,
+    },
+    Git {
+        url: String,
+        reference: GitReference,
+        subdir: Option<String>,
+    },
+    Path {
+        path: String,
+    },
 }
 
 impl ResolvedSource {
     /// The lockfile's `source` value: credential-free.
-    #[must_use] 
+    #[must_use]
     pub fn lock_source(&self) -> String {
         match self {
             ResolvedSource::Registry { location } => format!("registry+{}", redact_url(&location.configured)),
@@ -54,7 +64,7 @@ pub struct ResolvedPack {
 }
 
 impl ResolvedPack {
-    #[must_use] 
+    #[must_use]
     pub fn to_locked(&self) -> LockedPack {
         let (subdir, reference) = match &self.source {
             ResolvedSource::Git { subdir, reference, .. } => (subdir.clone(), reference.describe()),
@@ -120,12 +130,26 @@ impl<'a> Resolver<'a> {
         lock: Option<&'a Lockfile>,
         unlocked: &'a dyn Fn(&str) -> bool,
     ) -> Self {
-        Self { cache, reporter, policy, project_root, manifest, lock, unlocked, registries: HashMap::new(), git_sources: HashMap::new() }
+        Self {
+            cache,
+            reporter,
+            policy,
+            project_root,
+            manifest,
+            lock,
+            unlocked,
+            registries: HashMap::new(),
+            git_sources: HashMap::new(),
+        }
     }
 
     /// A registry by `[registries]` name (or the default), honouring `PROMPTPACK_REGISTRY`.
     pub(crate) fn registry_location(&self, pack: &str, name: Option<&str>) -> Result<RegistryLocation, ProjectError> {
-        crate::registries::locate_registry(Some((self.project_root, &self.manifest.registries)), Some(name.unwrap_or("default")), pack)
+        crate::registries::locate_registry(
+            Some((self.project_root, &self.manifest.registries)),
+            Some(name.unwrap_or("default")),
+            pack,
+        )
     }
 
     fn registry(&mut self, url: &str) -> Result<&Registry, ProjectError> {
@@ -172,13 +196,18 @@ impl<'a> Resolver<'a> {
                 next.insert(name.clone(), self.pick(name, demands)?);
             }
             let stable = next.len() == selected.len()
-                && next.iter().all(|(name, c)| selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source));
+                && next.iter().all(|(name, c)| {
+                    selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source)
+                });
             selected = next;
             if stable {
                 return self.read_selected(selected);
             }
         }
-        Err(ProjectError::Conflict { name: "(dependency graph)".to_owned(), requirements: "resolution did not settle after 64 rounds".to_owned() })
+        Err(ProjectError::Conflict {
+            name: "(dependency graph)".to_owned(),
+            requirements: "resolution did not settle after 64 rounds".to_owned(),
+        })
     }
 
     /// The best candidate for `name` under all `demands`.
@@ -186,28 +215,41 @@ impl<'a> Resolver<'a> {
         // The manifest's own requirement decides the source; dependencies follow it.
         let primary = demands.iter().find(|d| d.chain == "promptpack.toml").unwrap_or(&demands[0]).clone();
         let candidates = self.candidates(name, &primary)?;
-        let satisfies = |version: &semver::Version| demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)));
+        let satisfies = |version: &semver::Version| {
+            demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)))
+        };
         let locked = self.lock.and_then(|lock| lock.get(name)).filter(|_| !(self.unlocked)(name));
         if let Some(locked) = locked
             && let Some(candidate) = candidates.iter().find(|c| {
                 c.version == locked.version && c.source.lock_source() == locked.source && satisfies(&c.version)
-            }) {
-                return Ok(candidate.clone());
-            }
+            })
+        {
+            return Ok(candidate.clone());
+        }
         candidates
             .iter()
             .filter(|c| c.yanked.is_none() && satisfies(&c.version))
             .max_by(|a, b| a.version.cmp(&b.version))
             .cloned()
             .ok_or_else(|| {
-                let available: Vec<String> = candidates.iter().map(|c| {
-                    if c.yanked.is_some() { format!("{} (yanked)", c.version) } else { c.version.to_string() }
-                }).collect();
+                let available: Vec<String> = candidates
+                    .iter()
+                    .map(|c| if c.yanked.is_some() { format!("{} (yanked)", c.version) } else { c.version.to_string() })
+                    .collect();
                 let mut requirements: Vec<String> = demands
                     .iter()
-                    .map(|d| format!("  {} required by {}", d.requirement.as_ref().map_or("*".to_owned(), ToString::to_string), d.chain))
+                    .map(|d| {
+                        format!(
+                            "  {} required by {}",
+                            d.requirement.as_ref().map_or("*".to_owned(), ToString::to_string),
+                            d.chain
+                        )
+                    })
                     .collect();
-                requirements.push(format!("  available: {}", if available.is_empty() { "none".to_owned() } else { available.join(", ") }));
+                requirements.push(format!(
+                    "  available: {}",
+                    if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+                ));
                 ProjectError::Conflict { name: name.to_owned(), requirements: requirements.join("\n") }
             })
     }
@@ -236,79 +278,30 @@ impl<'a> Resolver<'a> {
                         version: entry.vers.clone(),
                         source: ResolvedSource::Registry { location: location.clone() },
                         commit: Some(commit.clone()),
-                        deps: entry.deps.iter().filter_map(|(n, r)| semver::VersionReq::parse(r).ok().map(|r| (n.clone(), r))).collect(),
-                        yanked: entry.yanked.then(|| entry.yank_reason.clone().unwrap_or_else(|| "no reason given".to_owned())),
+                        deps: entry
+                            .deps
+                            .iter()
+                            .filter_map(|(n, r)| semver::VersionReq::parse(r).ok().map(|r| (n.clone(), r)))
+                            .collect(),
+                        yanked: entry
+                            .yanked
+                            .then(|| entry.yank_reason.clone().unwrap_or_else(|| "no reason given".to_owned())),
                         local: None,
                     })
                     .collect())
             }
             RequirementSource::Git { url, reference, subdir } => {
-                let locked_commit = self
-                    .lock
-                    .and_then(|lock| lock.get(name))
-                    .filter(|l| !(self.unlocked)(name) && l.source == format!("git+{}", redact_url(url)))
-                    .and_then(|l| l.commit.clone());
-                // A relative folder in promptpack.toml is relative to the project.
-                let access_url = if promptpack_registry::is_local_path(url) && !Path::new(url).is_absolute() {
-                    self.project_root.join(url).display().to_string()
-                } else {
-                    url.clone()
-                };
-                let source = self.git_source(&access_url)?;
-                let commits: Vec<(Option<semver::Version>, String)> = match reference {
-                    GitReference::Versions if demand.requirement.is_some() => {
-                        source.versions(name)?.into_iter().map(|t| (Some(t.version), t.commit)).collect()
-                    }
-                    GitReference::Tag(_) => vec![(None, source.resolve(reference)?)],
-                    // A branch (or the default branch) moves; the lock pins the commit until an upgrade.
-                    GitReference::Branch(_) | GitReference::Versions => {
-                        let commit = match locked_commit {
-                            Some(commit) if source.has_commit(&commit) => commit,
-                            _ => source.resolve(reference)?,
-                        };
-                        vec![(None, commit)]
-                    }
-                    GitReference::Rev(_) => vec![(None, source.resolve(reference)?)],
-                };
-                let single = commits.len() == 1;
-                let mut candidates = Vec::new();
-                for (tag_version, commit) in commits {
-                    // One old tag without the pack (or with a broken manifest) must not
-                    // spoil the others; a single pinned reference must be readable.
-                    let read = source.read_pack(name, &commit, subdir.as_deref()).map_err(ProjectError::from).and_then(|files| {
-                        let manifest = manifest_of(name, &files)?;
-                        if manifest.name == name {
-                            Ok(manifest)
-                        } else {
-                            Err(ProjectError::NameMismatch {
-                                expected: name.to_owned(),
-                                found: manifest.name.clone(),
-                                path: PathBuf::from(format!("{}@{commit}", redact_url(url))),
-                            })
-                        }
-                    });
-                    let manifest = match read {
-                        Ok(manifest) => manifest,
-                        Err(err) if single => return Err(err),
-                        Err(_) => continue,
-                    };
-                    let version = tag_version.unwrap_or(manifest.version.clone());
-                    candidates.push(Candidate {
-                        version,
-                        source: ResolvedSource::Git { url: url.clone(), reference: reference.clone(), subdir: subdir.clone() },
-                        commit: Some(commit),
-                        deps: manifest.dependencies.clone(),
-                        yanked: None,
-                        local: None,
-                    });
-                }
-                Ok(candidates)
+                self.git_candidates(name, url, reference, subdir.as_deref(), demand.requirement.is_some())
             }
             RequirementSource::Path { path } => {
                 let dir = self.project_root.join(path);
                 let pack = Pack::load(&dir)?;
                 if pack.name() != name {
-                    return Err(ProjectError::NameMismatch { expected: name.to_owned(), found: pack.name().to_owned(), path: dir });
+                    return Err(ProjectError::NameMismatch {
+                        expected: name.to_owned(),
+                        found: pack.name().to_owned(),
+                        path: dir,
+                    });
                 }
                 Ok(vec![Candidate {
                     version: pack.manifest().version.clone(),
@@ -322,12 +315,97 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The versions a git source offers: its version tags (when a requirement
+    /// picks among them) or the one commit a tag, branch or revision names.
+    fn git_candidates(
+        &mut self,
+        name: &str,
+        url: &str,
+        reference: &GitReference,
+        subdir: Option<&str>,
+        has_requirement: bool,
+    ) -> Result<Vec<Candidate>, ProjectError> {
+        let locked_commit = self
+            .lock
+            .and_then(|lock| lock.get(name))
+            .filter(|l| !(self.unlocked)(name) && l.source == format!("git+{}", redact_url(url)))
+            .and_then(|l| l.commit.clone());
+        let source = self.git_source(&self.git_access_url(url))?;
+        let commits: Vec<(Option<semver::Version>, String)> = match reference {
+            GitReference::Versions if has_requirement => {
+                source.versions(name)?.into_iter().map(|t| (Some(t.version), t.commit)).collect()
+            }
+            // A branch (or the default branch) moves; the lock pins the commit until an upgrade.
+            GitReference::Branch(_) | GitReference::Versions => {
+                let commit = match locked_commit {
+                    Some(commit) if source.has_commit(&commit) => commit,
+                    _ => source.resolve(reference)?,
+                };
+                vec![(None, commit)]
+            }
+            GitReference::Tag(_) | GitReference::Rev(_) => vec![(None, source.resolve(reference)?)],
+        };
+        let single = commits.len() == 1;
+        let mut candidates = Vec::new();
+        for (tag_version, commit) in commits {
+            // One old tag without the pack (or with a broken manifest) must not
+            // spoil the others; a single pinned reference must be readable.
+            let read = source.read_pack(name, &commit, subdir).map_err(ProjectError::from).and_then(|files| {
+                let manifest = manifest_of(name, &files)?;
+                if manifest.name == name {
+                    Ok(manifest)
+                } else {
+                    Err(ProjectError::NameMismatch {
+                        expected: name.to_owned(),
+                        found: manifest.name.clone(),
+                        path: PathBuf::from(format!("{}@{commit}", redact_url(url))),
+                    })
+                }
+            });
+            let manifest = match read {
+                Ok(manifest) => manifest,
+                Err(err) if single => return Err(err),
+                Err(_) => continue,
+            };
+            candidates.push(Candidate {
+                version: tag_version.unwrap_or(manifest.version.clone()),
+                source: ResolvedSource::Git {
+                    url: url.to_owned(),
+                    reference: reference.clone(),
+                    subdir: subdir.map(str::to_owned),
+                },
+                commit: Some(commit),
+                deps: manifest.dependencies.clone(),
+                yanked: None,
+                local: None,
+            });
+        }
+        Ok(candidates)
+    }
+
+    /// A relative folder in promptpack.toml is relative to the project.
+    fn git_access_url(&self, url: &str) -> String {
+        if promptpack_registry::is_local_path(url) && !Path::new(url).is_absolute() {
+            self.project_root.join(url).display().to_string()
+        } else {
+            url.to_owned()
+        }
+    }
+
     /// Reads the files of every selection and checks each against the lock.
-    fn read_selected(&mut self, selected: BTreeMap<String, Candidate>) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
-        let versions: BTreeMap<String, semver::Version> = selected.iter().map(|(n, c)| (n.clone(), c.version.clone())).collect();
+    fn read_selected(
+        &mut self,
+        selected: BTreeMap<String, Candidate>,
+    ) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
+        let versions: BTreeMap<String, semver::Version> =
+            selected.iter().map(|(n, c)| (n.clone(), c.version.clone())).collect();
         let mut resolved = BTreeMap::new();
         for (name, candidate) in selected {
-            let locked = self.lock.and_then(|lock| lock.get(&name)).filter(|l| l.version == candidate.version && l.source == candidate.source.lock_source()).cloned();
+            let locked = self
+                .lock
+                .and_then(|lock| lock.get(&name))
+                .filter(|l| l.version == candidate.version && l.source == candidate.source.lock_source())
+                .cloned();
             let (files, commit) = match &candidate.source {
                 ResolvedSource::Registry { location } => {
                     self.read_registry_pack(&name, &candidate, &location.url, locked.as_ref())?
@@ -335,29 +413,27 @@ impl<'a> Resolver<'a> {
                 ResolvedSource::Git { url, .. } => {
                     let commit = candidate.commit.clone().unwrap_or_default();
                     if let Some(locked) = &locked
-                        && locked.commit.as_deref().is_some_and(|c| c != commit) && !(self.unlocked)(&name) {
-                            let what = match &locked.reference {
-                                Some(reference) => format!("the commit of {reference}"),
-                                None => format!("the commit of the tag for {} {}", name, candidate.version),
-                            };
-                            return Err(promptpack_registry::RegistryError::integrity(
-                                &name,
-                                &what,
-                                locked.commit.as_deref().unwrap_or_default(),
-                                &commit,
-                                "the tag was moved (re-tagged) after the lock was written, by accident or by an attacker",
-                            )
-                            .into());
-                        }
+                        && locked.commit.as_deref().is_some_and(|c| c != commit)
+                        && !(self.unlocked)(&name)
+                    {
+                        let what = match &locked.reference {
+                            Some(reference) => format!("the commit of {reference}"),
+                            None => format!("the commit of the tag for {} {}", name, candidate.version),
+                        };
+                        return Err(promptpack_registry::RegistryError::integrity(
+                            &name,
+                            &what,
+                            locked.commit.as_deref().unwrap_or_default(),
+                            &commit,
+                            "the tag was moved (re-tagged) after the lock was written, by accident or by an attacker",
+                        )
+                        .into());
+                    }
                     let subdir = match &candidate.source {
                         ResolvedSource::Git { subdir, .. } => subdir.clone(),
                         _ => None,
                     };
-                    let access_url = if promptpack_registry::is_local_path(url) && !Path::new(url).is_absolute() {
-                        self.project_root.join(url).display().to_string()
-                    } else {
-                        url.clone()
-                    };
+                    let access_url = self.git_access_url(url);
                     let files = self.git_source(&access_url)?.read_pack(&name, &commit, subdir.as_deref())?;
                     (files, Some(commit))
                 }
@@ -372,10 +448,19 @@ impl<'a> Resolver<'a> {
             if let Some(locked) = &locked {
                 verify_against_lock(&name, locked, &files, &candidate.source)?;
             }
-            let dependencies = candidate.deps.keys().filter_map(|dep| versions.get(dep).map(|v| (dep.clone(), v.clone()))).collect();
+            let dependencies =
+                candidate.deps.keys().filter_map(|dep| versions.get(dep).map(|v| (dep.clone(), v.clone()))).collect();
             resolved.insert(
                 name.clone(),
-                ResolvedPack { name, version: candidate.version, source: candidate.source, commit, files, dependencies, yanked: candidate.yanked },
+                ResolvedPack {
+                    name,
+                    version: candidate.version,
+                    source: candidate.source,
+                    commit,
+                    files,
+                    dependencies,
+                    yanked: candidate.yanked,
+                },
             );
         }
         Ok(resolved)
@@ -406,30 +491,32 @@ impl<'a> Resolver<'a> {
         // and the commit's objects are content-addressed.
         let locked_commit = locked.and_then(|l| l.commit.clone());
         if let Some(commit) = &locked_commit
-            && !registry.has_commit(commit) {
-                if policy == FetchPolicy::Never {
-                    return Err(ProjectError::OfflineMissing {
-                        name: name.to_owned(),
-                        url: format!("{} (commit {commit})", registry.display_url()),
-                    });
-                }
-                let refreshed = self.registries.remove(url).map(|r| r.refresh(reporter)).transpose()?;
-                if let Some(refreshed) = refreshed {
-                    self.registries.insert(url.to_owned(), refreshed);
-                }
+            && !registry.has_commit(commit)
+        {
+            if policy == FetchPolicy::Never {
+                return Err(ProjectError::OfflineMissing {
+                    name: name.to_owned(),
+                    url: format!("{} (commit {commit})", registry.display_url()),
+                });
             }
+            let refreshed = self.registries.remove(url).map(|r| r.refresh(reporter)).transpose()?;
+            if let Some(refreshed) = refreshed {
+                self.registries.insert(url.to_owned(), refreshed);
+            }
+        }
         let registry = self.registry(url)?;
         if let Some(commit) = &locked_commit
-            && !registry.has_in_history(commit) {
-                return Err(promptpack_registry::RegistryError::integrity(
-                    name,
-                    "the registry commit",
-                    commit,
-                    &format!("not in the history of the registry's tip {}", registry.tip()),
-                    "the registry's history was rewritten (force-pushed), or the URL now points at a different repository",
-                )
-                .into());
-            }
+            && !registry.has_in_history(commit)
+        {
+            return Err(promptpack_registry::RegistryError::integrity(
+                name,
+                "the registry commit",
+                commit,
+                &format!("not in the history of the registry's tip {}", registry.tip()),
+                "the registry's history was rewritten (force-pushed), or the URL now points at a different repository",
+            )
+            .into());
+        }
         let files = registry.read_pack(name, &candidate.version, locked_commit.as_deref())?;
         // The bytes must match what the index promised when they were published.
         if files.tree != entry.tree || files.checksum != entry.cksum {
@@ -445,23 +532,29 @@ impl<'a> Resolver<'a> {
         if locked_commit.is_some() {
             // Also compare with the tip: a published folder must never change.
             if let Ok(at_tip) = registry.read_pack(name, &candidate.version, None)
-                && at_tip.tree != files.tree {
-                    return Err(promptpack_registry::RegistryError::integrity(
-                        name,
-                        "the tip's copy of the registry's files",
-                        &files.tree,
-                        &at_tip.tree,
-                        "the published pack folder was changed in a later registry commit",
-                    )
-                    .into());
-                }
+                && at_tip.tree != files.tree
+            {
+                return Err(promptpack_registry::RegistryError::integrity(
+                    name,
+                    "the tip's copy of the registry's files",
+                    &files.tree,
+                    &at_tip.tree,
+                    "the published pack folder was changed in a later registry commit",
+                )
+                .into());
+            }
         }
         Ok((files, Some(locked_commit.unwrap_or_else(|| registry.tip()))))
     }
 }
 
 fn root_demand(requirement: &PackRequirement) -> Demand {
-    Demand { requirement: requirement.version.clone(), source: requirement.source.clone(), chain: "promptpack.toml".to_owned(), inherited_registry: None }
+    Demand {
+        requirement: requirement.version.clone(),
+        source: requirement.source.clone(),
+        chain: "promptpack.toml".to_owned(),
+        inherited_registry: None,
+    }
 }
 
 fn manifest_of(name: &str, files: &FetchedPack) -> Result<promptpack_manifest::PackManifest, ProjectError> {
@@ -471,18 +564,25 @@ fn manifest_of(name: &str, files: &FetchedPack) -> Result<promptpack_manifest::P
         .get(promptpack_pack::MANIFEST_FILE)
         .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
         .ok_or_else(|| promptpack_pack::PackError::MissingManifest { dir: PathBuf::from(name) })?;
-    promptpack_manifest::PackManifest::parse(&path, &text).map_err(|errors| ProjectError::Pack(promptpack_pack::PackError::Manifest(errors)))
+    promptpack_manifest::PackManifest::parse(&path, &text)
+        .map_err(|errors| ProjectError::Pack(promptpack_pack::PackError::Manifest(errors)))
 }
 
 /// The bytes must be exactly the locked ones.
-fn verify_against_lock(name: &str, locked: &LockedPack, files: &FetchedPack, source: &ResolvedSource) -> Result<(), ProjectError> {
+fn verify_against_lock(
+    name: &str,
+    locked: &LockedPack,
+    files: &FetchedPack,
+    source: &ResolvedSource,
+) -> Result<(), ProjectError> {
     if matches!(source, ResolvedSource::Path { .. }) {
         // Local packs are edited in place; their new bytes are simply re-locked.
         return Ok(());
     }
     if let Some(tree) = &locked.tree
-        && tree != &files.tree {
-            return Err(promptpack_registry::RegistryError::integrity(
+        && tree != &files.tree
+    {
+        return Err(promptpack_registry::RegistryError::integrity(
                 name,
                 "the git tree id",
                 tree,
@@ -490,7 +590,7 @@ fn verify_against_lock(name: &str, locked: &LockedPack, files: &FetchedPack, sou
                 "the pack's files changed after locking: registry history rewritten, a tag moved, or the cache was tampered with",
             )
             .into());
-        }
+    }
     if locked.checksum != files.checksum {
         return Err(promptpack_registry::RegistryError::integrity(
             name,

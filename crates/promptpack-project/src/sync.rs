@@ -64,10 +64,16 @@ pub struct SyncReport {
 /// Resolves the project, verifies every pack, and (unless `dry_run`)
 /// installs them and writes the lockfile. Nothing is written if anything
 /// fails to resolve or verify.
-pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &dyn Reporter) -> Result<SyncReport, ProjectError> {
+pub fn sync(
+    project: &Project,
+    cache: &Cache,
+    options: &SyncOptions,
+    reporter: &dyn Reporter,
+) -> Result<SyncReport, ProjectError> {
     let old_lock = project.lock().cloned().unwrap_or_else(Lockfile::new);
     let target_lock = options.pinned.as_ref().or(project.lock());
-    let lock_covers_manifest = project.manifest().packs.keys().all(|name| target_lock.is_some_and(|lock| lock.get(name).is_some()));
+    let lock_covers_manifest =
+        project.manifest().packs.keys().all(|name| target_lock.is_some_and(|lock| lock.get(name).is_some()));
     let policy = if options.offline {
         FetchPolicy::Never
     } else if lock_covers_manifest && options.upgrade == Upgrade::None {
@@ -81,7 +87,8 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
         Upgrade::All => true,
         Upgrade::Only(names) => names.iter().any(|n| n == name),
     };
-    let mut resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
+    let mut resolver =
+        Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
     let resolved = resolver.resolve()?;
 
     let renderer = promptpack_render::renderer_summary();
@@ -90,7 +97,10 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
         renderer: Some(renderer.clone()),
         packs: resolved.values().map(ResolvedPack::to_locked).collect(),
     };
-    let mut report = SyncReport { lock_changed: new_lock.to_toml() != old_lock.to_toml() || project.lock().is_none(), ..SyncReport::default() };
+    let mut report = SyncReport {
+        lock_changed: new_lock.to_toml() != old_lock.to_toml() || project.lock().is_none(),
+        ..SyncReport::default()
+    };
     if let Some(previous) = old_lock.renderer.as_deref().filter(|previous| *previous != renderer) {
         report.warnings.push(format!(
             "the renderer changed since promptpack.lock was written ({previous} -> {renderer}); run `promptpack test` to see whether any rendered text changed"
@@ -99,12 +109,16 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
     report.changes = changes_between(&old_lock, &new_lock);
     for pack in resolved.values() {
         if let Some(reason) = &pack.yanked {
-            report.warnings.push(format!("{} {} is yanked ({reason}); installing it because the lockfile pins it", pack.name, pack.version));
+            report.warnings.push(format!(
+                "{} {} is yanked ({reason}); installing it because the lockfile pins it",
+                pack.name, pack.version
+            ));
         }
     }
     // The renderer line follows promptpack's version; only the packs decide `--locked`.
     let packs_changed = project.lock().is_none_or(|old| {
-        Lockfile { renderer: None, ..old.clone() }.to_toml() != Lockfile { renderer: None, ..new_lock.clone() }.to_toml()
+        Lockfile { renderer: None, ..old.clone() }.to_toml()
+            != Lockfile { renderer: None, ..new_lock.clone() }.to_toml()
     });
     if options.locked && packs_changed {
         let changes = report
@@ -113,33 +127,17 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
             .filter(|c| !matches!(c, PackChange::Unchanged { .. }))
             .map(|c| format!("  {}", describe_change(c)))
             .collect::<Vec<_>>();
-        let changes = if changes.is_empty() { "  (the lockfile's recorded sources or checksums differ)".to_owned() } else { changes.join("\n") };
-        let changes = if project.lock().is_none() { format!("  {LOCK_FILE} does not exist yet\n{changes}") } else { changes };
+        let changes = if changes.is_empty() {
+            "  (the lockfile's recorded sources or checksums differ)".to_owned()
+        } else {
+            changes.join("\n")
+        };
+        let changes =
+            if project.lock().is_none() { format!("  {LOCK_FILE} does not exist yet\n{changes}") } else { changes };
         return Err(ProjectError::LockWouldChange { changes });
     }
 
-    // Refuse before writing anything: an installed folder edited by hand would be lost.
-    let names: BTreeSet<&str> = old_lock.packs.iter().map(|p| p.name.as_str()).chain(resolved.keys().map(String::as_str)).collect();
-    let mut installed = BTreeMap::new();
-    for name in names {
-        let dir = project.installed_pack_dir(name);
-        if !dir.exists() {
-            continue;
-        }
-        let found = promptpack_pack::folder_checksum(&dir)?;
-        let expected_old = old_lock.get(name).map(|p| p.checksum.clone());
-        let expected_new = resolved.get(name).map(|p| p.files.checksum.clone());
-        let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
-        if !known && !options.force {
-            return Err(ProjectError::InstalledFilesModified {
-                name: name.to_owned(),
-                dir,
-                expected: expected_old.or(expected_new).unwrap_or_else(|| "(not locked)".to_owned()),
-                found,
-            });
-        }
-        installed.insert(name.to_owned(), found);
-    }
+    let installed = installed_checksums(project, &old_lock, &resolved, options.force)?;
     report.lock = new_lock;
     report.resolved = resolved.clone();
     if options.dry_run {
@@ -169,7 +167,41 @@ pub fn sync(project: &Project, cache: &Cache, options: &SyncOptions, reporter: &
     Ok(report)
 }
 
-#[must_use] 
+/// The checksum of every installed pack folder the old or new lock knows,
+/// refusing (before anything is written) a folder edited by hand: installing
+/// over it would lose the edits.
+fn installed_checksums(
+    project: &Project,
+    old_lock: &Lockfile,
+    resolved: &BTreeMap<String, ResolvedPack>,
+    force: bool,
+) -> Result<BTreeMap<String, String>, ProjectError> {
+    let names: BTreeSet<&str> =
+        old_lock.packs.iter().map(|p| p.name.as_str()).chain(resolved.keys().map(String::as_str)).collect();
+    let mut installed = BTreeMap::new();
+    for name in names {
+        let dir = project.installed_pack_dir(name);
+        if !dir.exists() {
+            continue;
+        }
+        let found = promptpack_pack::folder_checksum(&dir)?;
+        let expected_old = old_lock.get(name).map(|p| p.checksum.clone());
+        let expected_new = resolved.get(name).map(|p| p.files.checksum.clone());
+        let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
+        if !known && !force {
+            return Err(ProjectError::InstalledFilesModified {
+                name: name.to_owned(),
+                dir,
+                expected: expected_old.or(expected_new).unwrap_or_else(|| "(not locked)".to_owned()),
+                found,
+            });
+        }
+        installed.insert(name.to_owned(), found);
+    }
+    Ok(installed)
+}
+
+#[must_use]
 pub fn describe_change(change: &PackChange) -> String {
     match change {
         PackChange::Added { name, version } => format!("+ {name} {version}"),
@@ -184,11 +216,13 @@ fn changes_between(old: &Lockfile, new: &Lockfile) -> Vec<PackChange> {
     for pack in &new.packs {
         match old.get(&pack.name) {
             None => changes.push(PackChange::Added { name: pack.name.clone(), version: pack.version.clone() }),
-            Some(previous) if previous.version != pack.version || previous.checksum != pack.checksum => changes.push(PackChange::Changed {
-                name: pack.name.clone(),
-                from: previous.version.clone(),
-                to: pack.version.clone(),
-            }),
+            Some(previous) if previous.version != pack.version || previous.checksum != pack.checksum => {
+                changes.push(PackChange::Changed {
+                    name: pack.name.clone(),
+                    from: previous.version.clone(),
+                    to: pack.version.clone(),
+                });
+            }
             Some(_) => changes.push(PackChange::Unchanged { name: pack.name.clone(), version: pack.version.clone() }),
         }
     }
@@ -203,7 +237,10 @@ fn changes_between(old: &Lockfile, new: &Lockfile) -> Vec<PackChange> {
 
 fn change_name(change: &PackChange) -> &str {
     match change {
-        PackChange::Added { name, .. } | PackChange::Changed { name, .. } | PackChange::Removed { name, .. } | PackChange::Unchanged { name, .. } => name,
+        PackChange::Added { name, .. }
+        | PackChange::Changed { name, .. }
+        | PackChange::Removed { name, .. }
+        | PackChange::Unchanged { name, .. } => name,
     }
 }
 
@@ -219,7 +256,12 @@ pub struct OutdatedRow {
 }
 
 /// Locked vs newest compatible vs newest, for registry packs.
-pub fn outdated(project: &Project, cache: &Cache, offline: bool, reporter: &dyn Reporter) -> Result<Vec<OutdatedRow>, ProjectError> {
+pub fn outdated(
+    project: &Project,
+    cache: &Cache,
+    offline: bool,
+    reporter: &dyn Reporter,
+) -> Result<Vec<OutdatedRow>, ProjectError> {
     let policy = if offline { FetchPolicy::Never } else { FetchPolicy::Always };
     let never = |_: &str| false;
     let resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &never);
@@ -235,7 +277,10 @@ pub fn outdated(project: &Project, cache: &Cache, offline: bool, reporter: &dyn 
                 }
                 let index = registries[&url].published_versions(name)?;
                 let visible = || index.entries.iter().filter(|e| !e.yanked);
-                let compatible = visible().filter(|e| requirement.version.as_ref().is_none_or(|r| r.matches(&e.vers))).map(|e| e.vers.clone()).max();
+                let compatible = visible()
+                    .filter(|e| requirement.version.as_ref().is_none_or(|r| r.matches(&e.vers)))
+                    .map(|e| e.vers.clone())
+                    .max();
                 let newest = visible().map(|e| e.vers.clone()).max();
                 (compatible, newest)
             }

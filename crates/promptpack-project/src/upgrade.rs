@@ -44,7 +44,13 @@ pub struct UpgradePlan {
 
 /// Resolves the upgrade without changing anything and prepares, per moving
 /// pack, the old and new packs as they render in this project.
-pub fn plan_upgrade(project: &Project, cache: &Cache, upgrade: Upgrade, offline: bool, reporter: &dyn Reporter) -> Result<UpgradePlan, ProjectError> {
+pub fn plan_upgrade(
+    project: &Project,
+    cache: &Cache,
+    upgrade: Upgrade,
+    offline: bool,
+    reporter: &dyn Reporter,
+) -> Result<UpgradePlan, ProjectError> {
     let options = SyncOptions { offline, upgrade: upgrade.clone(), dry_run: true, ..SyncOptions::default() };
     let report = sync(project, cache, &options, reporter)?;
     let mut packs = Vec::new();
@@ -55,7 +61,13 @@ pub fn plan_upgrade(project: &Project, cache: &Cache, upgrade: Upgrade, offline:
         let old_files = read_files(&installed_dir)?;
         let new_files = resolved.files.files.clone();
         let overrides = project.overrides(name)?;
-        let merges = merge_overrides(&overrides, &old_files, &new_files, &format!("upstream {from}"), &format!("upstream {to}"))?;
+        let merges = merge_overrides(
+            &overrides,
+            &old_files,
+            &new_files,
+            &format!("upstream {from}"),
+            &format!("upstream {to}"),
+        )?;
         let mut merged = overrides.clone();
         for merge in &merges {
             if let MergeOutcome::Clean(bytes) = &merge.outcome {
@@ -63,7 +75,9 @@ pub fn plan_upgrade(project: &Project, cache: &Cache, upgrade: Upgrade, offline:
             }
         }
         // A conflicted override cannot render; the review shows upstream's new file for it.
-        merged.retain(|path, _| !merges.iter().any(|m| &m.path == path && matches!(m.outcome, MergeOutcome::Conflict(_))));
+        merged.retain(|path, _| {
+            !merges.iter().any(|m| &m.path == path && matches!(m.outcome, MergeOutcome::Conflict(_)))
+        });
         let old = Pack::load(&installed_dir)?.with_overrides(&overrides)?;
         let new = Pack::from_files(Path::new(&format!("{name}@{to}")), new_files)?.with_overrides(&merged)?;
         packs.push(PackUpgrade { name: name.clone(), from: from.clone(), to: to.clone(), old, new, merges });
@@ -84,7 +98,12 @@ pub struct UpgradeOutcome {
 /// Applies a plan: packs whose overrides conflict stay where they are (their
 /// conflicts are written to `<override>.merge`); the rest are installed and
 /// locked, and their cleanly merged overrides written.
-pub fn apply_upgrade(project: &Project, cache: &Cache, plan: &UpgradePlan, reporter: &dyn Reporter) -> Result<UpgradeOutcome, ProjectError> {
+pub fn apply_upgrade(
+    project: &Project,
+    cache: &Cache,
+    plan: &UpgradePlan,
+    reporter: &dyn Reporter,
+) -> Result<UpgradeOutcome, ProjectError> {
     let held_back: Vec<&PackUpgrade> = plan.packs.iter().filter(|p| p.has_conflicts()).collect();
     // Install exactly what was reviewed: the planned lock, with held-back
     // packs kept at their current lock entries. Nothing newer is fetched.

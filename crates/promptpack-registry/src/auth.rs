@@ -24,9 +24,10 @@ pub(crate) fn callbacks<'a>(url: &str, reporter: &'a dyn Reporter) -> git2::Remo
         }
         if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
             && let Some((user, password)) = &url_credentials
-                && attempts.get() == 1 {
-                    return git2::Cred::userpass_plaintext(user, password);
-                }
+            && attempts.get() == 1
+        {
+            return git2::Cred::userpass_plaintext(user, password);
+        }
         if allowed.contains(git2::CredentialType::SSH_KEY) {
             return git2::Cred::ssh_key_from_agent(username_from_url.unwrap_or("git"));
         }

@@ -51,7 +51,7 @@ impl Cache {
         Self::new(home.join(".cache").join("promptpack"))
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -147,23 +147,23 @@ impl Drop for ProcessLock {
 
 impl CachedRepo {
     /// The URL without credentials, for messages.
-    #[must_use] 
+    #[must_use]
     pub fn display_url(&self) -> &str {
         &self.display
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn repository(&self) -> &git2::Repository {
         &self.repo
     }
 
     /// Whether the cache already has `commit` (so no fetch is needed).
-    #[must_use] 
+    #[must_use]
     pub fn has_commit(&self, commit: &str) -> bool {
         git2::Oid::from_str(commit).is_ok_and(|oid| self.repo.find_commit(oid).is_ok())
     }
@@ -172,7 +172,8 @@ impl CachedRepo {
     pub fn fetch(&self, reporter: &dyn Reporter) -> Result<(), RegistryError> {
         reporter.phase(&format!("Fetching {}", self.display));
         let remote_url = remote_url(&self.url);
-        let mut remote = self.repo.remote_anonymous(&remote_url).map_err(|err| RegistryError::git(&self.display, &err))?;
+        let mut remote =
+            self.repo.remote_anonymous(&remote_url).map_err(|err| RegistryError::git(&self.display, &err))?;
         let mut options = git2::FetchOptions::new();
         options.remote_callbacks(crate::auth::callbacks(&self.url, reporter));
         options.download_tags(git2::AutotagOption::None);

@@ -6,16 +6,24 @@ use std::path::PathBuf;
 /// hint line.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error("cannot reach `{url}`: {message}\nhint: check the URL and your network; with a warm cache, `--offline` works without the network")]
+    #[error(
+        "cannot reach `{url}`: {message}\nhint: check the URL and your network; with a warm cache, `--offline` works without the network"
+    )]
     Unreachable { url: String, message: String },
 
-    #[error("authentication to `{url}` failed\nhint: promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host")]
+    #[error(
+        "authentication to `{url}` failed\nhint: promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host"
+    )]
     Authentication { url: String },
 
-    #[error("`{url}` is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` to fill the cache")]
+    #[error(
+        "`{url}` is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` to fill the cache"
+    )]
     NotCached { url: String },
 
-    #[error("`{url}` is not a promptpack registry: {reason}\nhint: create one with `promptpack registry init <DIR>`, or check the URL")]
+    #[error(
+        "`{url}` is not a promptpack registry: {reason}\nhint: create one with `promptpack registry init <DIR>`, or check the URL"
+    )]
     NotARegistry { url: String, reason: String },
 
     #[error("pack `{name}` not found in registry `{url}`{suggestion}")]
@@ -24,19 +32,27 @@ pub enum RegistryError {
     #[error("no version of `{name}` matches `{requirement}` in `{url}`\nhint: published versions: {available}")]
     NoMatchingVersion { name: String, requirement: String, url: String, available: String },
 
-    #[error("malformed index line {line} for `{name}` in `{url}`: {message}\nhint: the registry's index file `{path}` was edited by hand or by a newer tool; fix or revert that line")]
+    #[error(
+        "malformed index line {line} for `{name}` in `{url}`: {message}\nhint: the registry's index file `{path}` was edited by hand or by a newer tool; fix or revert that line"
+    )]
     MalformedIndex { name: String, url: String, path: String, line: usize, message: String },
 
-    #[error("{name} {version} is already published in `{url}`\nhint: published versions are immutable; bump the version in pack.toml (`promptpack bump patch`)")]
+    #[error(
+        "{name} {version} is already published in `{url}`\nhint: published versions are immutable; bump the version in pack.toml (`promptpack bump patch`)"
+    )]
     VersionExists { name: String, version: String, url: String },
 
-    #[error("refusing pack `{name}` from `{url}`: {problem}\nhint: packs are plain files; promptpack never installs links, submodules, paths that leave the pack, or oversized files")]
+    #[error(
+        "refusing pack `{name}` from `{url}`: {problem}\nhint: packs are plain files; promptpack never installs links, submodules, paths that leave the pack, or oversized files"
+    )]
     UnsafeTree { name: String, url: String, problem: String },
 
     #[error("{0}")]
     Integrity(Box<IntegrityError>),
 
-    #[error("publishing to `{url}` lost the race {attempts} times in a row\nhint: others are publishing right now; try again in a moment")]
+    #[error(
+        "publishing to `{url}` lost the race {attempts} times in a row\nhint: others are publishing right now; try again in a moment"
+    )]
     PublishContention { url: String, attempts: usize },
 
     #[error("git error on `{url}`: {message}")]
@@ -70,7 +86,7 @@ impl std::fmt::Display for IntegrityError {
 }
 
 impl RegistryError {
-    #[must_use] 
+    #[must_use]
     pub fn integrity(pack: &str, what: &str, expected: &str, found: &str, causes: &str) -> Self {
         Self::Integrity(Box::new(IntegrityError {
             pack: pack.to_owned(),

@@ -33,7 +33,7 @@ impl GitSource {
         Ok(Self { repo })
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn display_url(&self) -> &str {
         self.repo.display_url()
     }
@@ -43,7 +43,7 @@ impl GitSource {
         self.repo.fetch(reporter)
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn has_commit(&self, commit: &str) -> bool {
         self.repo.has_commit(commit)
     }
@@ -71,7 +71,8 @@ impl GitSource {
 
     fn peel_tag(&self, tag: &str) -> Result<String, RegistryError> {
         let reference = format!("refs/tags/{tag}");
-        let object = self.repo.repo.revparse_single(&reference).map_err(|err| RegistryError::git(self.display_url(), &err))?;
+        let object =
+            self.repo.repo.revparse_single(&reference).map_err(|err| RegistryError::git(self.display_url(), &err))?;
         let commit = object.peel_to_commit().map_err(|err| RegistryError::git(self.display_url(), &err))?;
         Ok(commit.id().to_string())
     }

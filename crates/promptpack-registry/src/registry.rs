@@ -11,7 +11,9 @@ use promptpack_pack::Pack;
 use crate::cache::{Cache, CachedRepo, FetchPolicy, classify_network_error, remote_url};
 use crate::error::RegistryError;
 use crate::reporter::Reporter;
-use crate::tree::{BLOB_MODE, FetchedPack, TREE_MODE, read_blob_text, read_pack_tree, subtree_id, upsert_path, write_files_tree};
+use crate::tree::{
+    BLOB_MODE, FetchedPack, TREE_MODE, read_blob_text, read_pack_tree, subtree_id, upsert_path, write_files_tree,
+};
 
 /// The branch a registry keeps its state on.
 pub const REGISTRY_BRANCH: &str = "main";
@@ -30,7 +32,10 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("url", &self.repo.display_url()).field("tip", &self.tip).finish_non_exhaustive()
+        f.debug_struct("Registry")
+            .field("url", &self.repo.display_url())
+            .field("tip", &self.tip)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,12 +55,16 @@ impl Registry {
 
     fn at_tip(repo: CachedRepo) -> Result<Self, RegistryError> {
         let display = repo.display_url().to_owned();
-        let not_registry = |reason: &str| RegistryError::NotARegistry { url: display.clone(), reason: reason.to_owned() };
+        let not_registry =
+            |reason: &str| RegistryError::NotARegistry { url: display.clone(), reason: reason.to_owned() };
         let tip = repo.repo.refname_to_id(REMOTE_TIP).map_err(|_| not_registry("it has no `main` branch"))?;
         let config = {
-            let tree = repo.repo.find_commit(tip).and_then(|c| c.tree()).map_err(|err| RegistryError::git(&display, &err))?;
-            let text = read_blob_text(&repo.repo, &tree, REGISTRY_FILE).ok_or_else(|| not_registry("it has no registry.toml"))?;
-            RegistryConfig::parse(&text).map_err(|reason| not_registry(&format!("registry.toml is invalid: {reason}")))?
+            let tree =
+                repo.repo.find_commit(tip).and_then(|c| c.tree()).map_err(|err| RegistryError::git(&display, &err))?;
+            let text = read_blob_text(&repo.repo, &tree, REGISTRY_FILE)
+                .ok_or_else(|| not_registry("it has no registry.toml"))?;
+            RegistryConfig::parse(&text)
+                .map_err(|reason| not_registry(&format!("registry.toml is invalid: {reason}")))?
         };
         Ok(Self { repo, tip, config })
     }
@@ -66,23 +75,27 @@ impl Registry {
         Self::at_tip(self.repo)
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn display_url(&self) -> &str {
         self.repo.display_url()
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn tip(&self) -> String {
         self.tip.to_string()
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn config(&self) -> &RegistryConfig {
         &self.config
     }
 
     fn tree_at(&self, commit: git2::Oid) -> Result<git2::Tree<'_>, RegistryError> {
-        self.repo.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|err| RegistryError::git(self.display_url(), &err))
+        self.repo
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|err| RegistryError::git(self.display_url(), &err))
     }
 
     /// The versions of `name` published so far (empty when there are none).
@@ -112,7 +125,11 @@ impl Registry {
                     near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
                 ),
             };
-            return Err(RegistryError::PackNotFound { name: name.to_owned(), url: self.display_url().to_owned(), suggestion });
+            return Err(RegistryError::PackNotFound {
+                name: name.to_owned(),
+                url: self.display_url().to_owned(),
+                suggestion,
+            });
         }
         Ok(index)
     }
@@ -139,21 +156,26 @@ impl Registry {
 
     /// Whether `commit` is the tip or in its history. A locked commit that is
     /// not means the registry's history was rewritten.
-    #[must_use] 
+    #[must_use]
     pub fn has_in_history(&self, commit: &str) -> bool {
         let Ok(oid) = git2::Oid::from_str(commit) else { return false };
         oid == self.tip || self.repo.repo.graph_descendant_of(self.tip, oid).unwrap_or(false)
     }
 
     /// Whether the cache holds `commit`.
-    #[must_use] 
+    #[must_use]
     pub fn has_commit(&self, commit: &str) -> bool {
         self.repo.has_commit(commit)
     }
 
     /// Reads and checks a published version's files, at `commit` (a locked
     /// registry commit) or at the tip.
-    pub fn read_pack(&self, name: &str, version: &semver::Version, commit: Option<&str>) -> Result<FetchedPack, RegistryError> {
+    pub fn read_pack(
+        &self,
+        name: &str,
+        version: &semver::Version,
+        commit: Option<&str>,
+    ) -> Result<FetchedPack, RegistryError> {
         let at = match commit {
             Some(commit) => git2::Oid::from_str(commit).map_err(|err| RegistryError::git(self.display_url(), &err))?,
             None => self.tip,
@@ -183,7 +205,13 @@ impl Registry {
             let description = read_blob_text(&self.repo.repo, &tree, &manifest_path)
                 .and_then(|text| promptpack_manifest::PackManifest::parse(Path::new("pack.toml"), &text).ok())
                 .and_then(|manifest| manifest.description);
-            hits.push(SearchHit { name, newest: newest.vers.clone(), yanked: newest.yanked, versions: index.entries.len(), description });
+            hits.push(SearchHit {
+                name,
+                newest: newest.vers.clone(),
+                yanked: newest.yanked,
+                versions: index.entries.len(),
+                description,
+            });
         }
         Ok(hits)
     }
@@ -201,7 +229,9 @@ pub struct SearchHit {
 
 /// Close enough to suggest: one is a prefix of the other, or few edits apart.
 fn is_near(wanted: &str, candidate: &str) -> bool {
-    candidate.contains(wanted) || wanted.contains(candidate) || edit_distance(wanted, candidate) <= 2.max(wanted.len() / 4)
+    candidate.contains(wanted)
+        || wanted.contains(candidate)
+        || edit_distance(wanted, candidate) <= 2.max(wanted.len() / 4)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -230,43 +260,63 @@ pub struct PublishOutcome {
 /// Publishes `pack` to the registry at `url`: its files in
 /// `packs/<name>/<version>/` and an index line, in one commit, pushed
 /// without force. A publisher that loses a race re-fetches and tries again.
-pub fn publish(cache: &Cache, url: &str, pack: &Pack, dry_run: bool, reporter: &dyn Reporter) -> Result<PublishOutcome, RegistryError> {
+pub fn publish(
+    cache: &Cache,
+    url: &str,
+    pack: &Pack,
+    dry_run: bool,
+    reporter: &dyn Reporter,
+) -> Result<PublishOutcome, RegistryError> {
     let manifest = pack.manifest();
     let files = pack.file_contents();
-    let deps: BTreeMap<String, String> = manifest.dependencies.iter().map(|(name, req)| (name.clone(), req.to_string())).collect();
-    update_registry(cache, url, reporter, dry_run, &format!("Publish {} {}", manifest.name, manifest.version), |registry, repo, root| {
-        let mut index = registry.index(&manifest.name)?;
-        if index.get(&manifest.version).is_some() {
-            return Err(RegistryError::VersionExists {
+    let deps: BTreeMap<String, String> =
+        manifest.dependencies.iter().map(|(name, req)| (name.clone(), req.to_string())).collect();
+    update_registry(
+        cache,
+        url,
+        reporter,
+        dry_run,
+        &format!("Publish {} {}", manifest.name, manifest.version),
+        |registry, repo, root| {
+            let mut index = registry.index(&manifest.name)?;
+            if index.get(&manifest.version).is_some() {
+                return Err(RegistryError::VersionExists {
+                    name: manifest.name.clone(),
+                    version: manifest.version.to_string(),
+                    url: registry.display_url().to_owned(),
+                });
+            }
+            let git = |err: git2::Error| RegistryError::git(registry.display_url(), &err);
+            let pack_tree = write_files_tree(repo, &files).map_err(git)?;
+            // Read the new tree back exactly as installing clients will: the
+            // registry accepts only what they accept, and the index records
+            // the checksum they will compute.
+            let published =
+                read_pack_tree(repo, pack_tree, &registry.config.limits, &manifest.name, registry.display_url())?;
+            let entry = IndexEntry {
+                v: promptpack_manifest::INDEX_LINE_FORMAT,
                 name: manifest.name.clone(),
-                version: manifest.version.to_string(),
-                url: registry.display_url().to_owned(),
-            });
-        }
-        let git = |err: git2::Error| RegistryError::git(registry.display_url(), &err);
-        let pack_tree = write_files_tree(repo, &files).map_err(git)?;
-        // Read the new tree back exactly as installing clients will: the
-        // registry accepts only what they accept, and the index records
-        // the checksum they will compute.
-        let published = read_pack_tree(repo, pack_tree, &registry.config.limits, &manifest.name, registry.display_url())?;
-        let entry = IndexEntry {
-            v: promptpack_manifest::INDEX_LINE_FORMAT,
-            name: manifest.name.clone(),
-            vers: manifest.version.clone(),
-            cksum: published.checksum,
-            tree: published.tree,
-            deps: deps.clone(),
-            yanked: false,
-            yank_reason: None,
-        };
-        index.entries.push(entry.clone());
-        let path = pack_path(&manifest.name, &manifest.version);
-        let parts: Vec<&str> = path.split('/').collect();
-        let root = upsert_path(repo, Some(root), &parts, pack_tree, TREE_MODE).map_err(git)?;
-        let root = write_index(repo, &repo.find_tree(root).map_err(git)?, &manifest.name, &index).map_err(git)?;
-        Ok((root, entry))
+                vers: manifest.version.clone(),
+                cksum: published.checksum,
+                tree: published.tree,
+                deps: deps.clone(),
+                yanked: false,
+                yank_reason: None,
+            };
+            index.entries.push(entry.clone());
+            let path = pack_path(&manifest.name, &manifest.version);
+            let parts: Vec<&str> = path.split('/').collect();
+            let root = upsert_path(repo, Some(root), &parts, pack_tree, TREE_MODE).map_err(git)?;
+            let root = write_index(repo, &repo.find_tree(root).map_err(git)?, &manifest.name, &index).map_err(git)?;
+            Ok((root, entry))
+        },
+    )
+    .map(|(commit, entry, pushed)| PublishOutcome {
+        entry,
+        commit,
+        files: files.keys().cloned().collect(),
+        pushed,
     })
-    .map(|(commit, entry, pushed)| PublishOutcome { entry, commit, files: files.keys().cloned().collect(), pushed })
 }
 
 /// Sets or clears the yank flag (and reason) of a published version.
@@ -283,22 +333,29 @@ pub fn set_yanked(
     update_registry(cache, url, reporter, false, &format!("{verb} {name} {version}"), |registry, repo, root| {
         let mut index = registry.published_versions(name)?;
         let available = index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", ");
-        let entry = index.entries.iter_mut().find(|e| &e.vers == version).ok_or_else(|| RegistryError::VersionNotFound {
-            name: name.to_owned(),
-            version: version.to_string(),
-            url: registry.display_url().to_owned(),
-            available,
-        })?;
+        let entry =
+            index.entries.iter_mut().find(|e| &e.vers == version).ok_or_else(|| RegistryError::VersionNotFound {
+                name: name.to_owned(),
+                version: version.to_string(),
+                url: registry.display_url().to_owned(),
+                available,
+            })?;
         entry.yanked = yanked;
         entry.yank_reason = if yanked { reason.map(str::to_owned) } else { None };
         let entry = entry.clone();
-        let root = write_index(repo, root, name, &index).map_err(|err| RegistryError::git(registry.display_url(), &err))?;
+        let root =
+            write_index(repo, root, name, &index).map_err(|err| RegistryError::git(registry.display_url(), &err))?;
         Ok((root, entry))
     })
     .map(|(_, entry, _)| entry)
 }
 
-fn write_index(repo: &git2::Repository, root: &git2::Tree<'_>, name: &str, index: &IndexFile) -> Result<git2::Oid, git2::Error> {
+fn write_index(
+    repo: &git2::Repository,
+    root: &git2::Tree<'_>,
+    name: &str,
+    index: &IndexFile,
+) -> Result<git2::Oid, git2::Error> {
     let blob = repo.blob(index.to_text().as_bytes())?;
     let path = index_path(name);
     let parts: Vec<&str> = path.split('/').collect();
@@ -373,7 +430,10 @@ enum PushFailure {
 
 fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     let display = repo.display_url().to_owned();
-    let mut remote = repo.repo.remote_anonymous(&remote_url(repo.url())).map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
+    let mut remote = repo
+        .repo
+        .remote_anonymous(&remote_url(repo.url()))
+        .map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
     let rejection = RefCell::new(None::<String>);
     let mut callbacks = crate::auth::callbacks(repo.url(), reporter);
     callbacks.push_update_reference(|_, status| {
@@ -392,16 +452,30 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     // locked by the other push.
     let is_race = |message: &str| {
         let message = message.to_lowercase();
-        ["fast-forward", "fastforward", "failed to lock", "cannot lock ref", "fetch first", "stale info", "failed to update ref", "not present locally"]
-            .iter()
-            .any(|needle| message.contains(needle))
+        [
+            "fast-forward",
+            "fastforward",
+            "failed to lock",
+            "cannot lock ref",
+            "fetch first",
+            "stale info",
+            "failed to update ref",
+            "not present locally",
+        ]
+        .iter()
+        .any(|needle| message.contains(needle))
     };
     match result {
-        Err(err) if err.code() == git2::ErrorCode::NotFastForward || is_race(err.message()) => Err(PushFailure::Rejected),
+        Err(err) if err.code() == git2::ErrorCode::NotFastForward || is_race(err.message()) => {
+            Err(PushFailure::Rejected)
+        }
         Err(err) => Err(PushFailure::Error(classify_network_error(&display, &err))),
         Ok(()) => match rejection.into_inner() {
             Some(status) if is_race(&status) => Err(PushFailure::Rejected),
-            Some(status) => Err(PushFailure::Error(RegistryError::Git { url: display, message: format!("the server refused the push: {status}") })),
+            Some(status) => Err(PushFailure::Error(RegistryError::Git {
+                url: display,
+                message: format!("the server refused the push: {status}"),
+            })),
             None => Ok(()),
         },
     }
@@ -427,7 +501,8 @@ pub fn init_registry(dir: &Path, name: &str, limits: RegistryLimits) -> Result<S
     files.insert("README.md".to_owned(), REGISTRY_README.as_bytes().to_vec());
     let tree_id = write_files_tree(&repo, &files).map_err(git)?;
     let tree = repo.find_tree(tree_id).map_err(git)?;
-    let signature = repo.signature().or_else(|_| git2::Signature::now("promptpack", "promptpack@localhost")).map_err(git)?;
+    let signature =
+        repo.signature().or_else(|_| git2::Signature::now("promptpack", "promptpack@localhost")).map_err(git)?;
     let commit = repo
         .commit(Some(&format!("refs/heads/{REGISTRY_BRANCH}")), &signature, &signature, "Create registry", &tree, &[])
         .map_err(git)?;

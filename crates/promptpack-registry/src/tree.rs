@@ -33,16 +33,16 @@ pub(crate) fn read_pack_tree(
     pack: &str,
     url: &str,
 ) -> Result<FetchedPack, RegistryError> {
-    let unsafe_tree = |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.to_owned(), problem };
+    let unsafe_tree =
+        |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.to_owned(), problem };
     let mut files = BTreeMap::new();
     let mut total: u64 = 0;
     let mut stack = vec![(String::new(), tree_id)];
     while let Some((prefix, id)) = stack.pop() {
         let tree = repo.find_tree(id).map_err(|err| RegistryError::git(url, &err))?;
         for entry in &tree {
-            let name = entry
-                .name()
-                .map_err(|_| unsafe_tree(format!("a file name in `{prefix}` is not valid UTF-8")))?;
+            let name =
+                entry.name().map_err(|_| unsafe_tree(format!("a file name in `{prefix}` is not valid UTF-8")))?;
             if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) || name == ".git" {
                 return Err(unsafe_tree(format!("the entry `{prefix}{name}` could escape the pack folder")));
             }
@@ -63,7 +63,10 @@ pub(crate) fn read_pack_tree(
                     }
                     total += size;
                     if total > limits.max_pack_size {
-                        return Err(unsafe_tree(format!("the pack is over the registry's limit of {} bytes", limits.max_pack_size)));
+                        return Err(unsafe_tree(format!(
+                            "the pack is over the registry's limit of {} bytes",
+                            limits.max_pack_size
+                        )));
                     }
                     let blob = repo.find_blob(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
                     files.insert(path, blob.content().to_vec());
@@ -82,14 +85,18 @@ pub(crate) fn read_pack_tree(
 }
 
 /// The content checksum of in-memory files.
-#[must_use] 
+#[must_use]
 pub fn checksum_of(files: &BTreeMap<String, Vec<u8>>) -> String {
-    let hashed: Vec<(String, String)> = files.iter().map(|(path, bytes)| (path.clone(), promptpack_pack::sha256_hex(bytes))).collect();
+    let hashed: Vec<(String, String)> =
+        files.iter().map(|(path, bytes)| (path.clone(), promptpack_pack::sha256_hex(bytes))).collect();
     promptpack_pack::content_checksum(hashed.iter().map(|(p, h)| (p.as_str(), h.as_str())))
 }
 
 /// Writes `files` as a tree of blobs and returns its id.
-pub(crate) fn write_files_tree(repo: &git2::Repository, files: &BTreeMap<String, Vec<u8>>) -> Result<git2::Oid, git2::Error> {
+pub(crate) fn write_files_tree(
+    repo: &git2::Repository,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<git2::Oid, git2::Error> {
     let empty = repo.treebuilder(None)?.write()?;
     let mut root = empty;
     for (path, bytes) in files {

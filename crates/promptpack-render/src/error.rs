@@ -57,24 +57,24 @@ impl RenderError {
         self
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn kind(&self) -> &RenderErrorKind {
         &self.0.kind
     }
 
     /// What went wrong, without the location.
-    #[must_use] 
+    #[must_use]
     pub fn message(&self) -> &str {
         &self.0.message
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn location(&self) -> Option<&SourceLocation> {
         self.0.snippet.as_ref().map(|snippet| &snippet.location)
     }
 
     /// What the user can do about it.
-    #[must_use] 
+    #[must_use]
     pub fn hint(&self) -> Option<&str> {
         self.0.hint.as_deref()
     }

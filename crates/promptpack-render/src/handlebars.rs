@@ -162,10 +162,12 @@ pub(crate) fn root_variables(template: &Template, found: &mut BTreeSet<String>) 
             TemplateElement::HelperBlock(ht) => {
                 ht.params.iter().for_each(|p| add_param(p, found));
                 let changes_context = matches!(ht.name.as_name(), Some("each" | "with"));
-                if !changes_context && ht.block_param.is_none()
-                    && let Some(inner) = &ht.template {
-                        root_variables(inner, found);
-                    }
+                if !changes_context
+                    && ht.block_param.is_none()
+                    && let Some(inner) = &ht.template
+                {
+                    root_variables(inner, found);
+                }
                 if let Some(inverse) = &ht.inverse {
                     root_variables(inverse, found);
                 }
@@ -221,9 +223,7 @@ impl HelperDef for PrintHelper {
         _: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, HbsRenderError> {
-        let param = helper
-            .param(0)
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex(PRINT_HELPER, 0))?;
+        let param = helper.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(PRINT_HELPER, 0))?;
         if param.is_value_missing() {
             return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
         }
@@ -260,9 +260,7 @@ impl HelperDef for PromptHelper {
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, HbsRenderError> {
         let name = self.name;
-        let value = helper
-            .param(0)
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        let value = helper.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
         // `default` is the one helper whose point is a missing or empty value.
         if name == "default" {
             let fallback = helper.param(1).map_or(JsonValue::String(String::new()), |p| p.value().clone());

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use minijinja::value::{Kwargs, Value, ValueKind};
-use serde::Serialize as _;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+use serde::Serialize as _;
 
 use crate::Limits;
 use crate::text;
@@ -162,11 +162,7 @@ fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let mut out = String::new();
     python_json_dumps(&json, indent, 0, &mut out);
-    Ok(out
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\'', "\\u0027"))
+    Ok(out.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\'', "\\u0027"))
 }
 
 /// Python's `json.dumps(value, sort_keys=True, indent=indent)` with its
@@ -269,7 +265,8 @@ fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let rendered = match indent {
         Some(width) => {
-            let indent = text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?;
+            let indent =
+                text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?;
             let mut buf = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
             let mut serializer = serde_json::Serializer::with_formatter(&mut buf, formatter);

@@ -53,7 +53,7 @@ pub enum Engine {
 
 impl Engine {
     /// The engine's name as written in `pack.toml`.
-    #[must_use] 
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Engine::Jinja => "jinja",
@@ -63,7 +63,7 @@ impl Engine {
 
     /// The name and version of the library that renders this engine, for
     /// snapshot headers and lockfiles: a change of engine can change bytes.
-    #[must_use] 
+    #[must_use]
     pub fn implementation(self) -> &'static str {
         match self {
             Engine::Jinja => "minijinja 3.1",
@@ -189,7 +189,8 @@ impl RendererBuilder {
                 self.jinja_sources.insert(name.to_owned(), source);
             }
             Engine::Handlebars => {
-                let template = handlebars::compile(name, &text).map_err(|err| handlebars_template_error(&err, &source))?;
+                let template =
+                    handlebars::compile(name, &text).map_err(|err| handlebars_template_error(&err, &source))?;
                 let mut partials = BTreeSet::new();
                 if let Err(index) = handlebars::referenced_partials(&template, &mut partials) {
                     let (line, column) = template.mapping.get(index).map_or((1, 1), |m| (m.0, m.1));
@@ -233,7 +234,9 @@ impl RendererBuilder {
                     return Err(error);
                 }
             }
-            if let Err(chain) = handlebars::check_partial_depth(name, &self.handlebars_partials, self.limits.partial_depth) {
+            if let Err(chain) =
+                handlebars::check_partial_depth(name, &self.handlebars_partials, self.limits.partial_depth)
+            {
                 let recursive = chain.last().is_some_and(|last| chain[..chain.len() - 1].contains(last));
                 let (message, hint) = if recursive {
                     (
@@ -242,17 +245,22 @@ impl RendererBuilder {
                     )
                 } else {
                     (
-                        format!("partials nest deeper than {} levels: {}", self.limits.partial_depth, chain.join(" -> ")),
+                        format!(
+                            "partials nest deeper than {} levels: {}",
+                            self.limits.partial_depth,
+                            chain.join(" -> ")
+                        ),
                         "flatten the partials: include fewer levels deep",
                     )
                 };
                 let mut error = RenderError::new(RenderErrorKind::LimitExceeded, message).with_hint(hint);
                 // Point at the include that closes the loop (or goes one level too deep).
                 if let [.., includer, included] = chain.as_slice()
-                    && let Some(includer_source) = self.handlebars_sources.get(includer) {
-                        let offset = find_partial_include(&includer_source.text, included).unwrap_or(0);
-                        error = error.at_offset(&includer_source.origin, &includer_source.text, offset, included.len() + 4);
-                    }
+                    && let Some(includer_source) = self.handlebars_sources.get(includer)
+                {
+                    let offset = find_partial_include(&includer_source.text, included).unwrap_or(0);
+                    error = error.at_offset(&includer_source.origin, &includer_source.text, offset, included.len() + 4);
+                }
                 return Err(error);
             }
         }
@@ -296,12 +304,12 @@ impl std::fmt::Debug for Renderer {
 }
 
 impl Renderer {
-    #[must_use] 
+    #[must_use]
     pub fn builder() -> RendererBuilder {
         RendererBuilder::new(Limits::default())
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn builder_with_limits(limits: Limits) -> RendererBuilder {
         RendererBuilder::new(limits)
     }
@@ -382,7 +390,9 @@ impl Renderer {
             }
             Some(Engine::Handlebars) => {
                 let mut used = BTreeSet::new();
-                for (source_name, _) in self.handlebars_sources.iter().filter(|(n, _)| *n == name || !self.templates.contains_key(*n)) {
+                for (source_name, _) in
+                    self.handlebars_sources.iter().filter(|(n, _)| *n == name || !self.templates.contains_key(*n))
+                {
                     if let Some(template) = self.handlebars.get_template(source_name) {
                         handlebars::root_variables(template, &mut used);
                     }
@@ -460,7 +470,8 @@ fn find_partial_include(text: &str, name: &str) -> Option<usize> {
         let rest = text[i + 2..].trim_start_matches('~').trim_start();
         rest.strip_prefix('>').is_some_and(|after| {
             let after = after.trim_start();
-            after.starts_with(name) && !after[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '/')
+            after.starts_with(name)
+                && !after[name.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '/')
         })
     })
 }
@@ -486,15 +497,13 @@ fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String
         JinjaErrorKind::SyntaxError | JinjaErrorKind::BadEscape => (
             RenderErrorKind::Syntax,
             format!("syntax error: {}", err.detail().unwrap_or("invalid template")),
-            "check the tag near this position; Jinja tags look like `{{ value }}`, `{% if x %}...{% endif %}`".to_owned(),
+            "check the tag near this position; Jinja tags look like `{{ value }}`, `{% if x %}...{% endif %}`"
+                .to_owned(),
         ),
         JinjaErrorKind::UndefinedError => {
             let missing = missing.unwrap_or_default();
-            let name = missing
-                .iter()
-                .find(|name| contains_identifier(snippet, name))
-                .or_else(|| missing.first())
-                .cloned();
+            let name =
+                missing.iter().find(|name| contains_identifier(snippet, name)).or_else(|| missing.first()).cloned();
             match name {
                 Some(name) => (
                     RenderErrorKind::UndefinedVariable { name: name.clone() },
@@ -516,7 +525,8 @@ fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String
         JinjaErrorKind::TemplateNotFound => (
             RenderErrorKind::Runtime,
             format!("included template not found: {}", err.detail().unwrap_or_default()),
-            "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`".to_owned(),
+            "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`"
+                .to_owned(),
         ),
         _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
             RenderErrorKind::LimitExceeded,
@@ -535,9 +545,8 @@ fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String
         let (offset, width) = match error.kind() {
             // minijinja may point at the filter that received the undefined
             // value; the variable is the nearest use at or before the span.
-            RenderErrorKind::UndefinedVariable { name } => {
-                last_identifier_before(text, name, span.end).map_or((span.start, span.len()), |i| (i, name.chars().count()))
-            }
+            RenderErrorKind::UndefinedVariable { name } => last_identifier_before(text, name, span.end)
+                .map_or((span.start, span.len()), |i| (i, name.chars().count())),
             _ => (span.start, span.len().max(1)),
         };
         error = error.at_offset(&source.origin, text, offset, width);

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// Python's `str.isspace`: Rust's `White_Space` plus the ASCII information
 /// separators (U+001C..U+001F), which Python counts as whitespace.
-#[must_use] 
+#[must_use]
 pub fn is_python_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
@@ -20,20 +20,20 @@ pub fn trim(s: &str) -> &str {
 }
 
 /// Python's `str.upper()` (full case mapping, so `ß` becomes `SS`).
-#[must_use] 
+#[must_use]
 pub fn upper(s: &str) -> String {
     s.to_uppercase()
 }
 
 /// Python's `str.lower()`, including the final-sigma rule.
-#[must_use] 
+#[must_use]
 pub fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
 /// Python's `str.capitalize()`: the first character in *title* case, the rest
 /// lower-cased ("SRE" becomes "Sre", "ǆemal" becomes "ǅemal").
-#[must_use] 
+#[must_use]
 pub fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
@@ -78,10 +78,7 @@ fn push_titlecase(out: &mut String, c: char) {
 
 /// Python's `str.splitlines()` boundaries.
 fn is_python_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-    )
+    matches!(c, '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Python's `str.splitlines()` without keepends: `\r\n` is one break, and a
@@ -122,7 +119,7 @@ pub fn spaces(width: u64) -> Result<String, String> {
 
 /// Jinja2 3.1's `indent(s, width, first, blank)`, including its quirk of
 /// re-joining lines with `\n` (so `\r\n` input comes out as `\n`).
-#[must_use] 
+#[must_use]
 pub fn indent(s: &str, indentation: &str, first: bool, blank: bool) -> String {
     // Jinja2 appends a newline before splitting so that a trailing newline in
     // the input survives `splitlines`.
@@ -193,7 +190,7 @@ fn positional(digits: &str, exponent: i32, out: &mut String) {
 
 /// Python's `repr(float)`: positional for exponents in `-4..16` (always with a
 /// fractional part), scientific otherwise (`1e+16`, `1.5e-05`).
-#[must_use] 
+#[must_use]
 pub fn python_float_repr(value: f64) -> String {
     if value.is_nan() {
         return "nan".to_owned();
@@ -225,7 +222,7 @@ pub fn python_float_repr(value: f64) -> String {
 /// JavaScript's `Number#toString()`: positional for `1e-6 <= |x| < 1e21`,
 /// scientific otherwise (`1e+21`, `1.5e-7`); integral values print without a
 /// fractional part and `-0` prints as `0`.
-#[must_use] 
+#[must_use]
 pub fn js_number_to_string(value: f64) -> String {
     if value.is_nan() {
         return "NaN".to_owned();

@@ -7,10 +7,15 @@ fn vars(value: &serde_json::Value) -> Vars {
     value.as_object().cloned().expect("test vars are an object")
 }
 
-fn render_one(engine: Engine, source: &str, value: serde_json::Value) -> Result<String, promptpack_render::RenderError> {
+fn render_one(
+    engine: Engine,
+    source: &str,
+    value: serde_json::Value,
+) -> Result<String, promptpack_render::RenderError> {
+    let serde_json::Value::Object(vars) = value else { panic!("test vars are an object") };
     let mut builder = Renderer::builder();
     builder.add_template("t", engine, source, "t.txt")?;
-    builder.build()?.render("t", &vars(&value))
+    builder.build()?.render("t", &vars)
 }
 
 #[test]
@@ -38,7 +43,8 @@ fn values_are_never_rendered_again() {
 
 #[test]
 fn undefined_variables_are_errors_with_name_and_position() {
-    let error = render_one(Engine::Jinja, "Hello\nThink like a {{ rol | capitalize }}.", json!({"role": "x"})).unwrap_err();
+    let error =
+        render_one(Engine::Jinja, "Hello\nThink like a {{ rol | capitalize }}.", json!({"role": "x"})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "rol".into() });
     let location = error.location().unwrap();
     assert_eq!((location.line, location.column), (2, 17));
@@ -64,12 +70,18 @@ fn runaway_jinja_is_stopped() {
     let limits = Limits { fuel: 100_000, ..Limits::default() };
     let mut builder = Renderer::builder_with_limits(limits);
     builder
-        .add_template("t", Engine::Jinja, "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "t.j2")
+        .add_template(
+            "t",
+            Engine::Jinja,
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            "t.j2",
+        )
         .unwrap();
     let error = builder.build().unwrap().render("t", &Vars::new()).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
 
-    let error = render_one(Engine::Jinja, "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", json!({})).unwrap_err();
+    let error =
+        render_one(Engine::Jinja, "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", json!({})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
 }
 
