@@ -270,3 +270,21 @@ fn a_changed_renderer_is_called_out_as_engine_drift() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("the engine changed, not the pack"), "{}", out.stderr);
 }
+
+#[test]
+fn an_offline_install_from_the_verified_store_rechecks_every_byte() {
+    let author = published_and_installed();
+    let installed = "app/prompts/threats-next-steps/templates/threats-next-steps.md.j2";
+    let expected = author.read(installed);
+    // Tamper with the store's copy: it must count as a miss, never be installed.
+    let store = author.path().join("cache/verified");
+    let stored = walkdir::WalkDir::new(&store)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.path().ends_with("templates/threats-next-steps.md.j2"))
+        .expect("the verified store holds the installed pack");
+    std::fs::write(stored.path(), "tampered").unwrap();
+    std::fs::remove_dir_all(author.path().join("app/prompts")).unwrap();
+    ok_in(&author, "app", &["install", "--frozen"]);
+    assert_eq!(author.read(installed), expected);
+}

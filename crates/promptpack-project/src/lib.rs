@@ -16,6 +16,7 @@ mod registries;
 mod resolve;
 mod sync;
 mod upgrade;
+mod verified;
 
 use std::path::{Path, PathBuf};
 

@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile};
-use promptpack_registry::{Cache, FetchPolicy, Registry, Reporter};
+use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile, RequirementSource, redact_url};
+use promptpack_registry::{Cache, FetchPolicy, FetchedPack, Registry, Reporter};
 
 use crate::install::InstallTransaction;
-use crate::resolve::{ResolvedPack, Resolver};
+use crate::resolve::{ResolvedPack, ResolvedSource, Resolver};
+use crate::verified::VerifiedStore;
 use crate::{Project, ProjectError};
 
 /// Which packs may move to newer versions than the lock has.
@@ -71,32 +72,32 @@ pub fn sync(
     reporter: &dyn Reporter,
 ) -> Result<SyncReport, ProjectError> {
     let old_lock = project.lock().cloned().unwrap_or_else(Lockfile::new);
-    let target_lock = options.pinned.as_ref().or(project.lock());
-    let lock_covers_manifest =
-        project.manifest().packs.keys().all(|name| target_lock.is_some_and(|lock| lock.get(name).is_some()));
-    let policy = if options.offline {
-        FetchPolicy::Never
-    } else if lock_covers_manifest && options.upgrade == Upgrade::None {
-        FetchPolicy::IfNeeded
+    let store = VerifiedStore::new(cache);
+    let (locked_packs, files, resolved, yanked) = if let Some(packs) = offline_from_store(project, options, &store) {
+        (old_lock.packs.clone(), packs, BTreeMap::new(), Vec::new())
     } else {
-        FetchPolicy::Always
+        let resolved = resolve(project, cache, options, reporter)?;
+        let files: BTreeMap<String, FetchedPack> =
+            resolved.iter().map(|(name, pack)| (name.clone(), pack.files.clone())).collect();
+        for pack in resolved.values().filter(|p| !matches!(p.source, ResolvedSource::Path { .. })) {
+            store.put(&pack.files);
+        }
+        let yanked = resolved
+            .values()
+            .filter_map(|pack| {
+                pack.yanked.as_ref().map(|reason| {
+                    format!(
+                        "{} {} is yanked ({reason}); installing it because the lockfile pins it",
+                        pack.name, pack.version
+                    )
+                })
+            })
+            .collect();
+        (resolved.values().map(ResolvedPack::to_locked).collect(), files, resolved, yanked)
     };
-    let upgrade = options.upgrade.clone();
-    let unlocked = move |name: &str| match &upgrade {
-        Upgrade::None => false,
-        Upgrade::All => true,
-        Upgrade::Only(names) => names.iter().any(|n| n == name),
-    };
-    let mut resolver =
-        Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
-    let resolved = resolver.resolve()?;
 
     let renderer = promptpack_render::renderer_summary();
-    let new_lock = Lockfile {
-        version: LOCK_FORMAT,
-        renderer: Some(renderer.clone()),
-        packs: resolved.values().map(ResolvedPack::to_locked).collect(),
-    };
+    let new_lock = Lockfile { version: LOCK_FORMAT, renderer: Some(renderer.clone()), packs: locked_packs };
     let mut report = SyncReport {
         lock_changed: new_lock.to_toml() != old_lock.to_toml() || project.lock().is_none(),
         ..SyncReport::default()
@@ -107,14 +108,7 @@ pub fn sync(
         ));
     }
     report.changes = changes_between(&old_lock, &new_lock);
-    for pack in resolved.values() {
-        if let Some(reason) = &pack.yanked {
-            report.warnings.push(format!(
-                "{} {} is yanked ({reason}); installing it because the lockfile pins it",
-                pack.name, pack.version
-            ));
-        }
-    }
+    report.warnings.extend(yanked);
     // The renderer line follows promptpack's version; only the packs decide `--locked`.
     let packs_changed = project.lock().is_none_or(|old| {
         Lockfile { renderer: None, ..old.clone() }.to_toml()
@@ -137,22 +131,22 @@ pub fn sync(
         return Err(ProjectError::LockWouldChange { changes });
     }
 
-    let installed = installed_checksums(project, &old_lock, &resolved, options.force)?;
+    let installed = installed_checksums(project, &old_lock, &files, options.force)?;
     report.lock = new_lock;
-    report.resolved = resolved.clone();
+    report.resolved = resolved;
     if options.dry_run {
         return Ok(report);
     }
 
     let mut transaction = InstallTransaction::new(&project.install_dir())?;
-    for pack in resolved.values() {
-        if installed.get(&pack.name) == Some(&pack.files.checksum) {
+    for (name, pack) in &files {
+        if installed.get(name) == Some(&pack.checksum) {
             continue;
         }
-        transaction.stage(&pack.name, &pack.files.files)?;
-        report.written.push(pack.name.clone());
+        transaction.stage(name, &pack.files)?;
+        report.written.push(name.clone());
     }
-    for name in installed.keys().filter(|name| !resolved.contains_key(*name)) {
+    for name in installed.keys().filter(|name| !files.contains_key(*name)) {
         transaction.remove(name)?;
     }
     let lock_path = project.root().join(LOCK_FILE);
@@ -167,17 +161,102 @@ pub fn sync(
     Ok(report)
 }
 
+/// Resolves (reusing the lock, or the pinned plan) and reads every pack.
+fn resolve(
+    project: &Project,
+    cache: &Cache,
+    options: &SyncOptions,
+    reporter: &dyn Reporter,
+) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
+    let target_lock = options.pinned.as_ref().or(project.lock());
+    let lock_covers_manifest =
+        project.manifest().packs.keys().all(|name| target_lock.is_some_and(|lock| lock.get(name).is_some()));
+    let policy = if options.offline {
+        FetchPolicy::Never
+    } else if lock_covers_manifest && options.upgrade == Upgrade::None {
+        FetchPolicy::IfNeeded
+    } else {
+        FetchPolicy::Always
+    };
+    let upgrade = options.upgrade.clone();
+    let unlocked = move |name: &str| match &upgrade {
+        Upgrade::None => false,
+        Upgrade::All => true,
+        Upgrade::Only(names) => names.iter().any(|n| n == name),
+    };
+    let mut resolver =
+        Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
+    resolver.resolve()
+}
+
+/// An offline install of a complete lockfile needs no git at all when every
+/// locked pack's bytes are in the verified store: the lock already says
+/// exactly what to install, and the store re-checks each checksum. Returns
+/// `None` (take the full path) whenever that is not certain.
+fn offline_from_store(
+    project: &Project,
+    options: &SyncOptions,
+    store: &VerifiedStore,
+) -> Option<BTreeMap<String, FetchedPack>> {
+    if !options.offline || options.upgrade != Upgrade::None || options.pinned.is_some() {
+        return None;
+    }
+    let lock = project.lock()?;
+    // Every requirement must be met by its locked entry, from the same source.
+    for (name, requirement) in &project.manifest().packs {
+        let locked = lock.get(name)?;
+        if requirement.version.as_ref().is_some_and(|req| !req.matches(&locked.version)) {
+            return None;
+        }
+        let expected_source = match &requirement.source {
+            RequirementSource::Registry { registry } => {
+                let location = project.registry(Some(registry.as_deref().unwrap_or("default")), name).ok()?;
+                format!("registry+{}", redact_url(&location.configured))
+            }
+            RequirementSource::Git { url, reference, subdir } => {
+                if locked.reference != reference.describe() || &locked.subdir != subdir {
+                    return None;
+                }
+                format!("git+{}", redact_url(url))
+            }
+            // Local packs are read from disk each time; the full path handles them.
+            RequirementSource::Path { .. } => return None,
+        };
+        if locked.source != expected_source {
+            return None;
+        }
+    }
+    // The lock must hold exactly the requirements and their dependencies.
+    let mut reachable: BTreeSet<&str> = project.manifest().packs.keys().map(String::as_str).collect();
+    let mut queue: Vec<&str> = reachable.iter().copied().collect();
+    while let Some(name) = queue.pop() {
+        for dependency in &lock.get(name)?.dependencies {
+            let dependency = dependency.split(' ').next()?;
+            if reachable.insert(dependency) {
+                queue.push(dependency);
+            }
+        }
+    }
+    if reachable.len() != lock.packs.len() {
+        return None;
+    }
+    lock.packs
+        .iter()
+        .map(|locked| Some((locked.name.clone(), store.get(&locked.checksum, locked.tree.as_deref())?)))
+        .collect()
+}
+
 /// The checksum of every installed pack folder the old or new lock knows,
 /// refusing (before anything is written) a folder edited by hand: installing
 /// over it would lose the edits.
 fn installed_checksums(
     project: &Project,
     old_lock: &Lockfile,
-    resolved: &BTreeMap<String, ResolvedPack>,
+    files: &BTreeMap<String, FetchedPack>,
     force: bool,
 ) -> Result<BTreeMap<String, String>, ProjectError> {
     let names: BTreeSet<&str> =
-        old_lock.packs.iter().map(|p| p.name.as_str()).chain(resolved.keys().map(String::as_str)).collect();
+        old_lock.packs.iter().map(|p| p.name.as_str()).chain(files.keys().map(String::as_str)).collect();
     let mut installed = BTreeMap::new();
     for name in names {
         let dir = project.installed_pack_dir(name);
@@ -186,7 +265,7 @@ fn installed_checksums(
         }
         let found = promptpack_pack::folder_checksum(&dir)?;
         let expected_old = old_lock.get(name).map(|p| p.checksum.clone());
-        let expected_new = resolved.get(name).map(|p| p.files.checksum.clone());
+        let expected_new = files.get(name).map(|p| p.checksum.clone());
         let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
         if !known && !force {
             return Err(ProjectError::InstalledFilesModified {
@@ -270,7 +349,7 @@ pub fn outdated(
     for (name, requirement) in &project.manifest().packs {
         let locked = project.lock().and_then(|l| l.get(name)).map(|l| l.version.clone());
         let (compatible, newest) = match &requirement.source {
-            promptpack_manifest::RequirementSource::Registry { registry } => {
+            RequirementSource::Registry { registry } => {
                 let url = resolver.registry_location(name, registry.as_deref())?.url;
                 if !registries.contains_key(&url) {
                     registries.insert(url.clone(), Registry::open(cache, &url, policy, reporter)?);
