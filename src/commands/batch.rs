@@ -738,6 +738,9 @@ impl Output {
         match self {
             Self::Stdout(mut out) => out.flush(),
             Self::File { temp, path } => {
+                if let Some(permissions) = promptpack_pack::replacement_permissions(&path) {
+                    temp.as_file().set_permissions(permissions)?;
+                }
                 temp.as_file().sync_all()?;
                 temp.persist(path).map(drop).map_err(|err| err.error)
             }

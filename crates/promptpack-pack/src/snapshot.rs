@@ -175,7 +175,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
     };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs_err::create_dir_all(dir).map_err(PackError::io(dir))?;
-    let permissions = fs_err::metadata(&path).ok().map(|meta| meta.permissions()).or_else(default_permissions);
+    let permissions = replacement_permissions(&path);
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(PackError::io(dir))?;
     temp.write_all(bytes).map_err(PackError::io(temp.path()))?;
     if let Some(permissions) = permissions {
@@ -184,6 +184,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
     temp.as_file().sync_all().map_err(PackError::io(temp.path()))?;
     temp.persist(&path).map_err(|err| PackError::Io { path: path.clone(), source: err.error })?;
     Ok(())
+}
+
+/// The permissions a file written to `path` by temp-and-rename should get:
+/// the old file's, or the usual 0644 for a new one.
+pub fn replacement_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    fs_err::metadata(path).ok().map(|meta| meta.permissions()).or_else(default_permissions)
 }
 
 /// What a new file gets: tempfile creates 0600, which would hide the
