@@ -671,20 +671,12 @@ fn open_rows(path: &Path) -> Result<ChunkReader> {
         (Box::new(std::io::stdin()), "stdin".to_owned())
     } else {
         let file = File::open(path).map_err(|err| UsageError {
-            message: format!("cannot read batch file `{}`: {}", path.display(), describe_io(&err)),
+            message: format!("cannot read batch file `{}`: {}", path.display(), promptpack_pack::describe_io(&err)),
             hint: "`--batch` takes a JSONL file (one JSON object of variables per line), or `-` for stdin".to_owned(),
         })?;
         (Box::new(file), format!("`{}`", path.display()))
     };
     Ok(ChunkReader { input: BufReader::with_capacity(READ_BUFFER, input), name, next_seq: 0, line: 0, done: false })
-}
-
-fn describe_io(err: &std::io::Error) -> String {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => "file not found".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => err.to_string(),
-    }
 }
 
 /// `--separator`, with `\n`, `\t`, `\r`, `\0` and `\\` understood.

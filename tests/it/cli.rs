@@ -134,3 +134,22 @@ fn help_documents_exit_codes() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("promptpack"));
 }
+
+/// `cargo insta review` reads pending files with insta's own parser: what
+/// `promptpack test` writes must load there with the same text and info.
+#[test]
+fn pending_snapshots_are_readable_by_insta() {
+    let project = TestProject::with_repository_packs();
+    let template = "packs/threats-next-steps/templates/threats-next-steps.md.j2";
+    let edited = project.read(template).replace("senior", "staff");
+    project.write(template, edited);
+    assert_eq!(project.run(&["test"]).code, 1);
+    let pending = project.path().join("snapshots/threats-next-steps__threats-next-steps__sre.snap.new");
+    let snapshot = insta::Snapshot::from_file(&pending).expect("insta parses the pending snapshot");
+    let contents = snapshot.contents().as_text().expect("a text snapshot").to_string();
+    assert!(contents.contains("You are a staff **Sre**."), "{contents}");
+    assert_eq!(snapshot.metadata().expression(), Some("rendered"));
+    assert_eq!(snapshot.metadata().source(), Some("tests/it/snapshots.rs"));
+    let ours = promptpack_pack::read_snapshot(&pending).unwrap().unwrap();
+    assert_eq!(contents, ours.body.trim_end(), "insta and promptpack read the same text");
+}

@@ -107,7 +107,8 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
     Ok(vars)
 }
 
-fn describe_io(err: &std::io::Error) -> String {
+/// An I/O error as a short phrase for messages about a user's file.
+pub fn describe_io(err: &std::io::Error) -> String {
     match err.kind() {
         std::io::ErrorKind::NotFound => "file not found".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
