@@ -382,10 +382,7 @@ impl HelperDef for WithHelper {
     ) -> handlebars::HelperResult {
         let param = helper.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("with", 0))?;
         if !json_truthy(param.value()) {
-            return match helper.inverse() {
-                Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
-                None => Ok(()),
-            };
+            return render_branch(helper.inverse(), registry, context, render_context, out);
         }
         let mut block = handlebars::BlockContext::new();
         match param.context_path() {
@@ -406,10 +403,7 @@ impl HelperDef for WithHelper {
             block.set_block_params(params);
         }
         render_context.push_block(block);
-        let result = match helper.template() {
-            Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
-            None => Ok(()),
-        };
+        let result = render_branch(helper.template(), registry, context, render_context, out);
         render_context.pop_block();
         result
     }
@@ -436,10 +430,21 @@ impl HelperDef for ConditionalHelper {
         let value = param.value();
         let truthy = json_truthy(value) || (include_zero && value.as_f64() == Some(0.0));
         let branch = if truthy == self.negate { helper.inverse() } else { helper.template() };
-        match branch {
-            Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
-            None => Ok(()),
-        }
+        render_branch(branch, registry, context, render_context, out)
+    }
+}
+
+/// Renders a block's body or `{{else}}` part, which may be absent.
+fn render_branch<'reg: 'rc, 'rc>(
+    branch: Option<&'rc Template>,
+    registry: &'reg Handlebars<'reg>,
+    context: &'rc Context,
+    render_context: &mut RenderContext<'reg, 'rc>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    match branch {
+        Some(template) => handlebars::Renderable::render(template, registry, context, render_context, out),
+        None => Ok(()),
     }
 }
 
