@@ -356,7 +356,17 @@ impl RowJob {
         for (line, range) in &chunk.lines {
             rendered.rows += 1;
             let start = rendered.bytes.len();
-            if let Err(failure) = self.render_row(&chunk.data[range.clone()], *line, &mut rendered.bytes, escaped) {
+            // A bug must cost one row, not stall the pipeline waiting for this chunk.
+            let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.render_row(&chunk.data[range.clone()], *line, &mut rendered.bytes, escaped)
+            }))
+            .unwrap_or_else(|_| {
+                Err(RowFailure {
+                    message: "internal error while rendering this row".to_owned(),
+                    hint: Some("this is a bug in promptpack; please report the row that caused it".to_owned()),
+                })
+            });
+            if let Err(failure) = row {
                 rendered.bytes.truncate(start);
                 rendered.failed += 1;
                 self.write_failure(&mut rendered, *line, &failure);
