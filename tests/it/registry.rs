@@ -667,15 +667,22 @@ fn tampering_moved_git_tag_is_refused() {
     insta::assert_snapshot!("tamper_moved_tag", sandbox.pinned(&out, &[]));
 }
 
-// 6b.
-#[test]
-fn tampering_rewritten_registry_history_is_refused() {
-    let sandbox = Sandbox::with_daemon();
+/// A registry with the repository's pack published, and a consumer project
+/// that added it (the starting point of the tampering tests).
+fn published_and_added(sandbox: &Sandbox) -> TestProject {
     let url = sandbox.registry();
     let publisher = TestProject::with_repository_packs();
     sandbox.publish(&publisher, PACK, &url);
     let project = sandbox.consumer(&url);
     sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    project
+}
+
+// 6b.
+#[test]
+fn tampering_rewritten_registry_history_is_refused() {
+    let sandbox = Sandbox::with_daemon();
+    let project = published_and_added(&sandbox);
     let locked_commit = locked(&lockfile(&project), PACK).commit.clone().expect("a registry commit");
 
     // Same files, new history: amend the publish commit and force-push it.
@@ -699,11 +706,7 @@ fn tampering_rewritten_registry_history_is_refused() {
 #[test]
 fn tampering_edited_pack_bytes_in_registry_are_refused() {
     let sandbox = Sandbox::with_daemon();
-    let url = sandbox.registry();
-    let publisher = TestProject::with_repository_packs();
-    sandbox.publish(&publisher, PACK, &url);
-    let project = sandbox.consumer(&url);
-    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    let project = published_and_added(&sandbox);
     let locked_tree = locked(&lockfile(&project), PACK).tree.clone().expect("a tree id");
 
     // An ordinary fast-forward commit that edits a published file.
@@ -719,7 +722,7 @@ fn tampering_edited_pack_bytes_in_registry_are_refused() {
     insta::assert_snapshot!("tamper_edited_bytes_from_lock", sandbox.pinned(&out, &[]));
 
     // Without a lock, the index's own tree id and checksum catch it.
-    let fresh = sandbox.consumer(&url);
+    let fresh = sandbox.consumer(&sandbox.url("registry.git"));
     let before = dir_contents(fresh.path());
     let out = sandbox.run(&fresh, "fresh-add", &["add", "threats-next-steps@^1"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
