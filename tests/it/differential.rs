@@ -4,6 +4,12 @@
 //! `tests/differential/generate.sh`; they are checked in so this test needs
 //! neither Python nor Node, and the live test re-asks the engines when they
 //! are installed to catch stale expectations.
+//!
+//! A case may hold `options.json`, the pack's `[render]` settings in JSON
+//! (`{"undefined": "lenient", "jinja": {"trim_blocks": true, "environment":
+//! "transformers"}}`), which the reference scripts apply too, and
+//! `"expect_error": true` for a case promptpack must refuse (an undefined
+//! value printed under `semi-strict`, say) where the lenient reference prints.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,7 +17,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use promptpack_render::{Engine, Renderer, Vars};
+use promptpack_render::{
+    Engine, JinjaEnvironment, JinjaOptions, RenderError, RenderOptions, Renderer, UndefinedPolicy, Vars,
+};
 use similar::TextDiff;
 use walkdir::WalkDir;
 
@@ -24,6 +32,8 @@ struct Case {
     dir: PathBuf,
     engine: Engine,
     template: &'static str,
+    options: RenderOptions,
+    expect_error: bool,
 }
 
 impl Case {
@@ -58,11 +68,44 @@ fn load_cases() -> Vec<Case> {
             (false, true) => (Engine::Handlebars, HANDLEBARS_TEMPLATE),
             _ => panic!("case `{name}` must contain exactly one of {JINJA_TEMPLATE} or {HANDLEBARS_TEMPLATE}"),
         };
-        cases.push(Case { name, dir, engine, template });
+        let (options, expect_error) = read_options(&dir).unwrap_or_else(|err| panic!("case `{name}`: {err}"));
+        cases.push(Case { name, dir, engine, template, options, expect_error });
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     assert!(!cases.is_empty(), "no differential cases under {}", root.display());
     cases
+}
+
+/// A case's `options.json`: render options and whether promptpack must fail.
+fn read_options(dir: &Path) -> Result<(RenderOptions, bool), String> {
+    let path = dir.join("options.json");
+    if !path.is_file() {
+        return Ok((RenderOptions::default(), false));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&read_text(&path)?).map_err(|err| format!("{} is not JSON: {err}", path.display()))?;
+    let text = |value: Option<&serde_json::Value>| value.and_then(serde_json::Value::as_str).map(str::to_owned);
+    let undefined = match text(json.get("undefined")).as_deref() {
+        None | Some("semi-strict") => UndefinedPolicy::SemiStrict,
+        Some("strict") => UndefinedPolicy::Strict,
+        Some("lenient") => UndefinedPolicy::Lenient,
+        Some(other) => return Err(format!("unknown undefined policy `{other}`")),
+    };
+    let jinja_json = json.get("jinja");
+    let environment = match text(jinja_json.and_then(|j| j.get("environment"))).as_deref() {
+        None | Some("plain") => JinjaEnvironment::Plain,
+        Some("transformers") => JinjaEnvironment::Transformers,
+        Some(other) => return Err(format!("unknown Jinja environment `{other}`")),
+    };
+    let mut jinja = JinjaOptions::preset(environment);
+    let flag = |key: &str, default: bool| {
+        jinja_json.and_then(|j| j.get(key)).and_then(serde_json::Value::as_bool).unwrap_or(default)
+    };
+    jinja.trim_blocks = flag("trim_blocks", jinja.trim_blocks);
+    jinja.lstrip_blocks = flag("lstrip_blocks", jinja.lstrip_blocks);
+    jinja.keep_trailing_newline = flag("keep_trailing_newline", jinja.keep_trailing_newline);
+    let expect_error = json.get("expect_error").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    Ok((RenderOptions { undefined, jinja, ..RenderOptions::default() }, expect_error))
 }
 
 /// Raw bytes to `String` with no newline translation: CRLF cases exist to
@@ -95,7 +138,12 @@ fn partial_name(case: &Case, path: &Path) -> Option<String> {
 }
 
 fn render_with_promptpack(case: &Case) -> Result<String, String> {
-    let mut builder = Renderer::builder();
+    render_case(case).map_err(|err| format!("render failed: {err}"))
+}
+
+/// Renders a case as a pack would: partials, options, the case's variables.
+fn render_case(case: &Case) -> Result<String, CaseError> {
+    let mut builder = Renderer::builder_with_options(case.options);
     let partials_dir = case.dir.join("partials");
     if partials_dir.is_dir() {
         for entry in WalkDir::new(&partials_dir).sort_by_file_name() {
@@ -121,7 +169,48 @@ fn render_with_promptpack(case: &Case) -> Result<String, String> {
     let vars_path = case.dir.join("vars.json");
     let vars: Vars = serde_json::from_str(&read_text(&vars_path)?)
         .map_err(|err| format!("{} is not a JSON object: {err}", vars_path.display()))?;
-    renderer.render(case.template, &vars).map_err(|err| format!("render failed: {err}"))
+    Ok(renderer.render(case.template, &vars)?)
+}
+
+/// Why a case did not render: the harness could not set it up, or the
+/// renderer refused it (which `expect_error` cases require).
+#[derive(Debug)]
+enum CaseError {
+    Setup(String),
+    Render(RenderError),
+}
+
+impl From<String> for CaseError {
+    fn from(message: String) -> Self {
+        CaseError::Setup(message)
+    }
+}
+
+impl From<RenderError> for CaseError {
+    fn from(error: RenderError) -> Self {
+        CaseError::Render(error)
+    }
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CaseError::Setup(message) => f.write_str(message),
+            CaseError::Render(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// An `expect_error` case: promptpack must refuse it with a render error.
+fn check_expected_error(case: &Case) -> Option<String> {
+    match render_case(case) {
+        Err(CaseError::Render(_)) => None,
+        Err(CaseError::Setup(message)) => Some(format!("case `{}`: {message}\n", case.name)),
+        Ok(text) => Some(format!(
+            "case `{}` ({}): expected promptpack to refuse it (expect_error), but it rendered {text:?}\n",
+            case.name, case.template
+        )),
+    }
 }
 
 /// A readable report of how `actual` differs from `expected`, or `None` when
@@ -159,6 +248,10 @@ fn matches_checked_in_reference_outputs() {
     let cases = load_cases();
     let mut failures = Vec::new();
     for case in &cases {
+        if case.expect_error {
+            failures.extend(check_expected_error(case));
+            continue;
+        }
         let expected_path = case.dir.join("expected.out");
         let expected = match read_text(&expected_path) {
             Ok(text) => text,
@@ -258,7 +351,7 @@ fn reference_engines_agree_live() {
     reference.extend(handlebars);
 
     let mut failures = Vec::new();
-    for case in &cases {
+    for case in cases.iter().filter(|case| !case.expect_error) {
         let live_label = format!("live {}", case.reference_name());
         let expected = match reference.get(&case.name) {
             Some(Ok(text)) => text,

@@ -27,7 +27,7 @@ const PROMPT_HELPERS: [&str; 8] = ["upper", "lower", "capitalize", "trim", "defa
 /// handlebars.js built-ins, which a bare `{{name}}` must not be rewritten over.
 const BUILTIN_HELPERS: [&str; 7] = ["if", "unless", "each", "with", "lookup", "log", "else"];
 
-pub(crate) fn new_registry() -> Handlebars<'static> {
+pub(crate) fn new_registry(_options: &crate::RenderOptions) -> Handlebars<'static> {
     let mut registry = Handlebars::new();
     registry.register_escape_fn(handlebars::no_escape);
     registry.set_strict_mode(true);

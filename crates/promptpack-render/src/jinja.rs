@@ -11,20 +11,23 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize as _;
 
-use crate::Limits;
-use crate::text;
+use crate::options::{JinjaOptions, UndefinedPolicy};
+use crate::{RenderOptions, text};
 
 /// Builds an environment whose every setting that affects output is spelled
 /// out, so a minijinja upgrade that changes a default cannot change prompts.
-pub(crate) fn new_environment(limits: &Limits) -> Environment<'static> {
+pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     let mut env = Environment::new();
     // Prompts are not HTML: minijinja would escape `.html`/`.xml` names by default.
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // Jinja2's defaults: no trim_blocks, no lstrip_blocks, one trailing newline dropped.
-    env.set_syntax(syntax_config());
-    env.set_fuel(Some(limits.fuel));
-    env.set_recursion_limit(limits.recursion_depth);
+    env.set_undefined_behavior(match options.undefined {
+        UndefinedPolicy::Strict => UndefinedBehavior::Strict,
+        UndefinedPolicy::SemiStrict => UndefinedBehavior::SemiStrict,
+        UndefinedPolicy::Lenient => UndefinedBehavior::Lenient,
+    });
+    env.set_syntax(syntax_config(&options.jinja));
+    env.set_fuel(Some(options.limits.fuel));
+    env.set_recursion_limit(options.limits.recursion_depth);
     env.set_formatter(format_like_python);
     // A template can only include what the pack registered; never the file system.
     env.set_loader(|_| Ok(None::<String>));
@@ -42,12 +45,13 @@ pub(crate) fn new_environment(limits: &Limits) -> Environment<'static> {
     env
 }
 
-/// Jinja2's defaults: no `trim_blocks`, no `lstrip_blocks`, one trailing newline dropped.
-pub(crate) fn syntax_config() -> minijinja::syntax::SyntaxConfig {
+/// The whitespace settings of the pack's `[render.jinja]` (by default
+/// Jinja2's: no `trim_blocks`, no `lstrip_blocks`, one trailing newline dropped).
+pub(crate) fn syntax_config(options: &JinjaOptions) -> minijinja::syntax::SyntaxConfig {
     minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(false)
-        .lstrip_blocks(false)
-        .keep_trailing_newline(false)
+        .trim_blocks(options.trim_blocks)
+        .lstrip_blocks(options.lstrip_blocks)
+        .keep_trailing_newline(options.keep_trailing_newline)
         .build()
         .expect("the default delimiters are valid")
 }

@@ -29,6 +29,7 @@ mod direct;
 mod error;
 mod handlebars;
 mod jinja;
+mod options;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -39,6 +40,7 @@ use ::handlebars::Context as HbsContext;
 use minijinja::ErrorKind as JinjaErrorKind;
 
 pub use crate::error::{RenderError, RenderErrorKind};
+pub use crate::options::{JinjaEnvironment, JinjaOptions, RenderOptions, UndefinedPolicy};
 pub use promptpack_diagnostics::SourceLocation;
 
 /// The variables of one render: a JSON object.
@@ -116,7 +118,7 @@ struct Source {
 
 /// Collects templates and partials, compiling each as it is added.
 pub struct RendererBuilder {
-    limits: Limits,
+    options: RenderOptions,
     jinja: minijinja::Environment<'static>,
     handlebars: ::handlebars::Handlebars<'static>,
     templates: BTreeMap<String, Engine>,
@@ -129,11 +131,11 @@ pub struct RendererBuilder {
 }
 
 impl RendererBuilder {
-    fn new(limits: Limits) -> Self {
+    fn new(options: RenderOptions) -> Self {
         Self {
-            limits,
-            jinja: jinja::new_environment(&limits),
-            handlebars: handlebars::new_registry(),
+            options,
+            jinja: jinja::new_environment(&options),
+            handlebars: handlebars::new_registry(&options),
             templates: BTreeMap::new(),
             jinja_sources: HashMap::new(),
             handlebars_sources: HashMap::new(),
@@ -179,7 +181,7 @@ impl RendererBuilder {
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
                 let source = Source { origin: source.origin, text: Arc::from(normalized.as_str()) };
-                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config())
+                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(&self.options.jinja))
                     .ok()
                     .and_then(|ast| direct::Program::from_jinja(&ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
@@ -235,7 +237,7 @@ impl RendererBuilder {
                 }
             }
             if let Err(chain) =
-                handlebars::check_partial_depth(name, &self.handlebars_partials, self.limits.partial_depth)
+                handlebars::check_partial_depth(name, &self.handlebars_partials, self.options.limits.partial_depth)
             {
                 let recursive = chain.last().is_some_and(|last| chain[..chain.len() - 1].contains(last));
                 let (message, hint) = if recursive {
@@ -247,7 +249,7 @@ impl RendererBuilder {
                     (
                         format!(
                             "partials nest deeper than {} levels: {}",
-                            self.limits.partial_depth,
+                            self.options.limits.partial_depth,
                             chain.join(" -> ")
                         ),
                         "flatten the partials: include fewer levels deep",
@@ -304,14 +306,23 @@ impl std::fmt::Debug for Renderer {
 }
 
 impl Renderer {
+    /// A builder with the default [`RenderOptions`]: plain Jinja2
+    /// `Environment()` whitespace, `semi-strict` undefined values.
     #[must_use]
     pub fn builder() -> RendererBuilder {
-        RendererBuilder::new(Limits::default())
+        RendererBuilder::new(RenderOptions::default())
     }
 
+    /// A builder with the default options and other limits.
     #[must_use]
     pub fn builder_with_limits(limits: Limits) -> RendererBuilder {
-        RendererBuilder::new(limits)
+        RendererBuilder::new(RenderOptions { limits, ..RenderOptions::default() })
+    }
+
+    /// A builder with the given options (a pack's `[render]` settings).
+    #[must_use]
+    pub fn builder_with_options(options: RenderOptions) -> RendererBuilder {
+        RendererBuilder::new(options)
     }
 
     /// The names of the templates (not partials), sorted.

@@ -7,6 +7,10 @@
 // {"case": name, "output": text} or {"case": name, "error": message}. Folders
 // without `template.hbs` (the Jinja cases) are skipped, so callers may pass
 // every case. `partials/<stem>.hbs` is registered as the partial `<stem>`.
+// A case's `options.json` may set `"undefined": "strict"`, rendered with
+// handlebars.js's `strict: true`; otherwise the engine is used as users'
+// runtimes use it (promptpack's `semi-strict` matches it or fails with an
+// undefined error, which a case marks with `"expect_error": true`).
 'use strict';
 
 const fs = require('fs');
@@ -28,8 +32,10 @@ function render(caseDir) {
   if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
     throw new TypeError('vars.json must hold a JSON object');
   }
+  const optionsPath = path.join(caseDir, 'options.json');
+  const options = fs.existsSync(optionsPath) ? JSON.parse(fs.readFileSync(optionsPath, 'utf8')) : {};
   const source = fs.readFileSync(path.join(caseDir, 'template.hbs'), 'utf8');
-  return hb.compile(source, { noEscape: true })(vars);
+  return hb.compile(source, { noEscape: true, strict: options.undefined === 'strict' })(vars);
 }
 
 const lines = [];

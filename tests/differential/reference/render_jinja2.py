@@ -8,10 +8,15 @@ For every case directory that holds a `template.j2`, prints one JSON line,
 one process can serve all cases. Directories without `template.j2` (the
 Handlebars cases) are skipped, so callers may pass every case.
 
-The environment deliberately keeps Jinja2's defaults (no autoescape, no
-trim_blocks/lstrip_blocks, keep_trailing_newline=False): promptpack must match
-what a plain `jinja2.Environment()` produces. StrictUndefined only turns typos
-in a case into errors instead of silently empty output.
+The environment keeps Jinja2's defaults (no autoescape, no
+trim_blocks/lstrip_blocks, keep_trailing_newline=False) unless the case's
+`options.json` sets them, as a pack's `[render.jinja]` does:
+`{"undefined": "strict"|"semi-strict"|"lenient", "jinja": {"trim_blocks": true,
+"lstrip_blocks": true, "keep_trailing_newline": true}}`. Under `strict` the
+reference uses StrictUndefined; under `semi-strict` (the default) and
+`lenient` it uses Jinja2's default Undefined, which is what users' runtimes
+print (promptpack under `semi-strict` matches it or fails with an undefined
+error, which a case marks with `"expect_error": true`).
 """
 
 import json
@@ -21,10 +26,23 @@ import sys
 import jinja2
 
 
+def case_options(case_dir: pathlib.Path) -> dict:
+    path = case_dir / "options.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_bytes().decode("utf-8"))
+
+
 def render(case_dir: pathlib.Path) -> str:
+    options = case_options(case_dir)
+    jinja_options = options.get("jinja", {})
+    undefined = jinja2.StrictUndefined if options.get("undefined") == "strict" else jinja2.Undefined
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(case_dir)),
-        undefined=jinja2.StrictUndefined,
+        undefined=undefined,
+        trim_blocks=jinja_options.get("trim_blocks", False),
+        lstrip_blocks=jinja_options.get("lstrip_blocks", False),
+        keep_trailing_newline=jinja_options.get("keep_trailing_newline", False),
     )
     variables = json.loads((case_dir / "vars.json").read_bytes().decode("utf-8"))
     if not isinstance(variables, dict):
