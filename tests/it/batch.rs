@@ -151,7 +151,7 @@ fn fail_fast_stops_at_the_first_failed_row() {
     let mut rows = String::new();
     for i in 1..=2_000 {
         if i == 300 {
-            rows.push_str("{\"role\": null}\n");
+            rows.push_str("{\"role\": 5}\n");
         } else {
             writeln!(rows, "{{\"role\": \"r{i}\"}}").unwrap();
         }

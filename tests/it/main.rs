@@ -8,5 +8,6 @@ mod common;
 mod differential;
 mod git_server;
 mod registry;
+mod render_settings;
 mod snapshots;
 mod upgrades;

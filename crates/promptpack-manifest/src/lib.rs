@@ -21,8 +21,8 @@ mod value;
 pub use crate::error::{ManifestError, ManifestErrors};
 pub use crate::lockfile::{LOCK_FILE, LOCK_FORMAT, LockedPack, Lockfile, redact_url};
 pub use crate::pack::{
-    FORMAT_VERSION, Fixture, PackManifest, TemplateDecl, TemplateEngine, VariableDecl, VariableType,
-    is_valid_item_name, is_valid_pack_name, pack_manifest_schema,
+    FORMAT_VERSION, Fixture, JinjaPreset, JinjaSettings, PackManifest, RenderSettings, TemplateDecl, TemplateEngine,
+    UndefinedMode, VariableDecl, VariableType, is_valid_item_name, is_valid_pack_name, pack_manifest_schema,
 };
 pub use crate::project::{
     DEFAULT_INSTALL_DIR, GitReference, PROJECT_FILE, PackRequirement, ProjectManifest, RequirementSource,

@@ -31,6 +31,111 @@ struct RawManifest {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     dependencies: BTreeMap<String, Spanned<String>>,
+    /// How the users' runtime renders: the undefined policy and the Jinja environment.
+    #[serde(default)]
+    render: RawRender,
+}
+
+/// `[render]`: how the runtime that sends these prompts is configured, so
+/// promptpack renders the same bytes.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawRender {
+    /// What using a value that was not passed does: `semi-strict` (default:
+    /// testing it works, printing or iterating it is an error), `strict` (any
+    /// use is an error) or `lenient` (exactly Jinja2's default `Undefined`
+    /// and handlebars.js: prints nothing).
+    #[serde(default)]
+    undefined: UndefinedMode,
+    /// The keyword arguments of `jinja2.Environment` the runtime passes.
+    #[serde(default)]
+    jinja: RawJinjaRender,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawJinjaRender {
+    /// A known runtime's environment: `plain` (`jinja2.Environment()`, the
+    /// default) or `transformers` (Hugging Face `apply_chat_template`:
+    /// `trim_blocks` and `lstrip_blocks` on, loop controls,
+    /// `raise_exception`, `strftime_now`, transformers' `tojson`).
+    #[serde(default)]
+    environment: JinjaPreset,
+    /// Drop the first newline after a block tag (default: the preset's).
+    trim_blocks: Option<bool>,
+    /// Strip spaces and tabs before a block tag at the start of a line (default: the preset's).
+    lstrip_blocks: Option<bool>,
+    /// Keep the template's final newline (Jinja2 drops one by default).
+    keep_trailing_newline: Option<bool>,
+}
+
+/// What using an undefined value does (`[render] undefined`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UndefinedMode {
+    #[default]
+    SemiStrict,
+    Strict,
+    Lenient,
+}
+
+impl UndefinedMode {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SemiStrict => "semi-strict",
+            Self::Strict => "strict",
+            Self::Lenient => "lenient",
+        }
+    }
+}
+
+/// A known runtime's Jinja environment (`[render.jinja] environment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JinjaPreset {
+    #[default]
+    Plain,
+    Transformers,
+}
+
+impl JinjaPreset {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "plain",
+            Self::Transformers => "transformers",
+        }
+    }
+}
+
+/// The validated `[render]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderSettings {
+    pub undefined: UndefinedMode,
+    pub jinja: JinjaSettings,
+}
+
+/// The validated `[render.jinja]` table, with the preset's defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JinjaSettings {
+    pub environment: JinjaPreset,
+    pub trim_blocks: bool,
+    pub lstrip_blocks: bool,
+    pub keep_trailing_newline: bool,
+}
+
+impl JinjaSettings {
+    fn from_raw(raw: &RawJinjaRender) -> Self {
+        // transformers compiles chat templates with trim_blocks and lstrip_blocks on.
+        let preset_trims = raw.environment == JinjaPreset::Transformers;
+        Self {
+            environment: raw.environment,
+            trim_blocks: raw.trim_blocks.unwrap_or(preset_trims),
+            lstrip_blocks: raw.lstrip_blocks.unwrap_or(preset_trims),
+            keep_trailing_newline: raw.keep_trailing_newline.unwrap_or(false),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -147,30 +252,19 @@ impl VariableType {
         }
     }
 
-    /// Whether a JSON value has this type.
+    /// Whether a JSON value has this type. `null` is a value of every type
+    /// (`None` in Jinja, `null` in Handlebars), as in the JSON users pass.
     #[must_use]
     pub fn admits(self, value: &serde_json::Value) -> bool {
         matches!(
             (self, value),
-            (Self::String, serde_json::Value::String(_))
+            (_, serde_json::Value::Null)
+                | (Self::String, serde_json::Value::String(_))
                 | (Self::Number, serde_json::Value::Number(_))
                 | (Self::Bool, serde_json::Value::Bool(_))
                 | (Self::List, serde_json::Value::Array(_))
                 | (Self::Object, serde_json::Value::Object(_))
         )
-    }
-
-    /// What an optional variable without a default renders as: empty, so
-    /// `{% if x %}` and `{{#if x}}` are false.
-    #[must_use]
-    pub fn empty_value(self) -> serde_json::Value {
-        match self {
-            Self::String => serde_json::Value::String(String::new()),
-            Self::Number => serde_json::Value::from(0),
-            Self::Bool => serde_json::Value::Bool(false),
-            Self::List => serde_json::Value::Array(Vec::new()),
-            Self::Object => serde_json::Value::Object(serde_json::Map::new()),
-        }
     }
 }
 
@@ -200,6 +294,7 @@ pub struct PackManifest {
     pub variables: BTreeMap<String, VariableDecl>,
     pub fixtures: BTreeMap<String, Fixture>,
     pub dependencies: BTreeMap<String, semver::VersionReq>,
+    pub render: RenderSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,10 +316,12 @@ pub struct VariableDecl {
 }
 
 impl VariableDecl {
-    /// The value used when the variable is not passed, if it is optional.
+    /// The value used when the variable is not passed: its default. An
+    /// optional variable without one stays undefined in the template, as a
+    /// missing key is in Jinja2 and handlebars.js (`x is defined` is false).
     #[must_use]
     pub fn fallback(&self) -> Option<serde_json::Value> {
-        if self.required { None } else { Some(self.default.clone().unwrap_or_else(|| self.kind.empty_value())) }
+        if self.required { None } else { self.default.clone() }
     }
 }
 
@@ -387,6 +484,10 @@ impl Validator<'_> {
             variables,
             fixtures,
             dependencies,
+            render: RenderSettings {
+                undefined: raw.render.undefined,
+                jinja: JinjaSettings::from_raw(&raw.render.jinja),
+            },
         })
     }
 

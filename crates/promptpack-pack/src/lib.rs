@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use promptpack_diagnostics::SourceSnippet;
-use promptpack_manifest::{PackManifest, TemplateEngine};
-use promptpack_render::{Engine, Renderer, Vars};
+use promptpack_manifest::{JinjaPreset, PackManifest, RenderSettings, TemplateEngine, UndefinedMode};
+use promptpack_render::{Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, UndefinedPolicy, Vars};
 use sha2::{Digest, Sha256};
 
 pub use crate::check::{CheckFinding, Severity, check_pack};
@@ -190,7 +190,7 @@ impl Pack {
 
     /// Compiles every template and partial of the pack.
     pub fn renderer(&self) -> Result<Renderer, PackError> {
-        let mut builder = Renderer::builder();
+        let mut builder = Renderer::builder_with_options(render_options(&self.manifest.render));
         let render_error = |template: &str| {
             let pack = self.name().to_owned();
             let template = template.to_owned();
@@ -309,6 +309,26 @@ impl Pack {
             source,
         })
     }
+}
+
+/// The renderer's options for a pack's `[render]` settings.
+pub fn render_options(settings: &RenderSettings) -> RenderOptions {
+    let undefined = match settings.undefined {
+        UndefinedMode::SemiStrict => UndefinedPolicy::SemiStrict,
+        UndefinedMode::Strict => UndefinedPolicy::Strict,
+        UndefinedMode::Lenient => UndefinedPolicy::Lenient,
+    };
+    let environment = match settings.jinja.environment {
+        JinjaPreset::Plain => JinjaEnvironment::Plain,
+        JinjaPreset::Transformers => JinjaEnvironment::Transformers,
+    };
+    let jinja = JinjaOptions {
+        trim_blocks: settings.jinja.trim_blocks,
+        lstrip_blocks: settings.jinja.lstrip_blocks,
+        keep_trailing_newline: settings.jinja.keep_trailing_newline,
+        environment,
+    };
+    RenderOptions { undefined, jinja, ..RenderOptions::default() }
 }
 
 pub(crate) fn engine_of(engine: TemplateEngine) -> Engine {

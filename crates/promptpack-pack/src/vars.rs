@@ -82,12 +82,13 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
                 });
             }
             Some(_) => {}
-            None => match decl.fallback() {
-                Some(fallback) => {
+            None if decl.required => missing.push(name.as_str()),
+            // An optional variable without a default stays undefined.
+            None => {
+                if let Some(fallback) = decl.fallback() {
                     vars.insert(name.clone(), fallback);
                 }
-                None => missing.push(name.as_str()),
-            },
+            }
         }
     }
     if !missing.is_empty() {

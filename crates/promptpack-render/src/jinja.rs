@@ -25,7 +25,7 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
         UndefinedPolicy::SemiStrict => UndefinedBehavior::SemiStrict,
         UndefinedPolicy::Lenient => UndefinedBehavior::Lenient,
     });
-    env.set_syntax(syntax_config(&options.jinja));
+    env.set_syntax(syntax_config(options.jinja));
     env.set_fuel(Some(options.limits.fuel));
     env.set_recursion_limit(options.limits.recursion_depth);
     env.set_formatter(format_like_python);
@@ -47,7 +47,7 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
 
 /// The whitespace settings of the pack's `[render.jinja]` (by default
 /// Jinja2's: no `trim_blocks`, no `lstrip_blocks`, one trailing newline dropped).
-pub(crate) fn syntax_config(options: &JinjaOptions) -> minijinja::syntax::SyntaxConfig {
+pub(crate) fn syntax_config(options: JinjaOptions) -> minijinja::syntax::SyntaxConfig {
     minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(options.trim_blocks)
         .lstrip_blocks(options.lstrip_blocks)

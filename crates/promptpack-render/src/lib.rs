@@ -181,7 +181,7 @@ impl RendererBuilder {
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
                 let source = Source { origin: source.origin, text: Arc::from(normalized.as_str()) };
-                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(&self.options.jinja))
+                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(self.options.jinja))
                     .ok()
                     .and_then(|ast| direct::Program::from_jinja(&ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
