@@ -114,6 +114,9 @@ impl Default for Limits {
 struct Source {
     origin: PathBuf,
     text: Arc<str>,
+    /// How the text minijinja compiled differs from `text` (see
+    /// `jinja::percent`), to map error positions back.
+    edits: Option<Arc<jinja::percent::SourceEdits>>,
 }
 
 /// Collects templates and partials, compiling each as it is added.
@@ -174,19 +177,26 @@ impl RendererBuilder {
 
     fn add_source(&mut self, name: &str, engine: Engine, text: String, origin: PathBuf) -> Result<(), RenderError> {
         let text: Arc<str> = Arc::from(text);
-        let source = Source { origin, text: Arc::clone(&text) };
+        let source = Source { origin, text: Arc::clone(&text), edits: None };
         match engine {
             Engine::Jinja => {
                 // Jinja2's lexer turns every `\r\n` and `\r` of the template
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
-                let source = Source { origin: source.origin, text: Arc::from(normalized.as_str()) };
-                let program = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(self.options.jinja))
-                    .ok()
-                    .and_then(|ast| direct::Program::from_jinja(&ast, &mut self.next_text_id));
+                let mut source = Source { origin: source.origin, text: Arc::from(normalized.as_str()), edits: None };
+                let ast = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(self.options.jinja)).ok();
+                let program = ast.as_ref().and_then(|ast| direct::Program::from_jinja(ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
+                let compiled =
+                    match ast.as_ref().and_then(|ast| jinja::percent::rewrite_percent_formatting(&normalized, ast)) {
+                        Some((rewritten, edits)) => {
+                            source.edits = Some(Arc::new(edits));
+                            rewritten
+                        }
+                        None => normalized,
+                    };
                 self.jinja
-                    .add_template_owned(name.to_owned(), normalized)
+                    .add_template_owned(name.to_owned(), compiled)
                     .map_err(|err| jinja_error(&err, &source, None))?;
                 self.jinja_sources.insert(name.to_owned(), source);
             }
@@ -502,7 +512,13 @@ fn describe_jinja(err: &minijinja::Error) -> String {
 /// minijinja itself only says "undefined value".
 fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String]>) -> RenderError {
     let text = &source.text;
-    let span = err.range().filter(|r| r.end <= text.len());
+    let span = err
+        .range()
+        .map(|range| match &source.edits {
+            Some(edits) => edits.original_offset(range.start)..edits.original_offset(range.end),
+            None => range,
+        })
+        .filter(|r| r.end <= text.len());
     let snippet = span.clone().map(|r| &text[r]).unwrap_or_default();
     let (kind, message, hint) = match err.kind() {
         JinjaErrorKind::SyntaxError | JinjaErrorKind::BadEscape => (

@@ -11,8 +11,14 @@ use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize as _;
 
+use self::python::{NestedUndefined, PyRange, python_str};
 use crate::options::{JinjaOptions, UndefinedPolicy};
 use crate::{RenderOptions, text};
+
+mod methods;
+pub(crate) mod percent;
+mod pystr;
+pub(crate) mod python;
 
 /// Builds an environment whose every setting that affects output is spelled
 /// out, so a minijinja upgrade that changes a default cannot change prompts.
@@ -31,6 +37,8 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     env.set_formatter(format_like_python);
     // A template can only include what the pack registered; never the file system.
     env.set_loader(|_| Ok(None::<String>));
+    env.set_unknown_method_callback(methods::call_python_method);
+    env.add_function("range", PyRange::make);
 
     env.add_filter("upper", |v: &Value| string_arg(v).map(|s| text::upper(&s)));
     env.add_filter("lower", |v: &Value| string_arg(v).map(|s| text::lower(&s)));
@@ -42,6 +50,11 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     env.add_filter("tojson", tojson_filter);
     env.add_filter("default", default_filter);
     env.add_filter("d", default_filter);
+    env.add_filter(percent::PERCENT_FILTER, percent::percent_filter);
+    env.add_filter("format", format_filter);
+    env.add_filter("escape", escape_filter);
+    env.add_filter("e", escape_filter);
+    env.add_filter("forceescape", forceescape_filter);
     env
 }
 
@@ -72,8 +85,46 @@ fn string_arg(value: &Value) -> Result<String, Error> {
         return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
     }
     let mut out = String::new();
-    python_str(value, &mut out);
+    python_str(value, &mut out, NestedUndefined::Refuse)?;
     Ok(out)
+}
+
+/// `format(value, *args, **kwargs)`: Jinja2's `value % (kwargs or args)`.
+fn format_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
+    let format = string_arg(value)?;
+    let keys: Vec<&str> = kwargs.args().collect();
+    let arguments = if keys.is_empty() {
+        percent::Arguments::Positional(args.to_vec())
+    } else if args.is_empty() {
+        let mut pairs = Vec::with_capacity(keys.len());
+        for key in keys {
+            pairs.push((Value::from(key), kwargs.get::<Value>(key)?));
+        }
+        percent::Arguments::Single(Value::from_pairs(pairs))
+    } else {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "can't handle positional and keyword arguments at the same time",
+        ));
+    };
+    percent::printf(state, &format, &arguments)
+}
+
+/// `escape` / `e`: markupsafe's `escape`, which leaves a value already
+/// marked safe as it is and returns a safe string.
+fn escape_filter(value: &Value) -> Result<Value, Error> {
+    if value.is_safe() {
+        return Ok(value.clone());
+    }
+    forceescape_filter(value)
+}
+
+/// `forceescape`: escapes even a value marked safe.
+fn forceescape_filter(value: &Value) -> Result<Value, Error> {
+    let s = string_arg(value)?;
+    let mut out = String::with_capacity(s.len() + 8);
+    python::escape_html(&s, &mut out);
+    Ok(Value::from_safe_string(out))
 }
 
 /// `indent(s, width=4, first=False, blank=False)`; `width` may be a string.
@@ -130,7 +181,7 @@ fn join_filter(value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result
             Some(attribute) => item.get_attr(attribute)?,
             None => item,
         };
-        python_str(&item, &mut out);
+        python_str(&item, &mut out, NestedUndefined::Refuse)?;
     }
     Ok(out)
 }
@@ -283,75 +334,24 @@ fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
     Ok(rendered)
 }
 
-/// Prints a value the way Jinja2 does: `str(value)` in Python.
-fn format_like_python(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
-    if let Some(s) = value.as_str() {
+/// Prints a value the way Jinja2 does: `str(value)` in Python, escaped as
+/// markupsafe does inside `{% autoescape true %}` unless marked safe.
+fn format_like_python(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    let escape = !matches!(state.auto_escape(), AutoEscape::None) && !value.is_safe();
+    if let Some(s) = value.as_str().filter(|_| value.kind() == ValueKind::String && !escape) {
         return out.write_str(s).map_err(Error::from);
     }
+    if value.is_undefined() && state.undefined_behavior() != UndefinedBehavior::Lenient {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
     let mut buf = String::new();
-    python_str(value, &mut buf);
+    python_str(value, &mut buf, NestedUndefined::for_behavior(state.undefined_behavior()))?;
+    if escape {
+        let mut escaped = String::with_capacity(buf.len() + 8);
+        python::escape_html(&buf, &mut escaped);
+        buf = escaped;
+    }
     out.write_str(&buf).map_err(Error::from)
-}
-
-/// Python's `str()` of a value: strings as they are, everything else as `repr`.
-pub(crate) fn python_str(value: &Value, out: &mut String) {
-    match value.as_str() {
-        Some(s) if value.kind() == ValueKind::String => out.push_str(s),
-        _ => python_repr(value, out),
-    }
-}
-
-/// Python's `repr()` of a value, as Jinja2 prints lists and dicts.
-fn python_repr(value: &Value, out: &mut String) {
-    match value.kind() {
-        ValueKind::Undefined => {}
-        ValueKind::None => out.push_str("None"),
-        ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
-        ValueKind::Number => {
-            if value.is_integer() {
-                let _ = write!(out, "{value}");
-            } else {
-                match f64::try_from(value.clone()) {
-                    Ok(float) => out.push_str(&text::python_float_repr(float)),
-                    Err(_) => {
-                        let _ = write!(out, "{value}");
-                    }
-                }
-            }
-        }
-        ValueKind::String => text::python_str_repr(value.as_str().unwrap_or_default(), out),
-        ValueKind::Seq => {
-            out.push('[');
-            if let Ok(items) = value.try_iter() {
-                for (i, item) in items.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    python_repr(&item, out);
-                }
-            }
-            out.push(']');
-        }
-        ValueKind::Map => {
-            out.push('{');
-            if let Ok(keys) = value.try_iter() {
-                for (i, key) in keys.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    python_repr(&key, out);
-                    out.push_str(": ");
-                    if let Ok(item) = value.get_item(&key) {
-                        python_repr(&item, out);
-                    }
-                }
-            }
-            out.push('}');
-        }
-        _ => {
-            let _ = write!(out, "{value}");
-        }
-    }
 }
 
 /// Converts JSON variables to minijinja values, keeping object key order

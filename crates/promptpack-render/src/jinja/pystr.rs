@@ -1,0 +1,163 @@
+//! Python `str` methods that only Jinja needs (the shared ones are in
+//! `text`): splitting, titles, padding, with Python's exact edge cases.
+
+use crate::text::is_python_space;
+
+/// Title-case letters (Unicode `Lt`), which are cased but neither upper nor lower.
+pub(crate) fn is_titlecase(c: char) -> bool {
+    matches!(c, '\u{01C5}' | '\u{01C8}' | '\u{01CB}' | '\u{01F2}' | '\u{1F88}'..='\u{1F8F}' | '\u{1F98}'..='\u{1F9F}'
+        | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+}
+
+/// Python's "cased" characters: upper, lower or title case.
+pub(crate) fn is_cased(c: char) -> bool {
+    c.is_uppercase() || c.is_lowercase() || is_titlecase(c)
+}
+
+/// Python's `str.title()`: a character following a cased one is lowered,
+/// any other is title-cased (so `they're` becomes `They'Re`).
+pub(crate) fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut previous_cased = false;
+    for c in s.chars() {
+        if previous_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push_str(&crate::text::capitalize(c.encode_utf8(&mut [0; 4])));
+        }
+        previous_cased = is_cased(c);
+    }
+    out
+}
+
+/// Python's `str.isdigit()`: decimal digits of any script plus the
+/// superscript, subscript and circled digits (not fractions or numerals).
+pub(crate) fn is_digit(c: char) -> bool {
+    let fraction_or_numeral =
+        matches!(c, '\u{BC}'..='\u{BE}' | '\u{2150}'..='\u{218B}' | '\u{3007}' | '\u{3021}'..='\u{3029}');
+    c.is_numeric() && !fraction_or_numeral && !c.is_alphabetic()
+}
+
+/// `s.split(sep, maxsplit)` with a non-empty separator.
+pub(crate) fn split_on<'a>(s: &'a str, sep: &str, limit: Option<usize>) -> Vec<&'a str> {
+    match limit {
+        Some(limit) => s.splitn(limit + 1, sep).collect(),
+        None => s.split(sep).collect(),
+    }
+}
+
+/// `s.rsplit(sep, maxsplit)` with a non-empty separator, in Python's order.
+pub(crate) fn rsplit_on<'a>(s: &'a str, sep: &str, limit: Option<usize>) -> Vec<&'a str> {
+    let mut parts: Vec<&str> = match limit {
+        Some(limit) => s.rsplitn(limit + 1, sep).collect(),
+        None => s.rsplit(sep).collect(),
+    };
+    parts.reverse();
+    parts
+}
+
+/// `s.split()` / `s.split(None, maxsplit)`: runs of whitespace separate, the
+/// ends are ignored, and after `maxsplit` splits the rest is kept as it is
+/// (less its leading whitespace).
+pub(crate) fn split_whitespace(s: &str, limit: Option<usize>) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = s.trim_start_matches(is_python_space);
+    while !rest.is_empty() {
+        if limit.is_some_and(|limit| parts.len() == limit) {
+            parts.push(rest);
+            break;
+        }
+        let Some(end) = rest.find(is_python_space) else {
+            parts.push(rest);
+            break;
+        };
+        parts.push(&rest[..end]);
+        rest = rest[end..].trim_start_matches(is_python_space);
+    }
+    parts
+}
+
+/// `s.rsplit()` / `s.rsplit(None, maxsplit)`: [`split_whitespace`] from the right.
+pub(crate) fn rsplit_whitespace(s: &str, limit: Option<usize>) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = s.trim_end_matches(is_python_space);
+    while !rest.is_empty() {
+        if limit.is_some_and(|limit| parts.len() == limit) {
+            parts.push(rest);
+            break;
+        }
+        let Some(start) = rest.rfind(is_python_space) else {
+            parts.push(rest);
+            break;
+        };
+        let space_len = rest[start..].chars().next().map_or(1, char::len_utf8);
+        parts.push(&rest[start + space_len..]);
+        rest = rest[..start].trim_end_matches(is_python_space);
+    }
+    parts.reverse();
+    parts
+}
+
+/// Python's line boundaries for `str.splitlines()`.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `s.splitlines(keepends)`: `\r\n` is one break, a trailing break does not
+/// start an empty last line.
+pub(crate) fn splitlines(s: &str, keepends: bool) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if is_line_break(c) {
+            let mut end = i + c.len_utf8();
+            if c == '\r' && matches!(iter.peek(), Some((_, '\n'))) {
+                iter.next();
+                end += 1;
+            }
+            lines.push(if keepends { &s[start..end] } else { &s[start..i] });
+            start = end;
+        }
+    }
+    if start < s.len() {
+        lines.push(&s[start..]);
+    }
+    lines
+}
+
+/// `s.center(width, fill)`: `CPython` puts the odd extra fill character on the
+/// left when both the padding and the width are odd, on the right otherwise.
+pub(crate) fn center(s: &str, width: usize, fill: char) -> String {
+    let len = s.chars().count();
+    if width <= len {
+        return s.to_owned();
+    }
+    let padding = width - len;
+    let left = padding / 2 + (padding & width & 1);
+    let mut out = String::with_capacity(s.len() + padding);
+    out.extend(std::iter::repeat_n(fill, left));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(fill, padding - left));
+    out
+}
+
+/// `s.ljust(width, fill)` or, with `right`, `s.rjust(width, fill)`.
+pub(crate) fn pad(s: &str, width: usize, fill: char, right: bool) -> String {
+    let len = s.chars().count();
+    let padding: String = std::iter::repeat_n(fill, width.saturating_sub(len)).collect();
+    if right { format!("{padding}{s}") } else { format!("{s}{padding}") }
+}
+
+/// `s.zfill(width)`: zeros after a leading sign.
+pub(crate) fn zfill(s: &str, width: usize) -> String {
+    let len = s.chars().count();
+    if width <= len {
+        return s.to_owned();
+    }
+    let zeros = "0".repeat(width - len);
+    match s.strip_prefix(['+', '-']) {
+        Some(rest) => format!("{}{zeros}{rest}", &s[..1]),
+        None => format!("{zeros}{s}"),
+    }
+}
