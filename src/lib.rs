@@ -18,11 +18,6 @@ use clap::Parser as _;
 
 pub use crate::printer::Printer;
 
-/// The JSON string escaping of `render --batch`, shared with the batch
-/// benchmark's floor (`cargo xtask bench`) so both escape alike.
-#[doc(hidden)]
-pub use crate::commands::batch::write_json_string;
-
 /// How a run ended, as documented in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {

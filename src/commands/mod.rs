@@ -1,6 +1,6 @@
 //! One module per subcommand; each returns the exit status it earned.
 
-pub(crate) mod batch;
+mod batch;
 mod check;
 mod diff;
 mod new;

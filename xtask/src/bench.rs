@@ -955,7 +955,7 @@ fn splitmix(seed: u64) -> u64 {
 pub fn floor(text: &Path, escape_once: bool) -> Result<()> {
     let text = std::fs::read_to_string(text)?;
     let mut escaped = Vec::new();
-    promptpack::write_json_string(&mut escaped, &text);
+    promptpack_batch::write_json_string(&mut escaped, &text);
     let mut record = Vec::new();
     let stdin = std::io::stdin().lock();
     let mut input = std::io::BufReader::with_capacity(256 * 1024, stdin);
@@ -976,7 +976,7 @@ pub fn floor(text: &Path, escape_once: bool) -> Result<()> {
         if escape_once {
             record.extend_from_slice(&escaped);
         } else {
-            promptpack::write_json_string(&mut record, &text);
+            promptpack_batch::write_json_string(&mut record, &text);
         }
         record.extend_from_slice(b"}\n");
         out.write_all(&record)?;

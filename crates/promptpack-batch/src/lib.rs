@@ -1,0 +1,554 @@
+//! Batch rendering: one template of a pack rendered once per row of
+//! variables, streamed, in parallel, in input order.
+//!
+//! This is the engine behind `promptpack render --batch`, and the API any
+//! other front end (a Python module, a service) calls. A [`Batch`] holds a
+//! pack's compiled templates and the variables every row starts from; it
+//! renders
+//!
+//! - one row: [`Batch::render_row`];
+//! - JSONL bytes from any reader into records on any writer:
+//!   [`Batch::render_jsonl`], the command's path, tuned for throughput;
+//! - rows from any iterator of JSON values, each result handed to a callback
+//!   in input order: [`Batch::render_rows`].
+//!
+//! Decisions worth knowing:
+//!
+//! - **A failed row is an outcome, not the end of the run.** It becomes a
+//!   [`RowError`] (typed, with its hint) and, in JSONL, a record of its own
+//!   (`{"row": N, "error": ..., "line": N, "hint": ...}`); the run goes on
+//!   unless [`Options::fail_fast`]. A panic while rendering a row is
+//!   contained to that row, so a bug cannot stall the pipeline.
+//! - **Memory stays flat** whatever the number of rows: the input is cut into
+//!   chunks and only a bounded number of chunks is in flight (see the
+//!   `pipeline` module), which also bounds the reorder buffer.
+//! - **Streaming**: a chunk is handed on as soon as the next line is not
+//!   already in the input buffer (reading it could block), and the output is
+//!   flushed whenever there is nothing else to do, so a row piped in comes
+//!   out without waiting for more rows.
+//! - **Speed**: each chunk is rendered straight into its finished output
+//!   bytes, records and escaping included, so the writer only copies bytes
+//!   out. The renderer marks the template's own text
+//!   ([`promptpack_render::RenderSink`]), and each thread JSON-escapes each
+//!   piece of it once; per row only the values are escaped, eight bytes at a
+//!   time ([`write_json_string`]).
+//! - **Progress** goes through an [`Observer`], called on the caller's thread
+//!   in input order; this crate prints nothing.
+
+mod error;
+mod json;
+mod pipeline;
+mod source;
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use promptpack_pack::{Pack, PackError};
+use promptpack_render::{Renderer, Vars};
+use serde_json::Value;
+
+pub use crate::error::{BatchError, RowError};
+pub use crate::json::write_json_string;
+use crate::json::{DisplayToVec, EscapedTexts, JsonStringSink, TextSink, write_record};
+use crate::pipeline::{ChunkWork, Drain, Rendered};
+pub use crate::source::JsonlInput;
+use crate::source::{LineChunk, LineReader, ValueRows};
+
+/// An output buffer grown past this by a few huge rows is not kept for reuse.
+const MAX_REUSED_BUFFER: usize = 4 * 1024 * 1024;
+
+/// A template of a pack, compiled and ready to render any number of rows.
+/// Cheap to clone: clones share the compiled templates.
+#[derive(Clone)]
+pub struct Batch(Arc<Prepared>);
+
+struct Prepared {
+    renderer: Renderer,
+    pack: Pack,
+    template: String,
+    base: Vars,
+}
+
+/// How [`Batch::render_jsonl`] writes each row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// One JSON object per line: `{"row":N,"text":"..."}`, byte for byte as
+    /// `serde_json` writes it, or `{"row":N,"error":"...","line":N,"hint":"..."}`.
+    /// `row` is the input line number (blank lines count but make no record).
+    Jsonl,
+    /// Each row's rendered text, then `separator`. A failed row writes only
+    /// the separator, so the n-th text is still the n-th row's.
+    Text { separator: Vec<u8> },
+}
+
+/// How a run uses the machine and when it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Threads in all, the caller's included.
+    pub jobs: NonZeroUsize,
+    /// Stop after the first failed row (it is still reported).
+    pub fail_fast: bool,
+}
+
+impl Default for Options {
+    /// Every core, and every row.
+    fn default() -> Self {
+        Self { jobs: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN), fail_fast: false }
+    }
+}
+
+/// Told what a run does, on the calling thread and in input order: the
+/// binary draws a progress bar with it. Both methods default to nothing.
+pub trait Observer {
+    /// `rows` more rows are written.
+    fn rows_written(&mut self, rows: u64) {
+        let _ = rows;
+    }
+
+    /// Row `row` (its 1-based input line) failed. With [`RecordFormat::Jsonl`]
+    /// its error record is written too; with [`RecordFormat::Text`] this is
+    /// the only place the error shows.
+    fn row_failed(&mut self, row: u64, error: &RowError) {
+        let _ = (row, error);
+    }
+}
+
+/// Observes nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Rows rendered or failed (blank lines are not rows).
+    pub rows: u64,
+    pub failed: u64,
+    /// The run ended before the input did (`fail_fast`, or the callback of
+    /// [`Batch::render_rows`] broke off).
+    pub stopped: bool,
+}
+
+/// One row's result from [`Batch::render_rows`].
+#[derive(Debug)]
+pub struct RowOutcome {
+    /// The row's 1-based position in the input.
+    pub row: u64,
+    pub result: Result<String, RowError>,
+}
+
+impl Batch {
+    /// Compiles `pack`'s templates to render `template`; each row is laid
+    /// over `base` (a row's own values win), then checked against the pack's
+    /// declared variables and completed with their defaults.
+    pub fn new(pack: &Pack, template: &str, base: Vars) -> Result<Self, PackError> {
+        let template = pack.resolve_template_name(Some(template))?;
+        Ok(Self(Arc::new(Prepared { renderer: pack.renderer()?, pack: pack.clone(), template, base })))
+    }
+
+    /// The pack this batch renders.
+    pub fn pack(&self) -> &Pack {
+        &self.0.pack
+    }
+
+    /// The template this batch renders.
+    pub fn template(&self) -> &str {
+        &self.0.template
+    }
+
+    /// Renders one row: `row` must be an object of variables.
+    pub fn render_row(&self, row: Value) -> Result<String, RowError> {
+        contain_panic(|| self.0.render_text(row))
+    }
+
+    /// Reads JSONL rows from `input` and writes one record per row to
+    /// `output` in `format`, in input order. Output is written a chunk of
+    /// rows at a time and flushed whenever the next row is not yet read.
+    ///
+    /// A row that fails is reported (a record, and [`Observer::row_failed`])
+    /// and counted in the [`Summary`]; only failing to read or write ends the
+    /// run with an error.
+    pub fn render_jsonl(
+        &self,
+        input: JsonlInput,
+        format: RecordFormat,
+        options: Options,
+        output: &mut impl Write,
+        observer: &mut dyn Observer,
+    ) -> Result<Summary, BatchError> {
+        let work = Arc::new(RecordWork { prepared: Arc::clone(&self.0), format, fail_fast: options.fail_fast });
+        let mut drain = RecordDrain { output, observer, summary: Summary::default() };
+        let stopped = pipeline::run(LineReader::new(input), &work, options.jobs.get(), &mut drain)?;
+        Ok(Summary { stopped, ..drain.summary })
+    }
+
+    /// Renders every row of `rows` (each an object of variables) and hands
+    /// each result to `on_row` in input order, on the calling thread;
+    /// `ControlFlow::Break` stops the run. Rows are numbered from 1.
+    ///
+    /// `rows` is read on a thread of its own, a chunk of rows at a time.
+    pub fn render_rows<I>(
+        &self,
+        rows: I,
+        options: Options,
+        on_row: impl FnMut(RowOutcome) -> ControlFlow<()>,
+    ) -> Result<Summary, BatchError>
+    where
+        I: IntoIterator<Item = Value>,
+        I::IntoIter: Send + 'static,
+    {
+        let work = Arc::new(RowWork { prepared: Arc::clone(&self.0), fail_fast: options.fail_fast });
+        let source = ValueRows { rows: rows.into_iter(), next_row: 0 };
+        let mut drain = RowDrain { on_row, summary: Summary::default() };
+        let stopped = pipeline::run(source, &work, options.jobs.get(), &mut drain)?;
+        Ok(Summary { stopped, ..drain.summary })
+    }
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch").field("pack", &self.0.pack.name()).field("template", &self.0.template).finish()
+    }
+}
+
+impl Prepared {
+    /// A row laid over the base variables, checked and completed.
+    fn vars_for(&self, row: Value) -> Result<Vars, RowError> {
+        let mut vars = match row {
+            Value::Object(vars) => vars,
+            other => return Err(RowError::not_an_object(&other)),
+        };
+        for (name, value) in &self.base {
+            if !vars.contains_key(name) {
+                vars.insert(name.clone(), value.clone());
+            }
+        }
+        self.pack.complete_vars(vars).map_err(RowError::from_variables)
+    }
+
+    fn render_text(&self, row: Value) -> Result<String, RowError> {
+        let vars = self.vars_for(row)?;
+        self.renderer.render(&self.template, &vars).map_err(RowError::Render)
+    }
+
+    /// Parses a JSONL line and writes its record to `out`, rendering
+    /// straight into it. On an error `out` may hold part of a record.
+    fn render_record(
+        &self,
+        line: &[u8],
+        number: u64,
+        format: &RecordFormat,
+        out: &mut Vec<u8>,
+        escaped: &mut EscapedTexts,
+    ) -> Result<(), RowError> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let row = serde_json::from_slice::<Value>(line).map_err(|err| RowError::invalid_json(&err))?;
+        let vars = self.vars_for(row)?;
+        let result = match format {
+            RecordFormat::Jsonl => {
+                // `{"row":N,"text":"..."}`, byte for byte as serde_json writes it.
+                let _ = write!(DisplayToVec(out), "{{\"row\":{number},\"text\":\"");
+                let result =
+                    self.renderer.render_to(&self.template, &vars, &mut JsonStringSink { out: &mut *out, escaped });
+                out.extend_from_slice(b"\"}\n");
+                result
+            }
+            RecordFormat::Text { separator } => {
+                let result = self.renderer.render_to(&self.template, &vars, &mut TextSink(&mut *out));
+                out.extend_from_slice(separator);
+                result
+            }
+        };
+        result.map_err(RowError::Render)
+    }
+}
+
+/// Runs `render`, turning a panic into [`RowError::Panicked`]: a bug must
+/// cost one row, not stall the pipeline waiting for that row's chunk.
+fn contain_panic<T>(render: impl FnOnce() -> Result<T, RowError>) -> Result<T, RowError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or(Err(RowError::Panicked))
+}
+
+/// A chunk's records, ready to write.
+#[derive(Default)]
+struct Records {
+    bytes: Vec<u8>,
+    rows: u64,
+    failures: Vec<(u64, RowError)>,
+}
+
+/// Renders JSONL chunks into records.
+struct RecordWork {
+    prepared: Arc<Prepared>,
+    format: RecordFormat,
+    fail_fast: bool,
+}
+
+impl ChunkWork<LineChunk> for RecordWork {
+    type Output = Records;
+    type Scratch = EscapedTexts;
+
+    fn render_chunk(
+        &self,
+        chunk: &mut LineChunk,
+        mut records: Records,
+        escaped: &mut EscapedTexts,
+    ) -> Rendered<Records> {
+        records.bytes.clear();
+        records.rows = 0;
+        records.failures.clear();
+        let mut stopped = false;
+        for (line, range) in &chunk.lines {
+            records.rows += 1;
+            let start = records.bytes.len();
+            let row = contain_panic(|| {
+                self.prepared.render_record(
+                    &chunk.data[range.clone()],
+                    *line,
+                    &self.format,
+                    &mut records.bytes,
+                    escaped,
+                )
+            });
+            if let Err(error) = row {
+                records.bytes.truncate(start);
+                match &self.format {
+                    RecordFormat::Jsonl => write_record(
+                        &mut records.bytes,
+                        &FailedRecord { row: *line, error: &error.to_string(), line: *line, hint: error.hint() },
+                    ),
+                    RecordFormat::Text { separator } => records.bytes.extend_from_slice(separator),
+                }
+                records.failures.push((*line, error));
+                if self.fail_fast {
+                    stopped = true;
+                    break;
+                }
+            }
+        }
+        Rendered { output: records, stopped }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct FailedRecord<'a> {
+    row: u64,
+    error: &'a str,
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+}
+
+struct RecordDrain<'a, W> {
+    output: &'a mut W,
+    observer: &'a mut dyn Observer,
+    summary: Summary,
+}
+
+impl<W: Write> Drain<Records> for RecordDrain<'_, W> {
+    fn drain(&mut self, mut records: Records) -> Result<ControlFlow<(), Records>, BatchError> {
+        self.output.write_all(&records.bytes).map_err(BatchError::Write)?;
+        self.summary.rows += records.rows;
+        self.summary.failed += records.failures.len() as u64;
+        self.observer.rows_written(records.rows);
+        for (row, error) in records.failures.drain(..) {
+            self.observer.row_failed(row, &error);
+        }
+        if records.bytes.capacity() > MAX_REUSED_BUFFER {
+            records.bytes = Vec::new();
+        }
+        Ok(ControlFlow::Continue(records))
+    }
+
+    fn flush(&mut self) -> Result<(), BatchError> {
+        self.output.flush().map_err(BatchError::Write)
+    }
+}
+
+/// Renders chunks of values into texts.
+struct RowWork {
+    prepared: Arc<Prepared>,
+    fail_fast: bool,
+}
+
+impl ChunkWork<Vec<(u64, Value)>> for RowWork {
+    type Output = Vec<RowOutcome>;
+    type Scratch = ();
+
+    fn render_chunk(
+        &self,
+        chunk: &mut Vec<(u64, Value)>,
+        mut outcomes: Vec<RowOutcome>,
+        (): &mut (),
+    ) -> Rendered<Vec<RowOutcome>> {
+        outcomes.clear();
+        let mut stopped = false;
+        for (row, vars) in chunk.drain(..) {
+            let result = contain_panic(|| self.prepared.render_text(vars));
+            let failed = result.is_err();
+            outcomes.push(RowOutcome { row, result });
+            if failed && self.fail_fast {
+                stopped = true;
+                break;
+            }
+        }
+        Rendered { output: outcomes, stopped }
+    }
+}
+
+struct RowDrain<F> {
+    on_row: F,
+    summary: Summary,
+}
+
+impl<F: FnMut(RowOutcome) -> ControlFlow<()>> Drain<Vec<RowOutcome>> for RowDrain<F> {
+    fn drain(&mut self, mut outcomes: Vec<RowOutcome>) -> Result<ControlFlow<(), Vec<RowOutcome>>, BatchError> {
+        for outcome in outcomes.drain(..) {
+            self.summary.rows += 1;
+            self.summary.failed += u64::from(outcome.result.is_err());
+            if (self.on_row)(outcome).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        Ok(ControlFlow::Continue(outcomes))
+    }
+
+    fn flush(&mut self) -> Result<(), BatchError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+
+    /// A pack with one template: `Hello {{ name }}` and an optional `greeting`.
+    fn batch() -> Batch {
+        let manifest = r#"
+[pack]
+name = "hello"
+version = "1.0.0"
+
+[templates.hello]
+file = "hello.j2"
+
+[variables.name]
+required = true
+
+[variables.greeting]
+required = false
+default = "Hello"
+"#;
+        let files = BTreeMap::from([
+            ("pack.toml".to_owned(), manifest.as_bytes().to_vec()),
+            ("hello.j2".to_owned(), b"{{ greeting }}, \"{{ name }}\"\n".to_vec()),
+        ]);
+        let pack = Pack::from_files(Path::new("hello"), files).unwrap();
+        Batch::new(&pack, "hello", Vars::new()).unwrap()
+    }
+
+    fn options(jobs: usize, fail_fast: bool) -> Options {
+        Options { jobs: NonZeroUsize::new(jobs).unwrap(), fail_fast }
+    }
+
+    fn texts(batch: &Batch, rows: Vec<Value>, options: Options) -> (Vec<(u64, Result<String, String>)>, Summary) {
+        let mut outcomes = Vec::new();
+        let summary = batch
+            .render_rows(rows, options, |outcome| {
+                outcomes.push((outcome.row, outcome.result.map_err(|err| err.to_string())));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        (outcomes, summary)
+    }
+
+    #[test]
+    fn rows_from_an_iterator_come_back_in_input_order() {
+        let rows: Vec<Value> = (0..1000).map(|i| serde_json::json!({ "name": format!("n{i}") })).collect();
+        for jobs in [1, 4] {
+            let (outcomes, summary) = texts(&batch(), rows.clone(), options(jobs, false));
+            assert_eq!(summary, Summary { rows: 1000, failed: 0, stopped: false });
+            for (i, (row, text)) in outcomes.iter().enumerate() {
+                assert_eq!(*row, i as u64 + 1);
+                assert_eq!(text.as_deref(), Ok(format!("Hello, \"n{i}\"").as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn failed_rows_are_typed_outcomes_and_fail_fast_stops_after_the_first() {
+        let rows = vec![
+            serde_json::json!({ "name": "a" }),
+            serde_json::json!([1]),
+            serde_json::json!({ "greeting": "Hi" }),
+            serde_json::json!({ "name": "d" }),
+        ];
+        let (outcomes, summary) = texts(&batch(), rows.clone(), options(2, false));
+        assert_eq!(summary, Summary { rows: 4, failed: 2, stopped: false });
+        assert_eq!(outcomes[1], (2, Err("the row is an array, not an object of variables".to_owned())));
+        assert!(matches!(&outcomes[2].1, Err(message) if message.contains("name")), "{outcomes:?}");
+
+        let (outcomes, summary) = texts(&batch(), rows, options(2, true));
+        assert_eq!(summary, Summary { rows: 2, failed: 1, stopped: true });
+        assert_eq!(outcomes.len(), 2);
+    }
+
+    #[test]
+    fn the_callback_can_stop_the_run() {
+        let rows: Vec<Value> = (0..500).map(|i| serde_json::json!({ "name": i })).collect();
+        let mut seen = 0;
+        let summary = batch()
+            .render_rows(rows, options(3, false), |_| {
+                seen += 1;
+                if seen == 100 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            })
+            .unwrap();
+        assert_eq!((seen, summary.rows, summary.stopped), (100, 100, true));
+    }
+
+    #[test]
+    fn jsonl_records_match_serde_json_and_errors_carry_hints() {
+        #[derive(Default)]
+        struct Failures(Vec<(u64, String)>);
+        impl Observer for Failures {
+            fn row_failed(&mut self, row: u64, error: &RowError) {
+                self.0.push((row, error.to_string()));
+            }
+        }
+        let input = "{\"name\": \"a\\tb\"}\n\nnot json\n{\"name\": \"c\", \"greeting\": \"Hi\"}\n";
+        for jobs in [1, 2] {
+            let (mut out, mut failures) = (Vec::new(), Failures::default());
+            let summary = batch()
+                .render_jsonl(
+                    JsonlInput::new(std::io::Cursor::new(input), "test"),
+                    RecordFormat::Jsonl,
+                    options(jobs, false),
+                    &mut out,
+                    &mut failures,
+                )
+                .unwrap();
+            assert_eq!(summary, Summary { rows: 3, failed: 1, stopped: false });
+            let lines: Vec<Value> =
+                String::from_utf8(out).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+            assert_eq!(lines[0], serde_json::json!({ "row": 1, "text": "Hello, \"a\tb\"" }));
+            assert_eq!(lines[1]["row"], 3);
+            assert_eq!(lines[1]["hint"], RowError::NotAnObject { kind: "" }.hint().unwrap());
+            assert_eq!(lines[2], serde_json::json!({ "row": 4, "text": "Hi, \"c\"" }));
+            assert_eq!(failures.0, [(3, "invalid JSON at column 2: expected ident".to_owned())]);
+        }
+    }
+
+    #[test]
+    fn a_single_row_renders_like_the_pack() {
+        assert_eq!(batch().render_row(serde_json::json!({ "name": "x" })).unwrap(), "Hello, \"x\"");
+        assert!(batch().render_row(serde_json::json!({})).unwrap_err().hint().is_some());
+    }
+}
