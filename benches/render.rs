@@ -56,7 +56,7 @@ fn batch_row(bencher: divan::Bencher, pack: &str) {
         let vars = loaded.pack.complete_vars(vars).expect("complete");
         let text = loaded.renderer.render(TEMPLATE, &vars).expect("renders");
         out.extend_from_slice(b"{\"row\":1,\"text\":");
-        promptpack::write_json_string(&mut out, &text);
+        promptpack_batch::write_json_string(&mut out, &text);
         out.extend_from_slice(b"}\n");
         out.len()
     });

@@ -459,7 +459,10 @@ default = "Hello"
         Options { jobs: NonZeroUsize::new(jobs).unwrap(), fail_fast }
     }
 
-    fn texts(batch: &Batch, rows: Vec<Value>, options: Options) -> (Vec<(u64, Result<String, String>)>, Summary) {
+    /// (row, text or error message), in the order the callback saw them.
+    type Texts = Vec<(u64, Result<String, String>)>;
+
+    fn texts(batch: &Batch, rows: Vec<Value>, options: Options) -> (Texts, Summary) {
         let mut outcomes = Vec::new();
         let summary = batch
             .render_rows(rows, options, |outcome| {
