@@ -26,7 +26,12 @@ pub enum PackLocation {
 impl PackLocation {
     pub fn load(&self) -> Result<Pack> {
         match self {
-            PackLocation::Folder(dir) => Ok(Pack::load(dir)?),
+            // A pack being written: its dependencies from sibling folders
+            // (`packs/<dep>`) or, failing that, the current project's install.
+            PackLocation::Folder(dir) => {
+                let project = Project::discover(Path::new("."))?;
+                Ok(promptpack_project::load_workspace_pack(dir, project.as_ref())?)
+            }
             PackLocation::Installed { project, name } => Ok(project.installed_pack(name)?),
         }
     }

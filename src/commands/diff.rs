@@ -71,9 +71,10 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
             .into());
         }
         let fetched = registry.read_pack(name, &version, None)?;
-        return Ok(Pack::from_files(Path::new(&format!("{name}@{version}")), fetched.files)?);
+        let pack = Pack::from_files(Path::new(&format!("{name}@{version}")), fetched.files)?;
+        return Ok(promptpack_project::attach_registry_dependencies(&registry, pack)?);
     }
-    Ok(Pack::load(&resolve_pack_dir(spec)?)?)
+    crate::workspace::locate_pack(spec)?.load()
 }
 
 /// The registry URL for a pack: `--registry`, else `PROMPTPACK_REGISTRY`, else
@@ -89,7 +90,8 @@ pub fn previous_published(registry: &Registry, name: &str, version: &semver::Ver
         return Ok(None);
     };
     let fetched = registry.read_pack(name, &previous.vers, None)?;
-    Ok(Some(Pack::from_files(Path::new(&format!("{name}@{}", previous.vers)), fetched.files)?))
+    let pack = Pack::from_files(Path::new(&format!("{name}@{}", previous.vers)), fetched.files)?;
+    Ok(Some(promptpack_project::attach_registry_dependencies(registry, pack)?))
 }
 
 /// What changed from `old` to `new` and the smallest bump that allows it, with reasons.

@@ -46,6 +46,18 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     };
     let pack = Pack::load(&dir)?;
     let label = format!("{} {}", pack.name(), pack.manifest().version);
+    let url = registry_location(args.registry.as_deref(), pack.name())?.url;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    // Checks and snapshot tests render with the dependencies this registry
+    // would give a consumer: a pack's includes must resolve where it is published.
+    let pack = if pack.manifest().dependencies.is_empty() {
+        pack
+    } else {
+        let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter)
+            .context("cannot read the registry for the pack's dependencies")?;
+        promptpack_project::attach_registry_dependencies(&registry, pack)?
+    };
 
     // A registry only ever receives packs that pass their own checks.
     let findings = check_pack(&pack);
@@ -60,10 +72,6 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
         );
     }
     verify_snapshots(&pack, &args.snapshots, &label)?;
-
-    let url = registry_location(args.registry.as_deref(), pack.name())?.url;
-    let cache = Cache::from_env();
-    let reporter = TerminalReporter::new(printer);
     check_semver_against_registry(&cache, &url, &pack, args.allow_semver_violation, printer, &reporter)?;
     let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
     if args.dry_run {

@@ -9,5 +9,6 @@ mod differential;
 mod git_server;
 mod registry;
 mod render_settings;
+mod shared_partials;
 mod snapshots;
 mod upgrades;

@@ -53,6 +53,9 @@ pub enum PackError {
 
     #[error("snapshot file `{}` is not in insta's format: {reason}\nhint: delete it and run `promptpack test` to write a fresh one", path.display())]
     MalformedSnapshot { path: PathBuf, reason: String },
+
+    #[error("dependency `{dependency}` of pack `{pack}` {reason}\nhint: {hint}")]
+    Dependency { pack: String, dependency: String, reason: String, hint: String },
 }
 
 fn io_message(path: &std::path::Path, source: &std::io::Error) -> String {

@@ -17,6 +17,7 @@ mod vars;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use promptpack_diagnostics::SourceSnippet;
 use promptpack_manifest::{JinjaPreset, PackManifest, RenderSettings, TemplateEngine, UndefinedMode};
@@ -84,6 +85,10 @@ pub struct Pack {
     manifest: PackManifest,
     manifest_source: String,
     files: BTreeMap<String, PackFile>,
+    /// The packs `[dependencies]` names, attached by whoever loaded this one
+    /// (a workspace, a project's lock-verified install, a registry): their
+    /// partials are includable under their names.
+    dependencies: BTreeMap<String, Arc<Pack>>,
 }
 
 impl Pack {
@@ -125,7 +130,7 @@ impl Pack {
                 });
             }
         }
-        Ok(Pack { root: root.to_path_buf(), manifest, manifest_source, files })
+        Ok(Pack { root: root.to_path_buf(), manifest, manifest_source, files, dependencies: BTreeMap::new() })
     }
 
     /// The pack with some files replaced by a project's local overrides
@@ -146,6 +151,63 @@ impl Pack {
             self.files.insert(path.clone(), file);
         }
         Ok(self)
+    }
+
+    /// Attaches a pack that `[dependencies]` names, so templates can include
+    /// its partials: `{% include "<dep>/partials/<file>" %}` in Jinja,
+    /// `{{> <dep>/<partial>}}` in Handlebars. Its own dependencies come with it.
+    pub fn with_dependency(mut self, dependency: Pack) -> Result<Pack, PackError> {
+        let name = dependency.name().to_owned();
+        let error = |reason: String, hint: String| PackError::Dependency {
+            pack: self.name().to_owned(),
+            dependency: name.clone(),
+            reason,
+            hint,
+        };
+        let Some(requirement) = self.manifest.dependencies.get(&name) else {
+            return Err(error(
+                "is not declared".to_owned(),
+                format!("add `{name} = \"^{}\"` under `[dependencies]` in pack.toml", dependency.manifest.version),
+            ));
+        };
+        if !requirement.matches(&dependency.manifest.version) {
+            return Err(error(
+                format!("is at version {}, which does not match `{requirement}`", dependency.manifest.version),
+                format!("use a version of `{name}` matching `{requirement}`, or change the requirement in pack.toml"),
+            ));
+        }
+        self.dependencies.insert(name, Arc::new(dependency));
+        Ok(self)
+    }
+
+    /// The attached dependencies, by name.
+    pub fn dependencies(&self) -> impl Iterator<Item = &Pack> {
+        self.dependencies.values().map(AsRef::as_ref)
+    }
+
+    /// Declared dependencies that are not attached: their partials cannot be
+    /// included by this pack as loaded.
+    pub fn missing_dependencies(&self) -> impl Iterator<Item = (&str, &semver::VersionReq)> {
+        self.manifest
+            .dependencies
+            .iter()
+            .filter(|(name, _)| !self.dependencies.contains_key(*name))
+            .map(|(name, requirement)| (name.as_str(), requirement))
+    }
+
+    /// This pack's dependencies and theirs, each name once (the nearest wins;
+    /// a resolved project has one version per name anyway).
+    fn dependency_closure(&self) -> BTreeMap<&str, &Pack> {
+        let mut found: BTreeMap<&str, &Pack> = BTreeMap::new();
+        let mut queue: Vec<&Pack> = self.dependencies().collect();
+        while let Some(pack) = queue.pop() {
+            if pack.name() == self.name() || found.contains_key(pack.name()) {
+                continue;
+            }
+            found.insert(pack.name(), pack);
+            queue.extend(pack.dependencies());
+        }
+        found
     }
 
     #[must_use]
@@ -202,11 +264,45 @@ impl Pack {
             let source = decode_utf8(&path, &file.contents)?;
             builder.add_template(name.clone(), engine_of(template.engine), source, path).map_err(render_error(name))?;
         }
-        for file in self.files.values() {
-            let Some((name, engine)) = partial_name(&file.path) else { continue };
-            let path = self.root.join(&file.path);
-            let source = decode_utf8(&path, &file.contents)?;
-            builder.add_partial(name, engine, source, path).map_err(render_error(&file.path))?;
+        // A pack's own partials are includable by their plain names and, so
+        // that a partial written to be shared includes its siblings the same
+        // way wherever it renders, by `<pack>/...` names too: the spelling its
+        // dependents use (Jinja2's `PrefixLoader` layout of an install folder).
+        let mut partial_owner: BTreeMap<String, &str> = BTreeMap::new();
+        for (pack, qualified_only) in
+            std::iter::once((self, false)).chain(self.dependency_closure().into_values().map(|dep| (dep, true)))
+        {
+            for file in pack.files.values() {
+                let Some((name, engine)) = partial_name(&file.path) else { continue };
+                let path = pack.root.join(&file.path);
+                let source = decode_utf8(&path, &file.contents)?;
+                let qualified = format!("{}/{name}", pack.name());
+                let names = if qualified_only { vec![qualified] } else { vec![name, qualified] };
+                for name in names {
+                    if let Some(owner) = partial_owner.insert(name.clone(), pack.name())
+                        && owner != pack.name()
+                    {
+                        return Err(PackError::Dependency {
+                            pack: self.name().to_owned(),
+                            dependency: pack.name().to_owned(),
+                            reason: format!("has a partial `{name}`, which pack `{owner}` also has"),
+                            hint: "rename the folder under `partials/` that shadows a dependency's name".to_owned(),
+                        });
+                    }
+                    builder.add_partial(name, engine, source.clone(), &path).map_err(render_error(&file.path))?;
+                }
+            }
+        }
+        for (dependency, requirement) in self.missing_dependencies() {
+            builder.mark_unavailable(
+                dependency,
+                format!(
+                    "its partials come from dependency `{dependency}` ({requirement}), which is not available here"
+                ),
+                format!(
+                    "put `{dependency}` in the same folder as this pack (e.g. packs/{dependency}), or install it in this project with `promptpack add {dependency}`"
+                ),
+            );
         }
         builder.build().map_err(|source| PackError::Compile { pack: self.name().to_owned(), source })
     }

@@ -8,6 +8,7 @@
 //! only then write, each pack folder and the lockfile by temp-and-rename. A
 //! verification failure changes nothing.
 
+mod dependencies;
 mod error;
 mod install;
 mod manifest_edit;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 
+pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack};
 pub use crate::error::ProjectError;
 pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};

@@ -70,8 +70,15 @@ impl Project {
     }
 
     /// An installed pack as it renders in this project: its files with the
-    /// project's overrides applied.
+    /// project's overrides applied, and its installed dependencies (verified
+    /// against the lock, overrides applied) attached.
     pub fn installed_pack(&self, name: &str) -> Result<Pack, ProjectError> {
+        let pack = self.installed_pack_without_dependencies(name)?;
+        self.attach_installed_dependencies(pack, &mut std::collections::BTreeSet::new())
+    }
+
+    /// [`installed_pack`](Self::installed_pack) without the dependencies.
+    pub(crate) fn installed_pack_without_dependencies(&self, name: &str) -> Result<Pack, ProjectError> {
         let pack = Pack::load(&self.installed_pack_dir(name))?;
         let overrides = self.overrides(name)?;
         for path in overrides.keys() {

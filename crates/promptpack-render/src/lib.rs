@@ -131,6 +131,29 @@ pub struct RendererBuilder {
     direct: HashMap<String, direct::Program>,
     /// The next id for a piece of template text (see [`RenderSink`]).
     next_text_id: usize,
+    unavailable: Vec<Unavailable>,
+}
+
+/// A namespace of partials (`<prefix>/...`) known to be missing, with what
+/// to tell a user whose template includes one (see
+/// [`RendererBuilder::mark_unavailable`]).
+#[derive(Debug, Clone)]
+struct Unavailable {
+    prefix: String,
+    reason: String,
+    hint: String,
+}
+
+impl Unavailable {
+    /// The entry whose namespace holds partial `name`, if any.
+    fn find<'a>(entries: &'a [Unavailable], name: &str) -> Option<&'a Unavailable> {
+        entries.iter().find(|entry| name.strip_prefix(entry.prefix.as_str()).is_some_and(|rest| rest.starts_with('/')))
+    }
+
+    fn error(&self, name: &str) -> RenderError {
+        RenderError::new(RenderErrorKind::Runtime, format!("cannot include `{name}`: {}", self.reason))
+            .with_hint(self.hint.clone())
+    }
 }
 
 impl RendererBuilder {
@@ -145,7 +168,15 @@ impl RendererBuilder {
             handlebars_partials: BTreeMap::new(),
             direct: HashMap::new(),
             next_text_id: 0,
+            unavailable: Vec::new(),
         }
+    }
+
+    /// Says that partials named `<prefix>/...` are missing for a known
+    /// reason (a pack's dependency that is not installed), so including one
+    /// fails with `reason` and `hint` instead of "not found".
+    pub fn mark_unavailable(&mut self, prefix: impl Into<String>, reason: impl Into<String>, hint: impl Into<String>) {
+        self.unavailable.push(Unavailable { prefix: prefix.into(), reason: reason.into(), hint: hint.into() });
     }
 
     /// Adds a template that can be rendered by `name`. `origin` is the file it
@@ -230,16 +261,23 @@ impl RendererBuilder {
     /// Checks what needs every file at once (partials exist, no recursion)
     /// and returns the renderer.
     pub fn build(self) -> Result<Renderer, RenderError> {
-        for (name, partials) in &self.handlebars_partials {
+        // Templates first: a problem is reported on the path a render takes,
+        // not through a partial's alias (`<pack>/<partial>`).
+        let mut sources: Vec<_> = self.handlebars_partials.iter().collect();
+        sources.sort_by_key(|(name, _)| !self.templates.contains_key(*name));
+        for (name, partials) in sources {
             let source = &self.handlebars_sources[name];
             for partial in partials {
                 if !self.handlebars_sources.contains_key(partial) {
                     let offset = find_partial_include(&source.text, partial);
-                    let mut error = RenderError::new(
-                        RenderErrorKind::Runtime,
-                        format!("partial `{partial}` not found (included by `{name}`)"),
-                    )
-                    .with_hint(format!("add `partials/{partial}.hbs` to the pack"));
+                    let mut error = match Unavailable::find(&self.unavailable, partial) {
+                        Some(unavailable) => unavailable.error(partial),
+                        None => RenderError::new(
+                            RenderErrorKind::Runtime,
+                            format!("partial `{partial}` not found (included by `{name}`)"),
+                        )
+                        .with_hint(format!("add `partials/{partial}.hbs` to the pack")),
+                    };
                     if let Some(offset) = offset {
                         error = error.at_offset(&source.origin, &source.text, offset, partial.len() + 2);
                     }
@@ -283,6 +321,7 @@ impl RendererBuilder {
             jinja_sources: self.jinja_sources,
             handlebars_sources: self.handlebars_sources,
             direct: self.direct,
+            unavailable: self.unavailable,
         })
     }
 }
@@ -297,6 +336,7 @@ pub struct Renderer {
     /// Templates simple enough to render without the engines' machinery
     /// (see `direct`): the same bytes, several times faster.
     direct: HashMap<String, direct::Program>,
+    unavailable: Vec<Unavailable>,
 }
 
 /// Receives a rendering piece by piece, from [`Renderer::render_to`].
@@ -426,6 +466,22 @@ impl Renderer {
 
     fn jinja_render_error(&self, err: &minijinja::Error, vars: &Vars) -> RenderError {
         let source = err.name().and_then(|name| self.jinja_sources.get(name));
+        if err.kind() == JinjaErrorKind::TemplateNotFound
+            && let Some((included, unavailable)) = self.unavailable.iter().find_map(|entry| {
+                let detail = err.detail()?;
+                let start = detail.find(&format!("{}/", entry.prefix))?;
+                let end = detail[start..].find(['"', '\'', ' ']).map_or(detail.len(), |i| start + i);
+                Some((&detail[start..end], entry))
+            })
+        {
+            let error = unavailable.error(included);
+            return match (source, err.range()) {
+                (Some(source), Some(span)) if span.end <= source.text.len() => {
+                    error.at_offset(&source.origin, &source.text, span.start, span.len().max(1))
+                }
+                _ => error,
+            };
+        }
         match source {
             Some(source) => {
                 let used = err

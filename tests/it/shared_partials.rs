@@ -1,0 +1,255 @@
+//! Partials across packs: a pack that lists another in `[dependencies]`
+//! includes that pack's partials (`{% include "base/partials/x.md.j2" %}`,
+//! `{{> base/x}}`), the same wherever it renders: in a workspace (`packs/`),
+//! at `publish` (against the registry), and in a consuming project (the
+//! lock-verified install). Served by a real `git daemon`; the consumer's
+//! rendering is compared with Jinja2 and handlebars.js rendering the same
+//! installed files with the loaders this layout is meant for.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::common::{Running, TestProject, Transcript};
+use crate::git_server::{GitDaemon, GitEnv};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+const BASE_MANIFEST: &str = r#"[pack]
+name = "base"
+version = "1.0.0"
+
+[templates.rules]
+file = "templates/rules.md.j2"
+
+[variables.role]
+required = true
+
+[fixtures.sre.vars]
+role = "SRE"
+"#;
+
+const CONSUMER_MANIFEST: &str = r#"[pack]
+name = "consumer"
+version = "1.0.0"
+
+[templates.prompt]
+file = "templates/prompt.md.j2"
+
+[templates.card]
+file = "templates/card.hbs"
+
+[variables.role]
+required = true
+
+[variables.tone]
+required = false
+default = "calm"
+
+[fixtures.sre.vars]
+role = "SRE"
+
+[dependencies]
+base = "^1"
+"#;
+
+const CONSUMER_PROMPT: &str = "# Prompt for {{ role }}\n\n{% include \"base/partials/rules.md.j2\" %}\n\nEnd.\n";
+const CONSUMER_CARD: &str = "Card:\n{{> base/tone}}\nfor {{role}}\n";
+
+struct World {
+    root: tempfile::TempDir,
+    env: GitEnv,
+    daemon: GitDaemon,
+}
+
+impl World {
+    fn new() -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let env = GitEnv::new(root.path().join("home"));
+        let served = root.path().join("served");
+        std::fs::create_dir_all(&served).expect("create served");
+        let daemon = GitDaemon::start(&served, &env);
+        Self { root, env, daemon }
+    }
+
+    fn run(&self, project: &TestProject, cache: &str, args: &[&str]) -> Transcript {
+        let mut command: Command = project.command(args);
+        self.env.apply(&mut command);
+        command.env("PROMPTPACK_CACHE", self.root.path().join("caches").join(cache));
+        Running::start(&mut command).wait(TIMEOUT)
+    }
+
+    fn ok(&self, project: &TestProject, cache: &str, args: &[&str]) -> Transcript {
+        let out = self.run(project, cache, args);
+        assert_eq!(out.code, 0, "promptpack {} failed:\n{}{}", args.join(" "), out.stdout, out.stderr);
+        out
+    }
+
+    fn registry(&self) -> String {
+        let scratch = TestProject::empty();
+        let dir = self.root.path().join("served").join("registry.git").display().to_string();
+        self.ok(&scratch, "publisher", &["registry", "init", &dir]);
+        self.daemon.url("registry.git")
+    }
+}
+
+/// The base pack: a rules partial that includes its sibling by its
+/// `base/...` name, so it reads the same inside base and in its dependents.
+fn write_base(project: &TestProject) {
+    project.write("packs/base/pack.toml", BASE_MANIFEST);
+    project.write("packs/base/templates/rules.md.j2", "{% include \"partials/rules.md.j2\" %}\n");
+    project.write(
+        "packs/base/partials/rules.md.j2",
+        "Rules for {{ role }}:\n{% include \"base/partials/footer.md.j2\" %}",
+    );
+    project.write("packs/base/partials/footer.md.j2", "- cite sources\n- say what you do not know\n");
+    project.write("packs/base/partials/tone.hbs", "  Tone: {{tone}}\n");
+}
+
+fn write_consumer(project: &TestProject) {
+    project.write("packs/consumer/pack.toml", CONSUMER_MANIFEST);
+    project.write("packs/consumer/templates/prompt.md.j2", CONSUMER_PROMPT);
+    project.write("packs/consumer/templates/card.hbs", CONSUMER_CARD);
+}
+
+fn reference_python() -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    python.is_file().then_some(python)
+}
+
+fn reference_node_modules() -> Option<PathBuf> {
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/reference/node_modules");
+    modules.join("handlebars").is_dir().then_some(modules)
+}
+
+/// Jinja2 rendering `templates/prompt.md.j2` of the installed consumer with
+/// the loader an application uses for an install folder: the pack's own
+/// folder, then every installed pack under its name.
+fn jinja2_render(python: &Path, prompts: &Path, role: &str) -> String {
+    let script = r#"
+import json, sys, jinja2
+prompts, role = sys.argv[1], sys.argv[2]
+loader = jinja2.ChoiceLoader([
+    jinja2.FileSystemLoader(prompts + "/consumer"),
+    jinja2.PrefixLoader({"base": jinja2.FileSystemLoader(prompts + "/base")}),
+])
+env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined)
+sys.stdout.write(env.get_template("templates/prompt.md.j2").render(role=role, tone="calm"))
+"#;
+    let output = Command::new(python).args(["-c", script]).arg(prompts).arg(role).output().expect("run python");
+    assert!(output.status.success(), "Jinja2 failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// handlebars.js rendering the installed consumer's card with base's
+/// partials registered under `base/<name>`.
+fn handlebars_render(modules: &Path, prompts: &Path, role: &str) -> String {
+    let script = r"
+const fs = require('fs');
+const Handlebars = require(process.argv[1] + '/handlebars');
+const prompts = process.argv[2];
+const hb = Handlebars.create();
+hb.registerPartial('base/tone', fs.readFileSync(prompts + '/base/partials/tone.hbs', 'utf8'));
+const template = fs.readFileSync(prompts + '/consumer/templates/card.hbs', 'utf8');
+process.stdout.write(hb.compile(template, { noEscape: true })({ role: process.argv[3], tone: 'calm' }));
+";
+    let output =
+        Command::new("node").args(["-e", script]).arg(modules).arg(prompts).arg(role).output().expect("run node");
+    assert!(output.status.success(), "handlebars.js failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+fn require_reference() -> bool {
+    std::env::var_os("PROMPTPACK_REQUIRE_REFERENCE").is_some()
+}
+
+#[test]
+fn a_pack_includes_its_dependencys_partials_in_workspace_registry_and_project() {
+    let world = World::new();
+    let url = world.registry();
+
+    // Workspace: the dependency is the sibling folder.
+    let publisher = TestProject::empty();
+    write_base(&publisher);
+    write_consumer(&publisher);
+    let rendered =
+        world.ok(&publisher, "publisher", &["render", "consumer", "--template", "prompt", "--fixture", "sre"]);
+    // What Jinja2 3.1.6 prints for these files (checked live below).
+    let expected_prompt = "# Prompt for SRE\n\nRules for SRE:\n- cite sources\n- say what you do not know\n\nEnd.";
+    assert_eq!(rendered.stdout, expected_prompt);
+    let card = world.ok(&publisher, "publisher", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
+    assert_eq!(card.stdout, "Card:\n  Tone: calm\nfor SRE\n");
+    assert_eq!(world.run(&publisher, "publisher", &["test"]).code, 1, "new snapshots are pending");
+    world.ok(&publisher, "publisher", &["review", "--accept"]);
+    world.ok(&publisher, "publisher", &["test"]);
+
+    // Publish: the dependent is checked against the dependency as published.
+    let refused = world.run(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
+    assert_eq!(refused.code, 1, "consumer cannot be published before base:\n{}", refused.stderr);
+    assert!(refused.stderr.contains("dependency `base`"), "{}", refused.stderr);
+    world.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
+    world.ok(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
+
+    // A consuming project: add installs both, render reads the installed dependency.
+    let project = TestProject::empty();
+    world.ok(&project, "consumer", &["init", "--registry", &url]);
+    world.ok(&project, "consumer", &["add", "consumer@^1"]);
+    assert!(project.path().join("prompts/base/partials/rules.md.j2").is_file(), "the dependency is installed");
+    let installed =
+        world.ok(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
+    assert_eq!(installed.stdout, expected_prompt);
+    let installed_card =
+        world.ok(&project, "consumer", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
+    assert_eq!(installed_card.stdout, "Card:\n  Tone: calm\nfor SRE\n");
+
+    // The same installed files, rendered by the reference engines.
+    let prompts = project.path().join("prompts");
+    match (reference_python(), reference_node_modules()) {
+        (Some(python), Some(modules)) => {
+            assert_eq!(jinja2_render(&python, &prompts, "SRE"), installed.stdout);
+            assert_eq!(handlebars_render(&modules, &prompts, "SRE"), installed_card.stdout);
+        }
+        _ => assert!(!require_reference(), "reference engines are required but not installed"),
+    }
+
+    // A hand edit of the installed dependency is refused, not rendered.
+    project.write("prompts/base/partials/footer.md.j2", "- anything goes\n");
+    let tampered =
+        world.run(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
+    assert_eq!(tampered.code, 1, "{}", tampered.stdout);
+    assert!(tampered.stderr.contains("changed by hand"), "{}", tampered.stderr);
+}
+
+#[test]
+fn a_missing_dependency_is_named_with_where_it_was_looked_for() {
+    let project = TestProject::empty();
+    write_consumer(&project);
+    // Handlebars partials are linked when the pack compiles: every template says so.
+    let out = project.run(&["render", "consumer", "--var", "role=SRE", "--template", "card"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("cannot include `base/tone`"), "{}", out.stderr);
+    assert!(out.stderr.contains("dependency `base` (^1)"), "{}", out.stderr);
+    assert!(out.stderr.contains("card.hbs:2:1"), "{}", out.stderr);
+    assert!(out.stderr.contains("promptpack add base"), "{}", out.stderr);
+
+    // Jinja includes are looked up when they run.
+    project.write(
+        "packs/consumer/pack.toml",
+        CONSUMER_MANIFEST.replace("[templates.card]\nfile = \"templates/card.hbs\"\n", ""),
+    );
+    let out = project.run(&["render", "consumer", "--var", "role=SRE"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("cannot include `base/partials/rules.md.j2`"), "{}", out.stderr);
+    assert!(out.stderr.contains("prompt.md.j2:3:"), "{}", out.stderr);
+}
+
+#[test]
+fn a_sibling_at_a_version_outside_the_requirement_is_refused() {
+    let project = TestProject::empty();
+    write_base(&project);
+    write_consumer(&project);
+    project.write("packs/base/pack.toml", BASE_MANIFEST.replace("1.0.0", "2.0.0"));
+    let out = project.run(&["render", "consumer", "--var", "role=SRE", "--template", "prompt"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("is at version 2.0.0, which does not match `^1`"), "{}", out.stderr);
+}
