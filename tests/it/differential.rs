@@ -161,10 +161,10 @@ fn render_case(case: &Case) -> Result<String, CaseError> {
         }
     }
     let template_path = case.dir.join(case.template);
-    builder
-        .add_template(case.template, case.engine, read_text(&template_path)?, &template_path)
-        .map_err(|err| format!("add_template failed: {err}"))?;
-    let renderer = builder.build().map_err(|err| format!("build failed: {err}"))?;
+    // A template refused when it is compiled is refused like a failed
+    // render: `expect_error` cases cover both (`promptpack check` sees the former).
+    builder.add_template(case.template, case.engine, read_text(&template_path)?, &template_path)?;
+    let renderer = builder.build()?;
 
     let vars_path = case.dir.join("vars.json");
     let vars: Vars = serde_json::from_str(&read_text(&vars_path)?)

@@ -308,7 +308,7 @@ fn lookup<'a>(vars: &'a Vars, path: &[String]) -> Option<&'a JsonValue> {
 mod tests {
     use std::path::Path;
 
-    use crate::{Engine, Renderer, Vars};
+    use crate::{Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, UndefinedPolicy, Vars};
 
     fn vars(json: &str) -> Vars {
         serde_json::from_str(json).unwrap()
@@ -317,8 +317,15 @@ mod tests {
     /// Renders `source` directly and with the engine, and checks they agree
     /// (in bytes, or in failing alike); returns whether the direct path took it.
     fn check_same(engine: Engine, source: &str, vars: &Vars) -> bool {
-        let mut builder = Renderer::builder();
-        builder.add_template("t", engine, source, "t").unwrap();
+        check_same_with(RenderOptions::default(), engine, source, vars)
+    }
+
+    fn check_same_with(options: RenderOptions, engine: Engine, source: &str, vars: &Vars) -> bool {
+        let mut builder = Renderer::builder_with_options(options);
+        // A template refused when compiled has no direct program either.
+        if builder.add_template("t", engine, source, "t").is_err() {
+            return false;
+        }
         let renderer = builder.build().unwrap();
         let direct = renderer.direct.get("t").and_then(|program| program.render(vars));
         let reference = renderer.render_with_engine("t", vars);
@@ -414,6 +421,30 @@ mod tests {
         assert!(!check_same(Engine::Jinja, "{{ n }}", &all));
     }
 
+    /// A case's `options.json` (as `tests/it/differential.rs` reads it).
+    fn case_options(dir: &Path) -> RenderOptions {
+        let Ok(text) = std::fs::read_to_string(dir.join("options.json")) else { return RenderOptions::default() };
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let undefined = match json.get("undefined").and_then(serde_json::Value::as_str) {
+            Some("strict") => UndefinedPolicy::Strict,
+            Some("lenient") => UndefinedPolicy::Lenient,
+            _ => UndefinedPolicy::SemiStrict,
+        };
+        let jinja_json = json.get("jinja");
+        let environment = match jinja_json.and_then(|j| j.get("environment")).and_then(serde_json::Value::as_str) {
+            Some("transformers") => JinjaEnvironment::Transformers,
+            _ => JinjaEnvironment::Plain,
+        };
+        let mut jinja = JinjaOptions::preset(environment);
+        let flag = |key: &str, default: bool| {
+            jinja_json.and_then(|j| j.get(key)).and_then(serde_json::Value::as_bool).unwrap_or(default)
+        };
+        jinja.trim_blocks = flag("trim_blocks", jinja.trim_blocks);
+        jinja.lstrip_blocks = flag("lstrip_blocks", jinja.lstrip_blocks);
+        jinja.keep_trailing_newline = flag("keep_trailing_newline", jinja.keep_trailing_newline);
+        RenderOptions { undefined, jinja, ..RenderOptions::default() }
+    }
+
     /// Every case of the differential corpus: where the direct renderer
     /// applies, it prints what the engine prints.
     #[test]
@@ -426,9 +457,10 @@ mod tests {
                 continue;
             }
             let vars: Vars = serde_json::from_str(&std::fs::read_to_string(dir.join("vars.json")).unwrap()).unwrap();
+            let options = case_options(&dir);
             for (file, engine) in [("template.hbs", Engine::Handlebars), ("template.j2", Engine::Jinja)] {
                 if let Ok(source) = std::fs::read_to_string(dir.join(file)) {
-                    direct += usize::from(check_same(engine, &source, &vars));
+                    direct += usize::from(check_same_with(options, engine, &source, &vars));
                 }
             }
         }

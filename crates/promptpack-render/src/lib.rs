@@ -215,7 +215,17 @@ impl RendererBuilder {
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
                 let mut source = Source { origin: source.origin, text: Arc::from(normalized.as_str()), edits: None };
+                // Length-preserving, so positions in it are positions in the file.
+                let normalized =
+                    jinja::checks::rewrite_generation_tags(&normalized, self.options.jinja).unwrap_or(normalized);
                 let ast = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(self.options.jinja)).ok();
+                if let Some(ast) = &ast
+                    && let Err(refusal) = jinja::checks::check_supported(&normalized, ast, self.options.jinja)
+                {
+                    return Err(RenderError::new(RenderErrorKind::Syntax, refusal.message)
+                        .with_hint(refusal.hint)
+                        .at_offset(&source.origin, &source.text, refusal.offset, refusal.width));
+                }
                 let program = ast.as_ref().and_then(|ast| direct::Program::from_jinja(ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
                 let compiled =

@@ -15,10 +15,13 @@ use self::python::{NestedUndefined, PyRange, python_str};
 use crate::options::{JinjaOptions, UndefinedPolicy};
 use crate::{RenderOptions, text};
 
+pub(crate) mod checks;
+mod filters;
 mod methods;
 pub(crate) mod percent;
 mod pystr;
 pub(crate) mod python;
+mod syntax_tree;
 
 /// Builds an environment whose every setting that affects output is spelled
 /// out, so a minijinja upgrade that changes a default cannot change prompts.
@@ -50,6 +53,7 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     env.add_filter("tojson", tojson_filter);
     env.add_filter("default", default_filter);
     env.add_filter("d", default_filter);
+    filters::register(&mut env);
     env.add_filter(percent::PERCENT_FILTER, percent::percent_filter);
     env.add_filter("format", format_filter);
     env.add_filter("escape", escape_filter);

@@ -161,3 +161,103 @@ pub(crate) fn zfill(s: &str, width: usize) -> String {
         None => format!("{zeros}{s}"),
     }
 }
+
+/// Python's ASCII whitespace, which `textwrap` splits on.
+fn is_ascii_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0b}' | '\u{0c}')
+}
+
+/// A letter in the sense of `textwrap`'s `[^\d\W]`.
+fn is_word_letter(c: char) -> bool {
+    (c.is_alphanumeric() || c == '_') && !c.is_numeric()
+}
+
+/// `textwrap`'s chunks: runs of whitespace and words, words also split
+/// after a hyphen between letters (`break_on_hyphens`).
+fn wrap_chunks(text: &str, break_on_hyphens: bool) -> Vec<&str> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let space = is_ascii_space(chars[i].1);
+        let mut j = i + 1;
+        while j < chars.len() && is_ascii_space(chars[j].1) == space {
+            if !space && break_on_hyphens && chars[j - 1].1 == '-' && j >= 3 {
+                // `-(?: (?<=lt{2}-) | (?<=lt-lt-)) (?= lt -? lt)`
+                let before = is_word_letter(chars[j - 2].1)
+                    && (is_word_letter(chars[j - 3].1)
+                        || (j >= 4 && chars[j - 3].1 == '-' && is_word_letter(chars[j - 4].1)));
+                let after = chars.get(j).is_some_and(|c| is_word_letter(c.1))
+                    && (chars.get(j + 1).is_some_and(|c| is_word_letter(c.1))
+                        || (chars.get(j + 1).is_some_and(|c| c.1 == '-')
+                            && chars.get(j + 2).is_some_and(|c| is_word_letter(c.1))));
+                if before && after && chars[i..j].iter().any(|c| c.1 != '-') {
+                    break;
+                }
+            }
+            j += 1;
+        }
+        let end = chars.get(j).map_or(text.len(), |c| c.0);
+        chunks.push(&text[start..end]);
+        start = end;
+        i = j;
+    }
+    chunks
+}
+
+fn is_blank(chunk: &str) -> bool {
+    chunk.chars().all(is_python_space)
+}
+
+/// Python's `textwrap.wrap(text, width, expand_tabs=False,
+/// replace_whitespace=False, break_long_words, break_on_hyphens)`.
+pub(crate) fn text_wrap(text: &str, width: usize, break_long_words: bool, break_on_hyphens: bool) -> Vec<String> {
+    let mut chunks: Vec<String> = wrap_chunks(text, break_on_hyphens).into_iter().map(str::to_owned).collect();
+    chunks.reverse();
+    let len = |s: &str| s.chars().count();
+    let mut lines: Vec<String> = Vec::new();
+    while !chunks.is_empty() {
+        let mut line: Vec<String> = Vec::new();
+        let mut line_len = 0;
+        if chunks.last().is_some_and(|c| is_blank(c)) && !lines.is_empty() {
+            chunks.pop();
+        }
+        while let Some(chunk) = chunks.last() {
+            let chunk_len = len(chunk);
+            if line_len + chunk_len <= width {
+                line_len += chunk_len;
+                line.push(chunks.pop().unwrap_or_default());
+            } else {
+                break;
+            }
+        }
+        if chunks.last().is_some_and(|c| len(c) > width) {
+            let space_left = if width < 1 { 1 } else { width - line_len };
+            if break_long_words {
+                let chunk = chunks.pop().unwrap_or_default();
+                let chars: Vec<char> = chunk.chars().collect();
+                let mut end = space_left;
+                if break_on_hyphens && chars.len() > space_left {
+                    let hyphen = chars[..space_left.min(chars.len())].iter().rposition(|c| *c == '-');
+                    if let Some(hyphen) = hyphen.filter(|&h| h > 0 && chars[..h].iter().any(|c| *c != '-')) {
+                        end = hyphen + 1;
+                    }
+                }
+                let end = end.min(chars.len());
+                line.push(chars[..end].iter().collect());
+                let rest: String = chars[end..].iter().collect();
+                chunks.push(rest);
+            } else if line.is_empty() {
+                line.push(chunks.pop().unwrap_or_default());
+            }
+        }
+        if line.last().is_some_and(|c| is_blank(c)) {
+            line.pop();
+        }
+        if !line.is_empty() {
+            lines.push(line.concat());
+        }
+    }
+    lines
+}

@@ -70,7 +70,7 @@ pub(crate) fn python_repr(value: &Value, out: &mut String, nested: NestedUndefin
                 text::python_str_repr(s, out);
             }
         }
-        ValueKind::Seq if value.is_tuple() => {
+        ValueKind::Seq if value.is_tuple() || value.downcast_object_ref::<super::filters::GroupTuple>().is_some() => {
             out.push('(');
             let len = push_items(value, out, nested)?;
             if len == 1 {
@@ -317,4 +317,113 @@ pub(crate) fn escape_html(s: &str, out: &mut String) {
         last = i + 1;
     }
     out.push_str(&s[last..]);
+}
+
+/// Whether a value is a plain dict (a JSON object or a `{...}` literal),
+/// not one of minijinja's objects that look like maps (macros, loops).
+pub(crate) fn is_plain_dict(value: &Value) -> bool {
+    value.downcast_object_ref::<indexmap::IndexMap<Value, Value>>().is_some()
+}
+
+/// The widest line of `pprint.pformat`.
+const PPRINT_WIDTH: usize = 80;
+
+/// Python's `pprint.pformat(value)`: the `repr` with dict keys sorted when
+/// it fits in the remaining width, else one item per line, indented past
+/// the opening bracket. `indent` is the current column; `allowance` what
+/// must still fit after the value (closing brackets, a comma).
+pub(crate) fn pformat(value: &Value, indent: usize, out: &mut String) -> Result<(), Error> {
+    pformat_at(value, indent, 0, out)
+}
+
+fn pformat_at(value: &Value, indent: usize, allowance: usize, out: &mut String) -> Result<(), Error> {
+    let mut rep = String::new();
+    sorted_repr(value, &mut rep)?;
+    let max_width = PPRINT_WIDTH.saturating_sub(indent).saturating_sub(allowance);
+    if rep.chars().count() <= max_width {
+        out.push_str(&rep);
+        return Ok(());
+    }
+    match value.kind() {
+        ValueKind::Map if is_plain_dict(value) => {
+            out.push('{');
+            let mut keys: Vec<Value> = value.try_iter()?.collect();
+            keys.sort();
+            let indent = indent + 1;
+            let last = keys.len().saturating_sub(1);
+            for (i, key) in keys.iter().enumerate() {
+                let mut key_rep = String::new();
+                sorted_repr(key, &mut key_rep)?;
+                out.push_str(&key_rep);
+                out.push_str(": ");
+                let item_allowance = if i == last { allowance + 1 } else { 1 };
+                pformat_at(&value.get_item(key)?, indent + key_rep.chars().count() + 2, item_allowance, out)?;
+                if i != last {
+                    out.push_str(",\n");
+                    out.push_str(&" ".repeat(indent));
+                }
+            }
+            out.push('}');
+        }
+        ValueKind::Seq if value.downcast_object_ref::<PyRange>().is_none() => {
+            let items: Vec<Value> = value.try_iter()?.collect();
+            let (open, close) = match (value.is_tuple(), items.len()) {
+                (true, 1) => ('(', ",)"),
+                (true, _) => ('(', ")"),
+                _ => ('[', "]"),
+            };
+            out.push(open);
+            let indent = indent + 1;
+            let last = items.len().saturating_sub(1);
+            for (i, item) in items.iter().enumerate() {
+                let item_allowance = if i == last { allowance + close.len() } else { 1 };
+                pformat_at(item, indent, item_allowance, out)?;
+                if i != last {
+                    out.push_str(",\n");
+                    out.push_str(&" ".repeat(indent));
+                }
+            }
+            out.push_str(close);
+        }
+        _ => out.push_str(&rep),
+    }
+    Ok(())
+}
+
+/// `repr` as `pprint` writes it: dict keys sorted at every level.
+fn sorted_repr(value: &Value, out: &mut String) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Map if is_plain_dict(value) => {
+            let mut keys: Vec<Value> = value.try_iter()?.collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                sorted_repr(key, out)?;
+                out.push_str(": ");
+                sorted_repr(&value.get_item(key)?, out)?;
+            }
+            out.push('}');
+            Ok(())
+        }
+        ValueKind::Seq if value.downcast_object_ref::<PyRange>().is_none() => {
+            let items: Vec<Value> = value.try_iter()?.collect();
+            let tuple = value.is_tuple() || value.downcast_object_ref::<super::filters::GroupTuple>().is_some();
+            out.push(if tuple { '(' } else { '[' });
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                sorted_repr(item, out)?;
+            }
+            if tuple && items.len() == 1 {
+                out.push(',');
+            }
+            out.push(if tuple { ')' } else { ']' });
+            Ok(())
+        }
+        _ => python_repr(value, out, NestedUndefined::Print),
+    }
 }
