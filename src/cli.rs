@@ -323,8 +323,12 @@ pub enum BatchFormat {
     Text,
 }
 
+/// clap prints the message it gets as is, so the hint goes in the text.
 fn parse_var(argument: &str) -> Result<promptpack_pack::VarInput, String> {
-    promptpack_pack::parse_var_argument(argument)
+    promptpack_pack::parse_var_argument(argument).map_err(|err| match err.hint() {
+        Some(hint) => format!("{err}\nhint: {hint}"),
+        None => err.to_string(),
+    })
 }
 
 #[derive(Debug, Args)]

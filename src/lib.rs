@@ -2,7 +2,8 @@
 //!
 //! Only this crate prints. Commands load packs through `promptpack-pack` and
 //! report what happened; errors travel up as `anyhow` errors with context
-//! and are printed once, in [`report_error`], as `error:` plus a hint.
+//! and are printed once, in [`report_error`], as `error:`, the causes, and
+//! the hints the errors carry as data.
 
 pub mod cli;
 mod commands;
@@ -35,7 +36,7 @@ impl From<ExitStatus> for ExitCode {
 /// An error in how promptpack was called (exit code 2) rather than in what it
 /// worked on (exit code 1).
 #[derive(Debug, thiserror::Error)]
-#[error("{message}\nhint: {hint}")]
+#[error("{message}")]
 pub struct UsageError {
     pub message: String,
     pub hint: String,
@@ -61,18 +62,42 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Prints `error: <what>`, the causes, and the hints found along the chain.
+/// Prints `error: <what>`, the causes, and after each error its hint, each
+/// hint once.
 fn report_error(printer: &Printer, err: &anyhow::Error) {
-    let mut chain = err.chain();
-    let Some(first) = chain.next() else { return };
-    let mut printed = first.to_string();
-    printer.error(&printed);
-    for cause in chain {
-        // Many errors quote their cause in their own message already.
-        let text = cause.to_string();
-        if !printed.contains(&text) {
+    let mut printed = String::new();
+    let mut hints = Vec::new();
+    for (index, error) in err.chain().enumerate() {
+        let text = error.to_string();
+        if index == 0 {
+            printer.error(&text);
+        } else if !printed.contains(&text) {
+            // Many errors quote their cause in their own message already.
             printer.cause(&text);
-            printed.push_str(&text);
         }
+        printed.push_str(&text);
+        if let Some(hint) = hint_of(error)
+            && !hints.contains(&hint)
+        {
+            printer.hint(&hint);
+            hints.push(hint);
+        }
+    }
+}
+
+/// The hint an error carries, for the error types that carry one.
+pub(crate) fn hint_of(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(err) = error.downcast_ref::<UsageError>() {
+        Some(err.hint.clone())
+    } else if let Some(err) = error.downcast_ref::<promptpack_pack::PackError>() {
+        err.hint()
+    } else if let Some(err) = error.downcast_ref::<promptpack_project::ProjectError>() {
+        err.hint()
+    } else if let Some(err) = error.downcast_ref::<promptpack_registry::RegistryError>() {
+        err.hint()
+    } else if let Some(err) = error.downcast_ref::<promptpack_pack::VarArgumentError>() {
+        err.hint().map(str::to_owned)
+    } else {
+        None
     }
 }

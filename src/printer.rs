@@ -53,6 +53,12 @@ impl Printer {
         self.labelled("  caused by", Style::new().red(), message);
     }
 
+    /// What to do about the error or warning printed just before.
+    pub fn hint(&self, hint: &str) {
+        let label = self.style(Style::new().cyan().bold()).apply_to("hint:");
+        let _ = writeln!(std::io::stderr().lock(), "{label} {hint}");
+    }
+
     pub fn warning(&self, message: &str) {
         if !self.quiet {
             self.labelled("warning", Style::new().yellow().bold(), message);

@@ -24,7 +24,7 @@ pub fn check(args: &CheckArgs, printer: &Printer) -> Result<ExitStatus> {
                     fixture: None,
                     location: Some(dir.clone()),
                     message: err.to_string(),
-                    hint: None,
+                    hint: crate::hint_of(err.as_ref()),
                 }],
             ),
         };

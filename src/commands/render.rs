@@ -44,8 +44,10 @@ fn vars_from_arguments(args: &RenderArgs, pack: &Pack) -> Result<Vars> {
         vars.extend(read_vars_file(path)?);
     }
     for input in &args.vars {
-        let (name, value) =
-            input.resolve(pack.manifest()).map_err(|err| UsageError { message: err.message, hint: err.hint })?;
+        let (name, value) = input.resolve(pack.manifest()).map_err(|err| UsageError {
+            message: err.message,
+            hint: err.hint.unwrap_or_else(|| "see `promptpack render --help`".to_owned()),
+        })?;
         vars.insert(name, value);
     }
     Ok(vars)
@@ -100,7 +102,9 @@ fn read_vars_file(path: &Path) -> Result<Vars> {
 
 /// A pack error caused by the arguments, reported as a usage error.
 pub(super) fn usage_error(err: &promptpack_pack::PackError) -> anyhow::Error {
-    let text = err.to_string();
-    let (message, hint) = text.split_once("\nhint: ").unwrap_or((&text, "see `promptpack render --help`"));
-    UsageError { message: message.to_owned(), hint: hint.to_owned() }.into()
+    UsageError {
+        message: err.to_string(),
+        hint: err.hint().unwrap_or_else(|| "see `promptpack render --help`".to_owned()),
+    }
+    .into()
 }

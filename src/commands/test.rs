@@ -36,7 +36,7 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                 Ok(rendered) => rendered,
                 Err(err) => {
                     failed += 1;
-                    printer.error(&format!("{label}: rendering failed\n{err}"));
+                    printer.error(&format!("{label}: rendering failed\n{}", err.to_string_with_hint()));
                     results.push(result_json(&case, "error", &snapshot));
                     continue;
                 }

@@ -49,15 +49,8 @@ impl RowError {
         Self::NotAnObject { kind }
     }
 
-    pub(crate) fn from_variables(err: PackError) -> Self {
-        match err {
-            PackError::Variables { message, hint } => Self::Variables { message, hint: Some(hint) },
-            other => {
-                let text = other.to_string();
-                let (message, hint) = text.split_once("\nhint: ").map_or((text.as_str(), None), |(m, h)| (m, Some(h)));
-                Self::Variables { message: message.to_owned(), hint: hint.map(str::to_owned) }
-            }
-        }
+    pub(crate) fn from_variables(err: &PackError) -> Self {
+        Self::Variables { message: err.to_string(), hint: err.hint() }
     }
 
     /// What the user can do about it.

@@ -227,7 +227,7 @@ impl Prepared {
                 vars.insert(name.clone(), value.clone());
             }
         }
-        self.pack.complete_vars(vars).map_err(RowError::from_variables)
+        self.pack.complete_vars(vars).map_err(|err| RowError::from_variables(&err))
     }
 
     fn render_text(&self, row: Value) -> Result<String, RowError> {

@@ -191,7 +191,7 @@ pub fn compare_renderings(
             return None;
         }
         let vars: Vars = fixture.vars.clone();
-        Some(pack.render(renderer, template, vars).map_err(|err| err.to_string()))
+        Some(pack.render(renderer, template, vars).map_err(|err| err.to_string_with_hint()))
     };
     let mut pairs = Vec::new();
     for template in templates {

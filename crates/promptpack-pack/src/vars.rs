@@ -8,12 +8,20 @@ use serde_json::Value;
 
 use crate::PackError;
 
-/// A `--var` whose value cannot be used: a usage error, not a pack problem.
+/// A `--var` that cannot be used: a usage error, not a pack problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}\nhint: {hint}")]
+#[error("{message}")]
 pub struct VarArgumentError {
     pub message: String,
-    pub hint: String,
+    pub hint: Option<String>,
+}
+
+impl VarArgumentError {
+    /// What the user can do about it.
+    #[must_use]
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
 }
 
 /// One `--var` argument, parsed but not yet typed.
@@ -32,12 +40,13 @@ pub enum VarValue {
 }
 
 /// Parses `KEY=VALUE` or `KEY=@FILE`.
-pub fn parse_var_argument(argument: &str) -> Result<VarInput, String> {
-    let (name, value) = argument
-        .split_once('=')
-        .ok_or_else(|| format!("`{argument}` has no `=`\nhint: write `--var KEY=VALUE` (e.g. `--var role=\"security engineer\"`) or `--var KEY=@FILE`"))?;
+pub fn parse_var_argument(argument: &str) -> Result<VarInput, VarArgumentError> {
+    let (name, value) = argument.split_once('=').ok_or_else(|| VarArgumentError {
+        message: format!("`{argument}` has no `=`"),
+        hint: Some("write `--var KEY=VALUE` (e.g. `--var role=\"security engineer\"`) or `--var KEY=@FILE`".to_owned()),
+    })?;
     if name.is_empty() {
-        return Err(format!("`{argument}` has no variable name before `=`"));
+        return Err(VarArgumentError { message: format!("`{argument}` has no variable name before `=`"), hint: None });
     }
     let value = match value.strip_prefix('@') {
         Some(path) => VarValue::File(path.to_owned()),
@@ -54,7 +63,7 @@ impl VarInput {
             VarValue::Text(text) => text.clone(),
             VarValue::File(path) => fs_err::read_to_string(Path::new(path)).map_err(|err| VarArgumentError {
                 message: format!("cannot read `@{path}` for variable `{}`: {}", self.name, describe_io(&err)),
-                hint: "the path after `@` is read relative to the current folder".to_owned(),
+                hint: Some("the path after `@` is read relative to the current folder".to_owned()),
             })?,
         };
         let kind = manifest.variables.get(&self.name).map_or(VariableType::String, |decl| decl.kind);
@@ -62,7 +71,12 @@ impl VarInput {
             VariableType::String => Value::String(text),
             other => serde_json::from_str(&text).map_err(|_| VarArgumentError {
                 message: format!("variable `{}` must be a {}, but `{text}` is not", self.name, other.as_str()),
-                hint: format!("pass a JSON {} value, e.g. `--var {}={}`", other.as_str(), self.name, example_of(other)),
+                hint: Some(format!(
+                    "pass a JSON {} value, e.g. `--var {}={}`",
+                    other.as_str(),
+                    self.name,
+                    example_of(other)
+                )),
             })?,
         };
         Ok((self.name.clone(), value))

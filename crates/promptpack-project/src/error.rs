@@ -6,10 +6,10 @@ use promptpack_registry::RegistryError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
-    #[error("no promptpack.toml in `{}` or any parent folder\nhint: create one with `promptpack init`", start.display())]
+    #[error("no promptpack.toml in `{}` or any parent folder", start.display())]
     NoProject { start: PathBuf },
 
-    #[error("`{}` already exists\nhint: a project has one promptpack.toml; edit it, or use `promptpack add`", path.display())]
+    #[error("`{}` already exists", path.display())]
     AlreadyInitialized { path: PathBuf },
 
     #[error("invalid {what}\n{errors}")]
@@ -24,46 +24,64 @@ pub enum ProjectError {
     #[error("cannot access `{}`: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
 
-    #[error("cannot edit `{}`: {message}\nhint: fix the TOML syntax of the file, then try again", path.display())]
+    #[error("cannot edit `{}`: {message}", path.display())]
     ManifestEdit { path: PathBuf, message: String },
 
     #[error("cannot merge override `{}`: {message}", path.display())]
     Merge { path: PathBuf, message: String },
 
-    #[error(
-        "no registry for pack `{pack}`: {reason}\nhint: add `[registries] default = \"<url>\"` to promptpack.toml, pass `--registry`, or set PROMPTPACK_REGISTRY"
-    )]
+    #[error("no registry for pack `{pack}`: {reason}")]
     NoRegistry { pack: String, reason: String },
 
-    #[error(
-        "cannot resolve `{name}`: no version satisfies every requirement\n{requirements}\nhint: relax one of these requirements, or upgrade the pack that pins the old one"
-    )]
+    #[error("cannot resolve `{name}`: no version satisfies every requirement\n{requirements}")]
     Conflict { name: String, requirements: String },
 
-    #[error(
-        "the lockfile needs to change, but `--locked` forbids it\n{changes}\nhint: run `promptpack install` without `--locked` (or `--frozen`) and commit the new promptpack.lock"
-    )]
+    #[error("the lockfile needs to change, but `--locked` forbids it\n{changes}")]
     LockWouldChange { changes: String },
 
-    #[error("installed files of `{name}` in `{}` were changed by hand (checksum {found}, locked {expected})\nhint: move your edits to `overrides/{name}/` so upgrades keep them, then run `promptpack install --force` to restore the pack", dir.display())]
+    #[error("installed files of `{name}` in `{}` were changed by hand (checksum {found}, locked {expected})", dir.display())]
     InstalledFilesModified { name: String, dir: PathBuf, expected: String, found: String },
 
-    #[error("`{name}` is not a dependency of this project\nhint: dependencies: {available}")]
+    #[error("`{name}` is not a dependency of this project")]
     NotADependency { name: String, available: String },
 
     #[error("pack `{name}` at `{}` has version {found}, which does not match `{requirement}`", path.display())]
     PathVersionMismatch { name: String, path: PathBuf, found: String, requirement: String },
 
-    #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`\nhint: the key in [packs] must match the pack's name", path.display())]
+    #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`", path.display())]
     NameMismatch { expected: String, found: String, path: PathBuf },
 
-    #[error(
-        "pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` (or `--frozen`) to fill the cache"
-    )]
+    #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it")]
     OfflineMissing { name: String, url: String },
 }
 
 impl ProjectError {
+    /// What the user can do about it; printed after the message.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::NoProject { .. } => "create one with `promptpack init`".to_owned(),
+            Self::AlreadyInitialized { .. } => {
+                "a project has one promptpack.toml; edit it, or use `promptpack add`".to_owned()
+            }
+            Self::ManifestEdit { .. } => "fix the TOML syntax of the file, then try again".to_owned(),
+            Self::NoRegistry { .. } => "add `[registries] default = \"<url>\"` to promptpack.toml, pass `--registry`, or set PROMPTPACK_REGISTRY".to_owned(),
+            Self::Conflict { .. } => {
+                "relax one of these requirements, or upgrade the pack that pins the old one".to_owned()
+            }
+            Self::LockWouldChange { .. } => "run `promptpack install` without `--locked` (or `--frozen`) and commit the new promptpack.lock".to_owned(),
+            Self::InstalledFilesModified { name, .. } => format!("move your edits to `overrides/{name}/` so upgrades keep them, then run `promptpack install --force` to restore the pack"),
+            Self::NotADependency { available, .. } => format!("dependencies: {available}"),
+            Self::NameMismatch { .. } => "the key in [packs] must match the pack's name".to_owned(),
+            Self::OfflineMissing { .. } => "run once without `--offline` (or `--frozen`) to fill the cache".to_owned(),
+            Self::Registry(err) => return err.hint(),
+            Self::Pack(err) => return err.hint(),
+            Self::Manifest { .. } | Self::Io { .. } | Self::Merge { .. } | Self::PathVersionMismatch { .. } => {
+                return None;
+            }
+        })
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ProjectError {
         let path = path.into();
         move |source| ProjectError::Io { path, source }

@@ -2,66 +2,55 @@ use std::path::PathBuf;
 
 /// Why a registry or git source could not be used.
 ///
-/// Every message names the source with credentials removed, and ends with a
-/// hint line.
+/// Every message names the source with credentials removed; what to do about
+/// it is [`RegistryError::hint`].
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error(
-        "cannot reach `{url}`: {message}\nhint: check the URL and your network; with a warm cache, `--offline` works without the network"
-    )]
+    #[error("cannot reach `{url}`: {message}")]
     Unreachable { url: String, message: String },
 
-    #[error(
-        "authentication to `{url}` failed\nhint: promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host"
-    )]
+    #[error("authentication to `{url}` failed")]
     Authentication { url: String },
 
-    #[error(
-        "`{url}` is not in the cache, and `--offline` forbids fetching it\nhint: run once without `--offline` to fill the cache"
-    )]
+    #[error("`{url}` is not in the cache, and `--offline` forbids fetching it")]
     NotCached { url: String },
 
-    #[error(
-        "`{url}` is not a promptpack registry: {reason}\nhint: create one with `promptpack registry init <DIR>`, or check the URL"
-    )]
+    #[error("`{url}` is not a promptpack registry: {reason}")]
     NotARegistry { url: String, reason: String },
 
-    #[error("pack `{name}` not found in registry `{url}`{suggestion}")]
-    PackNotFound { name: String, url: String, suggestion: String },
+    #[error("pack `{name}` not found in registry `{url}`")]
+    PackNotFound {
+        name: String,
+        url: String,
+        /// Published names close to `name`, at most three.
+        near: Vec<String>,
+    },
 
-    #[error("no version of `{name}` matches `{requirement}` in `{url}`\nhint: published versions: {available}")]
+    #[error("no version of `{name}` matches `{requirement}` in `{url}`")]
     NoMatchingVersion { name: String, requirement: String, url: String, available: String },
 
-    #[error(
-        "malformed index line {line} for `{name}` in `{url}`: {message}\nhint: the registry's index file `{path}` was edited by hand or by a newer tool; fix or revert that line"
-    )]
+    #[error("malformed index line {line} for `{name}` in `{url}`: {message}")]
     MalformedIndex { name: String, url: String, path: String, line: usize, message: String },
 
-    #[error(
-        "{name} {version} is already published in `{url}`\nhint: published versions are immutable; bump the version in pack.toml (`promptpack bump patch`)"
-    )]
+    #[error("{name} {version} is already published in `{url}`")]
     VersionExists { name: String, version: String, url: String },
 
-    #[error(
-        "refusing pack `{name}` from `{url}`: {problem}\nhint: packs are plain files; promptpack never installs links, submodules, paths that leave the pack, or oversized files"
-    )]
+    #[error("refusing pack `{name}` from `{url}`: {problem}")]
     UnsafeTree { name: String, url: String, problem: String },
 
     #[error("{0}")]
     Integrity(Box<IntegrityError>),
 
-    #[error(
-        "publishing to `{url}` lost the race {attempts} times in a row\nhint: others are publishing right now; try again in a moment"
-    )]
+    #[error("publishing to `{url}` lost the race {attempts} times in a row")]
     PublishContention { url: String, attempts: usize },
 
     #[error("git error on `{url}`: {message}")]
     Git { url: String, message: String },
 
-    #[error("cache error at `{}`: {source}\nhint: set PROMPTPACK_CACHE to a writable folder, or delete the cache folder to rebuild it", path.display())]
+    #[error("cache error at `{}`: {source}", path.display())]
     Cache { path: PathBuf, source: std::io::Error },
 
-    #[error("{name}@{version} is not published in `{url}`\nhint: published versions: {available}")]
+    #[error("{name}@{version} is not published in `{url}`")]
     VersionNotFound { name: String, version: String, url: String, available: String },
 }
 
@@ -79,13 +68,58 @@ impl std::fmt::Display for IntegrityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "integrity check failed for pack `{}`: {} does not match the lockfile\n  expected: {}\n  found:    {}\nhint: {}. Nothing was changed. If the new bytes are trusted, `promptpack upgrade {}` re-resolves and re-locks it",
-            self.pack, self.what, self.expected, self.found, self.causes, self.pack
+            "integrity check failed for pack `{}`: {} does not match the lockfile\n  expected: {}\n  found:    {}",
+            self.pack, self.what, self.expected, self.found
+        )
+    }
+}
+
+impl IntegrityError {
+    /// What may have happened, and what to do if the new bytes are trusted.
+    #[must_use]
+    pub fn hint(&self) -> String {
+        format!(
+            "{}. Nothing was changed. If the new bytes are trusted, `promptpack upgrade {}` re-resolves and re-locks it",
+            self.causes, self.pack
         )
     }
 }
 
 impl RegistryError {
+    /// What the user can do about it; printed after the message.
+    #[must_use]
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Unreachable { .. } => {
+                "check the URL and your network; with a warm cache, `--offline` works without the network".to_owned()
+            }
+            Self::Authentication { .. } => "promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host".to_owned(),
+            Self::NotCached { .. } => "run once without `--offline` to fill the cache".to_owned(),
+            Self::NotARegistry { .. } => {
+                "create one with `promptpack registry init <DIR>`, or check the URL".to_owned()
+            }
+            Self::PackNotFound { near, .. } if near.is_empty() => {
+                "`promptpack search --registry <URL>` lists the packs it has".to_owned()
+            }
+            Self::PackNotFound { near, .. } => format!(
+                "did you mean {}?",
+                near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
+            ),
+            Self::NoMatchingVersion { available, .. } | Self::VersionNotFound { available, .. } => {
+                format!("published versions: {available}")
+            }
+            Self::MalformedIndex { path, .. } => format!("the registry's index file `{path}` was edited by hand or by a newer tool; fix or revert that line"),
+            Self::VersionExists { .. } => {
+                "published versions are immutable; bump the version in pack.toml (`promptpack bump patch`)".to_owned()
+            }
+            Self::UnsafeTree { .. } => "packs are plain files; promptpack never installs links, submodules, paths that leave the pack, or oversized files".to_owned(),
+            Self::Integrity(err) => err.hint(),
+            Self::PublishContention { .. } => "others are publishing right now; try again in a moment".to_owned(),
+            Self::Cache { .. } => "set PROMPTPACK_CACHE to a writable folder, or delete the cache folder to rebuild it".to_owned(),
+            Self::Git { .. } => return None,
+        })
+    }
+
     #[must_use]
     pub fn integrity(pack: &str, what: &str, expected: &str, found: &str, causes: &str) -> Self {
         Self::Integrity(Box::new(IntegrityError {

@@ -117,18 +117,11 @@ impl Registry {
         let index = self.index(name)?;
         if index.entries.is_empty() {
             let names = self.pack_names()?;
-            let near: Vec<&String> = names.iter().filter(|candidate| is_near(name, candidate)).take(3).collect();
-            let suggestion = match near.as_slice() {
-                [] => String::from("\nhint: `promptpack search --registry <URL>` lists the packs it has"),
-                near => format!(
-                    "\nhint: did you mean {}?",
-                    near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ")
-                ),
-            };
+            let near = names.into_iter().filter(|candidate| is_near(name, candidate)).take(3).collect();
             return Err(RegistryError::PackNotFound {
                 name: name.to_owned(),
                 url: self.display_url().to_owned(),
-                suggestion,
+                near,
             });
         }
         Ok(index)
