@@ -586,51 +586,64 @@ fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String
         })
         .filter(|r| r.end <= text.len());
     let snippet = span.clone().map(|r| &text[r]).unwrap_or_default();
-    let (kind, message, hint) = match err.kind() {
-        JinjaErrorKind::SyntaxError | JinjaErrorKind::BadEscape => (
-            RenderErrorKind::Syntax,
-            format!("syntax error: {}", err.detail().unwrap_or("invalid template")),
-            "check the tag near this position; Jinja tags look like `{{ value }}`, `{% if x %}...{% endif %}`"
-                .to_owned(),
-        ),
-        JinjaErrorKind::UndefinedError => {
-            let missing = missing.unwrap_or_default();
-            let name =
-                missing.iter().find(|name| contains_identifier(snippet, name)).or_else(|| missing.first()).cloned();
-            match name {
-                Some(name) => (
-                    RenderErrorKind::UndefinedVariable { name: name.clone() },
-                    format!("undefined variable `{name}`"),
-                    format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
-                ),
-                None => (
-                    RenderErrorKind::UndefinedVariable { name: snippet.trim().to_owned() },
-                    format!("undefined value `{}`", snippet.trim()),
-                    "the variable exists but has no such attribute or item".to_owned(),
-                ),
+    // `raise_exception(message)` (transformers' environment): the template's own words.
+    let raised = std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<jinja::transformers::RaisedByTemplate>());
+    let (kind, message, hint) = if let Some(raised) = raised {
+        (
+            RenderErrorKind::Runtime,
+            format!("the template raised an error: {raised}"),
+            "the template's `raise_exception(...)` refused these variables, as transformers' `apply_chat_template` would".to_owned(),
+        )
+    } else {
+        match err.kind() {
+            JinjaErrorKind::SyntaxError | JinjaErrorKind::BadEscape => (
+                RenderErrorKind::Syntax,
+                format!("syntax error: {}", err.detail().unwrap_or("invalid template")),
+                "check the tag near this position; Jinja tags look like `{{ value }}`, `{% if x %}...{% endif %}`"
+                    .to_owned(),
+            ),
+            JinjaErrorKind::UndefinedError => {
+                let missing = missing.unwrap_or_default();
+                let name =
+                    missing.iter().find(|name| contains_identifier(snippet, name)).or_else(|| missing.first()).cloned();
+                match name {
+                    Some(name) => (
+                        RenderErrorKind::UndefinedVariable { name: name.clone() },
+                        format!("undefined variable `{name}`"),
+                        format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
+                    ),
+                    None => (
+                        RenderErrorKind::UndefinedVariable { name: snippet.trim().to_owned() },
+                        format!("undefined value `{}`", snippet.trim()),
+                        "the variable exists but has no such attribute or item".to_owned(),
+                    ),
+                }
             }
+            JinjaErrorKind::OutOfFuel => (
+                RenderErrorKind::LimitExceeded,
+                "template exceeded its execution budget".to_owned(),
+                "a loop runs too long for a prompt; promptpack stops untrusted templates after a fixed budget"
+                    .to_owned(),
+            ),
+            JinjaErrorKind::TemplateNotFound => (
+                RenderErrorKind::Runtime,
+                format!("included template not found: {}", err.detail().unwrap_or_default()),
+                "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`"
+                    .to_owned(),
+            ),
+            _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
+                RenderErrorKind::LimitExceeded,
+                "template recursion is too deep".to_owned(),
+                "a macro or include recurses without end; promptpack stops untrusted templates at a fixed depth"
+                    .to_owned(),
+            ),
+            _ => (
+                RenderErrorKind::Runtime,
+                describe_jinja(err),
+                "check the filter or expression at this position".to_owned(),
+            ),
         }
-        JinjaErrorKind::OutOfFuel => (
-            RenderErrorKind::LimitExceeded,
-            "template exceeded its execution budget".to_owned(),
-            "a loop runs too long for a prompt; promptpack stops untrusted templates after a fixed budget".to_owned(),
-        ),
-        JinjaErrorKind::TemplateNotFound => (
-            RenderErrorKind::Runtime,
-            format!("included template not found: {}", err.detail().unwrap_or_default()),
-            "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`"
-                .to_owned(),
-        ),
-        _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
-            RenderErrorKind::LimitExceeded,
-            "template recursion is too deep".to_owned(),
-            "a macro or include recurses without end; promptpack stops untrusted templates at a fixed depth".to_owned(),
-        ),
-        _ => (
-            RenderErrorKind::Runtime,
-            describe_jinja(err),
-            "check the filter or expression at this position".to_owned(),
-        ),
     };
     let mut error = RenderError::new(kind, message).with_hint(hint);
     if let Some(span) = span {

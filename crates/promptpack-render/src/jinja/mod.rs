@@ -5,23 +5,23 @@
 // minijinja's filter signature takes `Kwargs` (and some values) by value.
 #![allow(clippy::needless_pass_by_value)]
 
-use std::fmt::Write as _;
-
 use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize as _;
 
 use self::python::{NestedUndefined, PyRange, python_str};
-use crate::options::{JinjaOptions, UndefinedPolicy};
+use crate::options::{JinjaEnvironment, JinjaOptions, UndefinedPolicy};
 use crate::{RenderOptions, text};
 
 pub(crate) mod checks;
 mod filters;
 mod methods;
 pub(crate) mod percent;
+mod pyjson;
 mod pystr;
 pub(crate) mod python;
 mod syntax_tree;
+pub(crate) mod transformers;
 
 /// Builds an environment whose every setting that affects output is spelled
 /// out, so a minijinja upgrade that changes a default cannot change prompts.
@@ -54,6 +54,9 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     env.add_filter("default", default_filter);
     env.add_filter("d", default_filter);
     filters::register(&mut env);
+    if options.jinja.environment == JinjaEnvironment::Transformers {
+        transformers::register(&mut env);
+    }
     env.add_filter(percent::PERCENT_FILTER, percent::percent_filter);
     env.add_filter("format", format_filter);
     env.add_filter("escape", escape_filter);
@@ -208,112 +211,24 @@ fn default_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<Value
 
 /// Jinja2's `tojson`: `json.dumps` with sorted keys and ASCII-only output,
 /// then `<`, `>`, `&` and `'` escaped so the result is safe in HTML.
-fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Value, Error> {
     let indent = match indent {
         Some(indent) => Some(indent),
         None => kwargs.get::<Option<usize>>("indent")?,
     };
     kwargs.assert_all_used()?;
-    if let Some(width) = indent {
-        text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?;
-    }
-    let json = serde_json::to_value(value)
-        .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
-    let mut out = String::new();
-    python_json_dumps(&json, indent, 0, &mut out);
-    Ok(out.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\'', "\\u0027"))
-}
-
-/// Python's `json.dumps(value, sort_keys=True, indent=indent)` with its
-/// default `ensure_ascii=True`.
-fn python_json_dumps(value: &serde_json::Value, indent: Option<usize>, depth: usize, out: &mut String) {
-    let newline = |out: &mut String, depth: usize| {
-        if let Some(width) = indent {
-            out.push('\n');
-            out.push_str(&" ".repeat(width.saturating_mul(depth)));
+    let indent = match indent {
+        Some(width) => {
+            Some(text::spaces(width as u64).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?)
         }
+        None => None,
     };
-    // Python uses ", " between items on one line and "," before a newline.
-    let item_separator = if indent.is_some() { "," } else { ", " };
-    match value {
-        serde_json::Value::Null => out.push_str("null"),
-        serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => out.push_str(&i.to_string()),
-            (_, Some(u), _) => out.push_str(&u.to_string()),
-            (_, _, Some(f)) => {
-                let repr = text::python_float_repr(f);
-                out.push_str(match repr.as_str() {
-                    "inf" => "Infinity",
-                    "-inf" => "-Infinity",
-                    "nan" => "NaN",
-                    other => other,
-                });
-            }
-            _ => out.push_str(&n.to_string()),
-        },
-        serde_json::Value::String(s) => python_json_string(s, out),
-        serde_json::Value::Array(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(item_separator);
-                }
-                newline(out, depth + 1);
-                python_json_dumps(item, indent, depth + 1, out);
-            }
-            newline(out, depth);
-            out.push(']');
-        }
-        serde_json::Value::Object(map) => {
-            if map.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(item_separator);
-                }
-                newline(out, depth + 1);
-                python_json_string(key, out);
-                out.push_str(": ");
-                python_json_dumps(item, indent, depth + 1, out);
-            }
-            newline(out, depth);
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string as Python writes it with `ensure_ascii=True`.
-fn python_json_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
+    let style = pyjson::JsonStyle { ensure_ascii: true, sort_keys: true, ..pyjson::JsonStyle::new(indent) };
+    let out = pyjson::dumps(value, &style)?;
+    // Jinja2 returns `Markup`: never escaped again inside `{% autoescape %}`.
+    Ok(Value::from_safe_string(
+        out.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\'', "\\u0027"),
+    ))
 }
 
 /// `json`: compact JSON of a value, keys in their given order, UTF-8 kept
