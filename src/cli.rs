@@ -350,6 +350,15 @@ pub struct TestArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// `markdown`: print a Markdown report of the changed snapshots on stdout
+    /// (for a pull request comment or a CI job summary).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<ReportFormat>,
+
+    /// Also write a self-contained HTML report of the changed snapshots to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// The folder of snapshot files.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     pub snapshots: PathBuf,
@@ -367,6 +376,11 @@ pub struct ReviewArgs {
     /// Reject every pending snapshot without asking.
     #[arg(long)]
     pub reject: bool,
+
+    /// Write a self-contained HTML report of the pending snapshots to FILE
+    /// and decide nothing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["accept", "reject"])]
+    pub html: Option<PathBuf>,
 
     /// The folder of snapshot files.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
@@ -421,11 +435,28 @@ pub struct DiffArgs {
     /// Print a summary: lines added and removed per changed (template, fixture).
     #[arg(long)]
     pub stat: bool,
+    /// `markdown`: print a GitHub-flavoured Markdown report instead (for a pull
+    /// request comment or a CI job summary).
+    #[arg(long, value_enum, conflicts_with_all = ["json", "stat"])]
+    pub format: Option<ReportFormat>,
+    /// Also write a self-contained HTML review report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Exit with 1 when the contract or any rendered text changed, 0 when nothing did (as `git diff --exit-code`).
+    #[arg(long)]
+    pub exit_code: bool,
     /// The registry for `NAME@VERSION` (a URL/path or a registry name from promptpack.toml).
     #[arg(long, value_name = "URL|PATH")]
     pub registry: Option<String>,
     #[command(flatten)]
     pub network: NetworkArgs,
+}
+
+/// A report format for reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// GitHub-flavoured Markdown.
+    Markdown,
 }
 
 #[derive(Debug, Args)]

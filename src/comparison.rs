@@ -109,3 +109,34 @@ pub fn comparison_json(contract: &[ContractChange], pairs: &[RenderedPair]) -> s
         .collect();
     serde_json::json!({ "contract": contract, "rendered": pairs })
 }
+
+/// The comparison as a review report's section (Markdown or HTML).
+pub fn report_comparison(
+    pack: &str,
+    old_label: String,
+    new_label: String,
+    contract: &[ContractChange],
+    pairs: Vec<RenderedPair>,
+) -> promptpack_report::Comparison {
+    promptpack_report::Comparison {
+        pack: pack.to_owned(),
+        old_label,
+        new_label,
+        contract: contract
+            .iter()
+            .map(|c| promptpack_report::ContractLine { change: c.describe(), impact: c.impact().as_str().to_owned() })
+            .collect(),
+        pairs,
+    }
+}
+
+/// Writes `report` as a self-contained HTML page to `path` (atomically) and says where.
+pub fn write_html_report(
+    printer: &Printer,
+    report: &promptpack_report::Report,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    promptpack_pack::write_atomically(path, promptpack_report::html(report).as_bytes())?;
+    printer.status("Wrote", &format!("HTML report {}", path.display()));
+    Ok(())
+}

@@ -276,7 +276,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__diff)
-            opts="-q -v -h -V --fixture --template --json --stat --registry --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --fixture --template --json --stat --format --html --exit-code --registry --offline --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,6 +287,14 @@ _promptpack() {
                     return 0
                     ;;
                 --template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -916,12 +924,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__review)
-            opts="-q -v -h -V --accept --reject --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --accept --reject --html --snapshots --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --snapshots)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -960,12 +972,20 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__test)
-            opts="-q -v -h -V --json --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --json --format --html --snapshots --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --snapshots)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

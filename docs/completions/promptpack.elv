@@ -86,6 +86,8 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --version 'Print version'
         }
         &'promptpack;test'= {
+            cand --format '`markdown`: print a Markdown report of the changed snapshots on stdout (for a pull request comment or a CI job summary)'
+            cand --html 'Also write a self-contained HTML report of the changed snapshots to FILE'
             cand --snapshots 'The folder of snapshot files'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --json 'Print results as JSON on stdout'
@@ -93,12 +95,13 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --quiet 'Print only errors'
             cand -v 'Print more detail (e.g. every matching snapshot)'
             cand --verbose 'Print more detail (e.g. every matching snapshot)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'promptpack;review'= {
+            cand --html 'Write a self-contained HTML report of the pending snapshots to FILE and decide nothing'
             cand --snapshots 'The folder of snapshot files'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --accept 'Accept every pending snapshot without asking'
@@ -267,17 +270,20 @@ set edit:completion:arg-completer[promptpack] = {|@words|
         &'promptpack;diff'= {
             cand --fixture 'Only this fixture (role)'
             cand --template 'Only this template'
+            cand --format '`markdown`: print a GitHub-flavoured Markdown report instead (for a pull request comment or a CI job summary)'
+            cand --html 'Also write a self-contained HTML review report to FILE'
             cand --registry 'The registry for `NAME@VERSION` (a URL/path or a registry name from promptpack.toml)'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --json 'Print the comparison as JSON on stdout'
             cand --stat 'Print a summary: lines added and removed per changed (template, fixture)'
+            cand --exit-code 'Exit with 1 when the contract or any rendered text changed, 0 when nothing did (as `git diff --exit-code`)'
             cand --offline 'Never touch the network: use the cache or fail naming what is missing'
             cand -q 'Print only errors'
             cand --quiet 'Print only errors'
             cand -v 'Print more detail (e.g. every matching snapshot)'
             cand --verbose 'Print more detail (e.g. every matching snapshot)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -77,6 +77,8 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand check" -s q -l qui
 complete -c promptpack -n "__fish_promptpack_using_subcommand check" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand check" -s h -l help -d 'Print help'
 complete -c promptpack -n "__fish_promptpack_using_subcommand check" -s V -l version -d 'Print version'
+complete -c promptpack -n "__fish_promptpack_using_subcommand test" -l format -d '`markdown`: print a Markdown report of the changed snapshots on stdout (for a pull request comment or a CI job summary)' -r -f -a "markdown\t'GitHub-flavoured Markdown'"
+complete -c promptpack -n "__fish_promptpack_using_subcommand test" -l html -d 'Also write a self-contained HTML report of the changed snapshots to FILE' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -l snapshots -d 'The folder of snapshot files' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
@@ -84,8 +86,9 @@ never\t''"
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -l json -d 'Print results as JSON on stdout'
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -s q -l quiet -d 'Print only errors'
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
-complete -c promptpack -n "__fish_promptpack_using_subcommand test" -s h -l help -d 'Print help'
+complete -c promptpack -n "__fish_promptpack_using_subcommand test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c promptpack -n "__fish_promptpack_using_subcommand test" -s V -l version -d 'Print version'
+complete -c promptpack -n "__fish_promptpack_using_subcommand review" -l html -d 'Write a self-contained HTML report of the pending snapshots to FILE and decide nothing' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand review" -l snapshots -d 'The folder of snapshot files' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand review" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
@@ -207,16 +210,19 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand search" -s h -l he
 complete -c promptpack -n "__fish_promptpack_using_subcommand search" -s V -l version -d 'Print version'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l fixture -d 'Only this fixture (role)' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l template -d 'Only this template' -r
+complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l format -d '`markdown`: print a GitHub-flavoured Markdown report instead (for a pull request comment or a CI job summary)' -r -f -a "markdown\t'GitHub-flavoured Markdown'"
+complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l html -d 'Also write a self-contained HTML review report to FILE' -r -F
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l registry -d 'The registry for `NAME@VERSION` (a URL/path or a registry name from promptpack.toml)' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l json -d 'Print the comparison as JSON on stdout'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l stat -d 'Print a summary: lines added and removed per changed (template, fixture)'
+complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l exit-code -d 'Exit with 1 when the contract or any rendered text changed, 0 when nothing did (as `git diff --exit-code`)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -l offline -d 'Never touch the network: use the cache or fail naming what is missing'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -s q -l quiet -d 'Print only errors'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
-complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c promptpack -n "__fish_promptpack_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c promptpack -n "__fish_promptpack_using_subcommand bump" -l registry -d 'The registry `auto` compares with (a URL/path or a registry name from promptpack.toml)' -r
 complete -c promptpack -n "__fish_promptpack_using_subcommand bump" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''

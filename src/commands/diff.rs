@@ -7,8 +7,8 @@ use promptpack_manifest::{PackManifest, redact_url};
 use promptpack_pack::{Impact, Pack, compare_renderings, contract_changes, required_impact, smallest_allowed_version};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
-use crate::cli::{BumpArgs, BumpLevel, DiffArgs};
-use crate::comparison::{comparison_json, print_comparison};
+use crate::cli::{BumpArgs, BumpLevel, DiffArgs, ReportFormat};
+use crate::comparison::{comparison_json, print_comparison, report_comparison, write_html_report};
 use crate::reporter::TerminalReporter;
 use crate::workspace::resolve_pack_dir;
 use crate::{ExitStatus, Printer, UsageError};
@@ -24,6 +24,8 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
         .unwrap_or_default();
     let contract = contract_changes(old.manifest(), new.manifest());
     let pairs = compare_renderings(&old, &new, &project_fixtures, args.template.as_deref(), args.fixture.as_deref())?;
+    let title = format!("{} {} -> {} {}", old.name(), old.manifest().version, new.name(), new.manifest().version);
+    let changed = !contract.is_empty() || pairs.iter().any(promptpack_pack::RenderedPair::changed);
     if args.json {
         let json = serde_json::json!({
             "old": { "name": old.name(), "version": old.manifest().version.to_string() },
@@ -31,11 +33,26 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
             "comparison": comparison_json(&contract, &pairs),
         });
         printer.json(&serde_json::json!(json))?;
-    } else {
-        let title = format!("{} {} -> {} {}", old.name(), old.manifest().version, new.name(), new.manifest().version);
+    } else if args.format.is_none() {
         print_comparison(printer, &title, &contract, &pairs, args.stat);
     }
-    Ok(ExitStatus::Success)
+    if args.format.is_some() || args.html.is_some() {
+        let comparison = report_comparison(
+            new.name(),
+            old.manifest().version.to_string(),
+            new.manifest().version.to_string(),
+            &contract,
+            pairs,
+        );
+        let report = promptpack_report::Report { title, comparisons: vec![comparison] };
+        if let Some(ReportFormat::Markdown) = args.format {
+            printer.stdout(&promptpack_report::markdown(&report))?;
+        }
+        if let Some(path) = &args.html {
+            write_html_report(printer, &report, path)?;
+        }
+    }
+    Ok(if args.exit_code && changed { ExitStatus::Failure } else { ExitStatus::Success })
 }
 
 /// `NAME@VERSION` from a registry, or a pack folder.

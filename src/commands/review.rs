@@ -18,6 +18,11 @@ enum Decision {
 /// `promptpack review`: every pending `.snap.new`, as a diff against the
 /// accepted snapshot, then accepted (renamed over it) or rejected (deleted).
 pub fn review(args: &ReviewArgs, printer: &Printer) -> Result<ExitStatus> {
+    if let Some(path) = &args.html {
+        let report = promptpack_report::pending_report(&args.snapshots, &args.packs)?;
+        crate::comparison::write_html_report(printer, &report, path)?;
+        return Ok(ExitStatus::Success);
+    }
     let pending: Vec<_> = pending_snapshots(&args.snapshots)?
         .into_iter()
         .filter(|path| {

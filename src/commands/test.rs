@@ -6,7 +6,7 @@ use console::Style;
 use promptpack_manifest::PROJECT_FILE;
 use promptpack_pack::{Pack, SnapshotCase, SnapshotOutcome, compare_with_snapshot, read_snapshot};
 
-use crate::cli::TestArgs;
+use crate::cli::{ReportFormat, TestArgs};
 use crate::diff::{line_counts, unified_diff};
 use crate::workspace::{PackLocation, packs_to_process};
 use crate::{ExitStatus, Printer};
@@ -17,6 +17,9 @@ use crate::{ExitStatus, Printer};
 pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
     let mut results = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
+    // Snapshots that did not match, per pack, for `--format markdown` and `--html`.
+    let mut report = Vec::new();
+    let quiet = args.json || args.format.is_some();
     for location in packs_to_process(&args.packs)? {
         let pack = location.load()?;
         let cases = match &location {
@@ -28,6 +31,7 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
         };
         let renderer = pack.renderer()?;
         let mut expected_files = BTreeSet::new();
+        let mut changed_pairs = Vec::new();
         for case in cases {
             let snapshot = args.snapshots.join(case.file_name());
             expected_files.insert(case.file_name());
@@ -38,6 +42,8 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                     failed += 1;
                     printer.error(&format!("{label}: rendering failed\n{}", err.to_string_with_hint()));
                     results.push(result_json(&case, "error", &snapshot));
+                    let old = read_snapshot(&snapshot)?.map(|s| Ok(s.body));
+                    changed_pairs.push(report_pair(&case, &location, old, Err(err.to_string())));
                     continue;
                 }
             };
@@ -53,13 +59,15 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
                 }
                 SnapshotOutcome::New { pending } => {
                     failed += 1;
-                    if !args.json {
+                    changed_pairs.push(report_pair(&case, &location, None, Ok(rendered.clone())));
+                    if !quiet {
                         printer.warning(&format!("{label}: no snapshot yet; wrote {}", pending.display()));
                     }
                 }
                 SnapshotOutcome::Changed { old, pending } => {
                     failed += 1;
-                    if !args.json {
+                    changed_pairs.push(report_pair(&case, &location, Some(Ok(old.clone())), Ok(rendered.clone())));
+                    if !quiet {
                         let (added, removed) = line_counts(old, &rendered);
                         let title = printer.style(Style::new().bold()).apply_to(format!(
                             "{label}: rendered text changed (+{added} -{removed} lines) in {}",
@@ -81,7 +89,18 @@ pub fn test(args: &TestArgs, printer: &Printer) -> Result<ExitStatus> {
             results.push(result_json(&case, status, &snapshot));
         }
         warn_orphans(printer, &args.snapshots, &pack, &expected_files);
+        if !changed_pairs.is_empty() {
+            report.push(promptpack_report::Comparison {
+                pack: pack.name().to_owned(),
+                old_label: "snapshot".to_owned(),
+                new_label: "rendered".to_owned(),
+                contract: Vec::new(),
+                pairs: changed_pairs,
+            });
+        }
     }
+    let title = format!("promptpack test: {failed} of {} snapshot(s) changed", passed + failed);
+    write_reports(args, printer, &promptpack_report::Report { title, comparisons: report })?;
     if args.json {
         let json = serde_json::json!({ "passed": passed, "failed": failed, "results": results });
         printer.json(&serde_json::json!(json))?;
@@ -114,6 +133,36 @@ fn engine_drift_note(previous_header: Option<&str>, info: &serde_json::Value) ->
             "the engine changed, not the pack: the snapshot was rendered by {old_renderer}, this is {new_renderer} (pack version {new_version} unchanged)\nhint: review whether the new bytes are what your runtime sends before accepting them"
         )
     })
+}
+
+/// `--format markdown` and `--html`: the snapshots that did not match.
+fn write_reports(args: &TestArgs, printer: &Printer, report: &promptpack_report::Report) -> Result<()> {
+    if let Some(ReportFormat::Markdown) = args.format {
+        printer.stdout(&promptpack_report::markdown(report))?;
+    }
+    if let Some(path) = &args.html {
+        crate::comparison::write_html_report(printer, report, path)?;
+    }
+    Ok(())
+}
+
+fn report_pair(
+    case: &SnapshotCase,
+    location: &PackLocation,
+    old: Option<Result<String, String>>,
+    new: Result<String, String>,
+) -> promptpack_pack::RenderedPair {
+    let origin = match location {
+        PackLocation::Folder(_) => promptpack_pack::FixtureOrigin::Pack,
+        PackLocation::Installed { .. } => promptpack_pack::FixtureOrigin::Project,
+    };
+    promptpack_pack::RenderedPair {
+        template: case.template.clone(),
+        fixture: case.fixture.clone(),
+        origin,
+        old,
+        new: Some(new),
+    }
 }
 
 fn result_json(case: &SnapshotCase, status: &str, snapshot: &Path) -> serde_json::Value {

@@ -9,6 +9,7 @@ mod differential;
 mod git_server;
 mod registry;
 mod render_settings;
+mod report;
 mod shared_partials;
 mod snapshots;
 mod upgrades;

@@ -29,6 +29,7 @@ const SCHEMA_FILE: &str = "schemas/pack.schema.json";
 const MAN_DIR: &str = "docs/man";
 const COMPLETIONS_DIR: &str = "docs/completions";
 const BIN_NAME: &str = "promptpack";
+const BROWSER_TEST_DIR: &str = "tests/browser";
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Maintenance tasks for the promptpack workspace")]
@@ -314,6 +315,13 @@ fn ensure_reference_engines(root: &Path) -> Result<()> {
     if !reference.join("node_modules/handlebars").is_dir() {
         eprintln!("xtask: installing handlebars.js (npm ci)");
         run_in(&reference, "npm", &["ci", "--no-audit", "--no-fund", "--silent"])?;
+    }
+    // The HTML report's browser test drives the system's Chromium (Debian's
+    // `chromium` package; `.ci/run` installs it) with playwright-core.
+    let browser = root.join(BROWSER_TEST_DIR);
+    if !browser.join("node_modules/playwright-core").is_dir() {
+        eprintln!("xtask: installing playwright-core for the browser test (npm ci)");
+        run_in(&browser, "npm", &["ci", "--no-audit", "--no-fund", "--silent"])?;
     }
     Ok(())
 }
