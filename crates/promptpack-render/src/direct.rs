@@ -28,7 +28,7 @@ use handlebars::template::{HelperTemplate, Parameter, TemplateElement};
 use handlebars::{JsonValue, Path as HbsPath, PathSeg, Template};
 use minijinja::machinery::ast;
 
-use crate::handlebars::{PRINT_HELPER, js_to_string, json_truthy};
+use crate::handlebars::{is_helper_name, js_to_string, json_truthy};
 use crate::{Engine, Vars, text};
 
 /// A template compiled for direct rendering.
@@ -201,11 +201,11 @@ fn handlebars_expression(helper: &HelperTemplate) -> Option<Op> {
     if helper.block || !helper.hash.is_empty() || helper.block_param.is_some() {
         return None;
     }
-    let [param] = helper.params.as_slice() else { return None };
-    let path = handlebars_path(param)?;
-    match helper.name.as_name()? {
-        PRINT_HELPER => Some(Op::Print(path)),
-        name => Some(Op::Transform(vec![Transform::named(name)?], path)),
+    match helper.params.as_slice() {
+        // `{{value}}`; a bare helper name is a call, not a value.
+        [] if !is_helper_name(helper.name.as_name()?) => Some(Op::Print(handlebars_path(&helper.name)?)),
+        [param] => Some(Op::Transform(vec![Transform::named(helper.name.as_name()?)?], handlebars_path(param)?)),
+        _ => None,
     }
 }
 

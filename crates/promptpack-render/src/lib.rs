@@ -36,7 +36,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ::handlebars::Context as HbsContext;
 use minijinja::ErrorKind as JinjaErrorKind;
 
 pub use crate::error::{RenderError, RenderErrorKind};
@@ -98,15 +97,18 @@ pub struct Limits {
     pub recursion_depth: usize,
     /// Jinja execution budget, in minijinja fuel units (about one per instruction).
     pub fuel: u64,
-    /// The longest chain of Handlebars partials including partials.
+    /// The longest chain of Handlebars partials including partials (a
+    /// recursive partial counts each level), checked while rendering.
     pub partial_depth: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        // Real prompts use well under 1% of these; a runaway loop hits them in
-        // well under a second.
-        Self { recursion_depth: 200, fuel: 50_000_000, partial_depth: 32 }
+        // Real prompts use well under 1% of the Jinja limits; a runaway loop
+        // hits them in well under a second. 64 partial levels hold a tree
+        // rendered by a recursive partial 30 levels deep (a level often takes
+        // two partials).
+        Self { recursion_depth: 200, fuel: 50_000_000, partial_depth: 64 }
     }
 }
 
@@ -123,11 +125,11 @@ struct Source {
 pub struct RendererBuilder {
     options: RenderOptions,
     jinja: minijinja::Environment<'static>,
-    handlebars: ::handlebars::Handlebars<'static>,
+    handlebars: handlebars::Registry,
     templates: BTreeMap<String, Engine>,
     jinja_sources: HashMap<String, Source>,
     handlebars_sources: HashMap<String, Source>,
-    handlebars_partials: BTreeMap<String, BTreeSet<String>>,
+    handlebars_partials: BTreeMap<String, handlebars::PartialUse>,
     direct: HashMap<String, direct::Program>,
     /// The next id for a piece of template text (see [`RenderSink`]).
     next_text_id: usize,
@@ -161,7 +163,7 @@ impl RendererBuilder {
         Self {
             options,
             jinja: jinja::new_environment(&options),
-            handlebars: handlebars::new_registry(&options),
+            handlebars: handlebars::Registry::default(),
             templates: BTreeMap::new(),
             jinja_sources: HashMap::new(),
             handlebars_sources: HashMap::new(),
@@ -244,8 +246,8 @@ impl RendererBuilder {
             Engine::Handlebars => {
                 let template =
                     handlebars::compile(name, &text).map_err(|err| handlebars_template_error(&err, &source))?;
-                let mut partials = BTreeSet::new();
-                if let Err(index) = handlebars::referenced_partials(&template, &mut partials) {
+                let mut partials = handlebars::PartialUse::default();
+                if let Err(index) = handlebars::partial_use(&template, &mut partials) {
                     let (line, column) = template.mapping.get(index).map_or((1, 1), |m| (m.0, m.1));
                     return Err(RenderError::new(RenderErrorKind::Syntax, "dynamic partial names are not supported")
                         .at(&source.origin, &text, line, column, 1)
@@ -254,7 +256,7 @@ impl RendererBuilder {
                 self.handlebars_partials.insert(name.to_owned(), partials);
                 let program = direct::Program::from_handlebars(&template, &mut self.next_text_id);
                 self.set_direct_program(name, program);
-                self.handlebars.register_template(name, template);
+                self.handlebars.insert(name, template);
                 self.handlebars_sources.insert(name.to_owned(), source);
             }
         }
@@ -268,17 +270,23 @@ impl RendererBuilder {
         };
     }
 
-    /// Checks what needs every file at once (partials exist, no recursion)
-    /// and returns the renderer.
+    /// Checks what needs every file at once (the partials included by name
+    /// exist) and returns the renderer.
+    ///
+    /// Partials may include each other recursively (a tree rendered by a
+    /// partial that includes itself for the children); the nesting is bounded
+    /// when rendering, by [`Limits::partial_depth`].
     pub fn build(self) -> Result<Renderer, RenderError> {
+        let defined_inline: BTreeSet<&String> =
+            self.handlebars_partials.values().flat_map(|use_| &use_.defined_inline).collect();
         // Templates first: a problem is reported on the path a render takes,
         // not through a partial's alias (`<pack>/<partial>`).
         let mut sources: Vec<_> = self.handlebars_partials.iter().collect();
         sources.sort_by_key(|(name, _)| !self.templates.contains_key(*name));
         for (name, partials) in sources {
             let source = &self.handlebars_sources[name];
-            for partial in partials {
-                if !self.handlebars_sources.contains_key(partial) {
+            for partial in &partials.included {
+                if !self.handlebars_sources.contains_key(partial) && !defined_inline.contains(partial) {
                     let offset = find_partial_include(&source.text, partial);
                     let mut error = match Unavailable::find(&self.unavailable, partial) {
                         Some(unavailable) => unavailable.error(partial),
@@ -294,37 +302,9 @@ impl RendererBuilder {
                     return Err(error);
                 }
             }
-            if let Err(chain) =
-                handlebars::check_partial_depth(name, &self.handlebars_partials, self.options.limits.partial_depth)
-            {
-                let recursive = chain.last().is_some_and(|last| chain[..chain.len() - 1].contains(last));
-                let (message, hint) = if recursive {
-                    (
-                        format!("partials include each other recursively: {}", chain.join(" -> ")),
-                        "break the cycle: a partial must not include itself, directly or through other partials (promptpack refuses recursion, which could run without end)",
-                    )
-                } else {
-                    (
-                        format!(
-                            "partials nest deeper than {} levels: {}",
-                            self.options.limits.partial_depth,
-                            chain.join(" -> ")
-                        ),
-                        "flatten the partials: include fewer levels deep",
-                    )
-                };
-                let mut error = RenderError::new(RenderErrorKind::LimitExceeded, message).with_hint(hint);
-                // Point at the include that closes the loop (or goes one level too deep).
-                if let [.., includer, included] = chain.as_slice()
-                    && let Some(includer_source) = self.handlebars_sources.get(includer)
-                {
-                    let offset = find_partial_include(&includer_source.text, included).unwrap_or(0);
-                    error = error.at_offset(&includer_source.origin, &includer_source.text, offset, included.len() + 4);
-                }
-                return Err(error);
-            }
         }
         Ok(Renderer {
+            options: self.options,
             jinja: self.jinja,
             handlebars: self.handlebars,
             templates: self.templates,
@@ -338,8 +318,9 @@ impl RendererBuilder {
 
 /// Compiled templates, ready to render any number of variable sets.
 pub struct Renderer {
+    options: RenderOptions,
     jinja: minijinja::Environment<'static>,
-    handlebars: ::handlebars::Handlebars<'static>,
+    handlebars: handlebars::Registry,
     templates: BTreeMap<String, Engine>,
     jinja_sources: HashMap<String, Source>,
     handlebars_sources: HashMap<String, Source>,
@@ -427,21 +408,18 @@ impl Renderer {
                 let template = self.jinja.get_template(name).map_err(|err| self.jinja_render_error(&err, vars))?;
                 template.render(jinja::vars_to_value(vars)).map_err(|err| self.jinja_render_error(&err, vars))
             }
-            Some(Engine::Handlebars) => self.render_with_handlebars_rust(name, vars),
+            Some(Engine::Handlebars) => self.render_with_handlebars(name, vars),
             None => Err(RenderError::new(RenderErrorKind::UnknownTemplate, format!("no template named `{name}`"))
                 .with_hint(format!("available templates: {}", self.template_names().collect::<Vec<_>>().join(", ")))),
         }
     }
 
-    /// Renders a Handlebars template through handlebars-rust (what the
-    /// direct renderer falls back to, for its exact output and errors).
-    fn render_with_handlebars_rust(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
-        // The context takes the JSON by value; the clone is the only
-        // conversion per render, the same work minijinja does above.
-        let context = HbsContext::wraps(vars).map_err(|err| {
-            RenderError::new(RenderErrorKind::Runtime, format!("variables cannot be converted: {err}"))
-        })?;
-        self.handlebars.render_with_context(name, &context).map_err(|err| self.handlebars_render_error(&err))
+    /// Renders a Handlebars template with promptpack's handlebars.js runtime
+    /// (what the direct renderer falls back to, for its exact output and errors).
+    fn render_with_handlebars(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
+        self.handlebars
+            .render(name, vars, self.options.undefined, self.options.limits.partial_depth)
+            .map_err(|failure| handlebars::render_error(failure, &self.handlebars_sources))
     }
 
     /// The top-level variables a template reads (including through its
@@ -464,7 +442,7 @@ impl Renderer {
                 for (source_name, _) in
                     self.handlebars_sources.iter().filter(|(n, _)| *n == name || !self.templates.contains_key(*n))
                 {
-                    if let Some(template) = self.handlebars.get_template(source_name) {
+                    if let Some(template) = self.handlebars.get(source_name) {
                         handlebars::root_variables(template, &mut used);
                     }
                 }
@@ -504,50 +482,6 @@ impl Renderer {
             }
             None => RenderError::new(RenderErrorKind::Runtime, describe_jinja(err)),
         }
-    }
-
-    fn handlebars_render_error(&self, err: &::handlebars::RenderError) -> RenderError {
-        use ::handlebars::RenderErrorReason as Reason;
-        let (kind, message, hint) = match err.reason() {
-            Reason::MissingVariable(path) => {
-                let name = path.clone().unwrap_or_else(|| "?".to_owned());
-                (
-                    RenderErrorKind::UndefinedVariable { name: name.clone() },
-                    format!("undefined variable `{name}`"),
-                    format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
-                )
-            }
-            Reason::PartialNotFound(partial) => (
-                RenderErrorKind::Runtime,
-                format!("partial `{partial}` not found"),
-                format!("add `partials/{partial}.hbs` to the pack"),
-            ),
-            other => (RenderErrorKind::Runtime, other.to_string(), "check the helper's arguments".to_owned()),
-        };
-        let mut error = RenderError::new(kind, message).with_hint(hint);
-        let source = err.template_name.as_ref().and_then(|name| self.handlebars_sources.get(name));
-        if let (Some(source), Some(line)) = (source, err.line_no) {
-            let width = match error.kind() {
-                RenderErrorKind::UndefinedVariable { name } => name.chars().count(),
-                _ => 1,
-            };
-            let column = err.column_no.unwrap_or(1);
-            // handlebars-rust points at the `{{`; point at the name inside it.
-            let column = source
-                .text
-                .lines()
-                .nth(line - 1)
-                .and_then(|text| match error.kind() {
-                    RenderErrorKind::UndefinedVariable { name } => {
-                        let start: usize = text.char_indices().nth(column - 1).map_or(0, |(i, _)| i);
-                        text[start..].find(name.as_str()).map(|i| column + text[start..start + i].chars().count())
-                    }
-                    _ => None,
-                })
-                .unwrap_or(column);
-            error = error.at(&source.origin, &source.text, line, column, width);
-        }
-        error
     }
 }
 
