@@ -248,7 +248,7 @@ fn cases() -> Vec<Case> {
             },
             args: &["render", PACK, "--fixture", "basic"],
             code: FAILURE,
-            location: Some("packs/demo/partials/pong.hbs:2:1"),
+            location: Some("packs/demo/partials/pong.hbs:2:5"),
         },
         Case {
             name: "failed_render_leaves_no_output_file",

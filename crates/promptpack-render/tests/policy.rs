@@ -126,7 +126,14 @@ fn runaway_handlebars_partials_are_stopped() {
         let renderer = builder.build().unwrap();
         let error = renderer.render("t", &vars(&json!({"list": [1]}))).unwrap_err();
         assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
-        assert!(error.message().contains("a -> b"), "{error}");
+        assert!(
+            error.message().ends_with(if limits.partial_depth == 1 {
+                "t -> a -> b"
+            } else {
+                "t -> a -> b -> a -> ..."
+            }),
+            "{error}"
+        );
         assert!(error.location().is_some(), "{error}");
     }
 }

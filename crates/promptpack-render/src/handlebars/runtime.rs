@@ -66,6 +66,7 @@ impl Registry {
             max_partial_depth,
             partial_chain: Vec::new(),
             inline_partials: Vec::new(),
+            template: name,
             source: name,
         };
         let depths = Depths { this: Value::Root(vars), up: None };
@@ -421,6 +422,8 @@ struct Runtime<'a> {
     max_partial_depth: usize,
     partial_chain: Vec<&'a str>,
     inline_partials: Vec<InlinePartial<'a>>,
+    /// The template being rendered.
+    template: &'a str,
     /// The template or partial whose elements are being rendered.
     source: &'a str,
 }
@@ -776,12 +779,13 @@ impl<'a> Runtime<'a> {
         };
 
         if self.partial_chain.len() >= self.max_partial_depth {
-            let chain = self.partial_chain.iter().copied().chain([name]).collect::<Vec<_>>().join(" -> ");
-            return Err(Failure::new(
+            let mut failure = Failure::new(
                 RenderErrorKind::LimitExceeded,
-                format!("partials nest deeper than {} levels: {chain}", self.max_partial_depth),
+                format!("partials nest deeper than {} levels: {}", self.max_partial_depth, self.describe_chain(name)),
             )
-            .hint("a recursive partial must stop: include it only under a condition that ends (`{{#if children}}`, `{{#each children}}`)"));
+            .hint("a recursive partial must stop: include it only under a condition that ends (`{{#if children}}`, `{{#each children}}`)");
+            failure.needle = Some(name.to_owned());
+            return Err(failure);
         }
         self.partial_chain.push(name);
         let mut indented = String::new();
@@ -812,6 +816,20 @@ impl<'a> Runtime<'a> {
             push_indented(out, &indented, indent);
         }
         Ok(())
+    }
+
+    /// The chain of partials that reached `next`, from the template, up to
+    /// the first repetition (the rest repeats it).
+    fn describe_chain(&self, next: &str) -> String {
+        let mut shown = vec![self.template];
+        for (i, name) in self.partial_chain.iter().copied().chain([next]).enumerate() {
+            shown.push(name);
+            if self.partial_chain[..i].contains(&name) {
+                shown.push("...");
+                break;
+            }
+        }
+        shown.join(" -> ")
     }
 
     /// `{{> @partial-block}}`: the block's body, with the caller's context and
