@@ -116,8 +116,8 @@ fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// The name a partial is referenced by, mirroring the reference scripts:
-/// Jinja includes by path relative to the case folder, Handlebars by the stem
-/// of a file directly in `partials/`.
+/// Jinja includes by path relative to the case folder, Handlebars by the path
+/// under `partials/` without `.hbs` (`partials/base/rules.hbs` is `base/rules`).
 fn partial_name(case: &Case, path: &Path) -> Option<String> {
     match case.engine {
         Engine::Jinja => {
@@ -129,10 +129,13 @@ fn partial_name(case: &Case, path: &Path) -> Option<String> {
             Some(parts.join("/"))
         }
         Engine::Handlebars => {
-            if path.extension()? != "hbs" || path.parent()? != case.dir.join("partials") {
+            if path.extension()? != "hbs" {
                 return None;
             }
-            Some(path.file_stem()?.to_string_lossy().into_owned())
+            let relative = path.with_extension("");
+            let relative = relative.strip_prefix(case.dir.join("partials")).ok()?;
+            let parts: Vec<_> = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+            Some(parts.join("/"))
         }
     }
 }

@@ -308,7 +308,9 @@ fn lookup<'a>(vars: &'a Vars, path: &[String]) -> Option<&'a JsonValue> {
 mod tests {
     use std::path::Path;
 
-    use crate::{Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, UndefinedPolicy, Vars};
+    use crate::{
+        Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, RendererBuilder, UndefinedPolicy, Vars,
+    };
 
     fn vars(json: &str) -> Vars {
         serde_json::from_str(json).unwrap()
@@ -321,7 +323,11 @@ mod tests {
     }
 
     fn check_same_with(options: RenderOptions, engine: Engine, source: &str, vars: &Vars) -> bool {
-        let mut builder = Renderer::builder_with_options(options);
+        check_same_in(Renderer::builder_with_options(options), engine, source, vars)
+    }
+
+    /// [`check_same`] with a builder that may hold partials.
+    fn check_same_in(mut builder: RendererBuilder, engine: Engine, source: &str, vars: &Vars) -> bool {
         // A template refused when compiled has no direct program either.
         if builder.add_template("t", engine, source, "t").is_err() {
             return false;
@@ -445,22 +451,47 @@ mod tests {
         RenderOptions { undefined, jinja, ..RenderOptions::default() }
     }
 
-    /// Every case of the differential corpus: where the direct renderer
-    /// applies, it prints what the engine prints.
+    /// Adds a case's partials, named as the reference scripts name them: the
+    /// path under `partials/` without `.hbs` for Handlebars, the path under
+    /// the case for Jinja.
+    fn add_case_partials(builder: &mut RendererBuilder, dir: &Path, engine: Engine) {
+        let mut pending = vec![dir.join("partials")];
+        while let Some(folder) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let name = match (engine, path.extension().and_then(|e| e.to_str())) {
+                    (Engine::Handlebars, Some("hbs")) => {
+                        path.with_extension("").strip_prefix(dir.join("partials")).unwrap().to_owned()
+                    }
+                    (Engine::Jinja, Some("j2")) => path.strip_prefix(dir).unwrap().to_owned(),
+                    _ => continue,
+                };
+                let name = name.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                builder.add_partial(name, engine, std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+            }
+        }
+    }
+
+    /// Every case of the differential corpus, with its options and partials:
+    /// where the direct renderer applies, it prints what the engine prints.
     #[test]
     fn differential_cases_render_alike() {
         let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential/cases");
         let mut direct = 0;
         for entry in std::fs::read_dir(&cases).unwrap() {
             let dir = entry.unwrap().path();
-            if dir.join("partials").is_dir() {
-                continue;
-            }
             let vars: Vars = serde_json::from_str(&std::fs::read_to_string(dir.join("vars.json")).unwrap()).unwrap();
             let options = case_options(&dir);
             for (file, engine) in [("template.hbs", Engine::Handlebars), ("template.j2", Engine::Jinja)] {
                 if let Ok(source) = std::fs::read_to_string(dir.join(file)) {
-                    direct += usize::from(check_same_with(options, engine, &source, &vars));
+                    let mut builder = Renderer::builder_with_options(options);
+                    add_case_partials(&mut builder, &dir, engine);
+                    direct += usize::from(check_same_in(builder, engine, &source, &vars));
                 }
             }
         }

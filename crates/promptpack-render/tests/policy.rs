@@ -1,6 +1,6 @@
 //! The prompt-safe policy, engine by engine.
 
-use promptpack_render::{Engine, Limits, RenderErrorKind, Renderer, Vars};
+use promptpack_render::{Engine, Limits, RenderErrorKind, RenderOptions, Renderer, UndefinedPolicy, Vars};
 use serde_json::json;
 
 fn vars(value: &serde_json::Value) -> Vars {
@@ -53,6 +53,45 @@ fn undefined_variables_are_errors_with_name_and_position() {
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "rol".into() });
     let location = error.location().unwrap();
     assert_eq!((location.line, location.column), (2, 16));
+}
+
+/// Under each policy, the Handlebars failures name the value and point at
+/// it, in the file it is in (a partial's own file).
+#[test]
+fn handlebars_undefined_policies_fail_where_they_should() {
+    let render = |undefined, source: &str, value: serde_json::Value| {
+        let mut builder = Renderer::builder_with_options(RenderOptions { undefined, ..RenderOptions::default() });
+        builder.add_template("t", Engine::Handlebars, source, "t.hbs").unwrap();
+        builder.add_partial("row", Engine::Handlebars, "{{name}}:\n  {{extra}}\n", "partials/row.hbs").unwrap();
+        builder.build().unwrap().render("t", &vars(&value))
+    };
+    let position = |error: &promptpack_render::RenderError| {
+        let location = error.location().expect("a position");
+        (location.path.display().to_string(), location.line, location.column)
+    };
+    let tests = "{{#if x}}{{x}}{{/if}}{{#x}}{{/x}}{{^x}}-{{/x}}{{#with x}}{{else}}-{{/with}}{{#each x}}{{else}}-{{/each}}{{#if (lookup u \"x\")}}{{/if}}";
+    for undefined in [UndefinedPolicy::SemiStrict, UndefinedPolicy::Lenient] {
+        assert_eq!(render(undefined, tests, json!({"u": {}})).unwrap(), "---");
+    }
+    let error = render(UndefinedPolicy::Strict, tests, json!({"u": {}})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "x".into() });
+    assert_eq!(position(&error), ("t.hbs".to_owned(), 1, 7));
+
+    let source = "{{#with user}}\n{{name}} aka {{nickname}}{{/with}}";
+    let error = render(UndefinedPolicy::SemiStrict, source, json!({"user": {"name": "Ada"}})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "nickname".into() });
+    assert_eq!(position(&error), ("t.hbs".to_owned(), 2, 16));
+    assert_eq!(render(UndefinedPolicy::Lenient, source, json!({"user": {"name": "Ada"}})).unwrap(), "Ada aka ");
+
+    let error = render(UndefinedPolicy::SemiStrict, "{{user.nickname}}", json!({"user": {}})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "user.nickname".into() });
+    assert!(error.message().contains("`user.nickname`"), "{error}");
+
+    let error =
+        render(UndefinedPolicy::SemiStrict, "{{#each items}}{{> row}}{{/each}}", json!({"items": [{"name": "a"}]}))
+            .unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "extra".into() });
+    assert_eq!(position(&error), ("partials/row.hbs".to_owned(), 2, 5));
 }
 
 #[test]

@@ -6,7 +6,8 @@
 // For every case directory that holds a `template.hbs`, prints one JSON line,
 // {"case": name, "output": text} or {"case": name, "error": message}. Folders
 // without `template.hbs` (the Jinja cases) are skipped, so callers may pass
-// every case. `partials/<stem>.hbs` is registered as the partial `<stem>`.
+// every case. `partials/<stem>.hbs` is registered as the partial `<stem>`,
+// `partials/<dir>/<stem>.hbs` as `<dir>/<stem>`.
 // A case's `options.json` may set `"undefined": "strict"`, rendered with
 // handlebars.js's `strict: true`; otherwise the engine is used as users'
 // runtimes use it (promptpack's `semi-strict` matches it or fails with an
@@ -17,17 +18,24 @@ const fs = require('fs');
 const path = require('path');
 const Handlebars = require('handlebars');
 
+// `partials/<stem>.hbs` is the partial `<stem>`; `partials/<dir>/<stem>.hbs`
+// is `<dir>/<stem>`, as a dependency's partials are named in packs.
+function registerPartials(hb, dir, prefix) {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      registerPartials(hb, file, prefix + entry.name + '/');
+    } else if (entry.name.endsWith('.hbs')) {
+      hb.registerPartial(prefix + entry.name.slice(0, -'.hbs'.length), fs.readFileSync(file, 'utf8'));
+    }
+  }
+}
+
 function render(caseDir) {
   // A fresh environment per case keeps one case's partials out of the next.
   const hb = Handlebars.create();
-  const partialsDir = path.join(caseDir, 'partials');
-  if (fs.existsSync(partialsDir)) {
-    for (const file of fs.readdirSync(partialsDir).sort()) {
-      if (file.endsWith('.hbs')) {
-        hb.registerPartial(file.slice(0, -'.hbs'.length), fs.readFileSync(path.join(partialsDir, file), 'utf8'));
-      }
-    }
-  }
+  registerPartials(hb, path.join(caseDir, 'partials'), '');
   const vars = JSON.parse(fs.readFileSync(path.join(caseDir, 'vars.json'), 'utf8'));
   if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
     throw new TypeError('vars.json must hold a JSON object');
