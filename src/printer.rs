@@ -2,7 +2,7 @@
 //! colors and the `error:`/`warning:`/`hint:` layout are decided once.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use console::Style;
 
@@ -78,6 +78,16 @@ impl Printer {
         if !self.quiet {
             eprintln!("{message}");
         }
+    }
+
+    /// Asks a question on stderr (even with `-q`: the answer is needed) and
+    /// reads one line of stdin; `None` at the end of the input.
+    pub fn ask(&self, question: &str) -> std::io::Result<Option<String>> {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{question} ")?;
+        err.flush()?;
+        let mut answer = String::new();
+        Ok((std::io::stdin().lock().read_line(&mut answer)? > 0).then_some(answer))
     }
 
     /// The command's result on stdout (JSON, rendered text).

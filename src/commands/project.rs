@@ -2,7 +2,7 @@
 //! `install`, `upgrade`, `list`, `outdated`.
 
 use std::fmt::Write as _;
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -241,7 +241,7 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
             printer.info("Not applied: no terminal to ask on. Rerun with `--review --yes` to apply.");
             return Ok(ExitStatus::Success);
         }
-        if !confirm("Apply these upgrades? [y/N]")? {
+        if !confirm(printer, "Apply these upgrades? [y/N]")? {
             printer.status("Skipped", "nothing changed");
             return Ok(ExitStatus::Success);
         }
@@ -289,11 +289,8 @@ fn report_merges(printer: &Printer, project: &Project, pack: &promptpack_project
     }
 }
 
-fn confirm(question: &str) -> Result<bool> {
-    eprint!("{question} ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+fn confirm(printer: &Printer, question: &str) -> Result<bool> {
+    let answer = printer.ask(question)?.unwrap_or_default();
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 

@@ -1,4 +1,4 @@
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -96,12 +96,8 @@ fn show_pending(printer: &Printer, pending: &Path) -> Result<()> {
 
 fn ask(printer: &Printer) -> Result<Decision> {
     loop {
-        eprint!("{} ", printer.style(Style::new().bold()).apply_to("accept [a], reject [r], skip [s]?"));
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        if std::io::stdin().lock().read_line(&mut answer)? == 0 {
-            return Ok(Decision::Skip);
-        }
+        let question = printer.style(Style::new().bold()).apply_to("accept [a], reject [r], skip [s]?");
+        let Some(answer) = printer.ask(&question.to_string())? else { return Ok(Decision::Skip) };
         match answer.trim() {
             "a" | "accept" => return Ok(Decision::Accept),
             "r" | "reject" => return Ok(Decision::Reject),

@@ -11,10 +11,14 @@
 //! (a `.venv` with Jinja2, handlebars.js under `tests/differential/reference`),
 //! pinned by files in that folder, so a fresh clone needs nothing else.
 //!
+//! `cargo xtask tidy` checks the invariants of ARCHITECTURE.md that a
+//! machine can check (see `tidy.rs`); CI runs it.
+//!
 //! `cargo xtask bench` times promptpack against those same engines and `git`,
 //! and writes the results to `BENCHMARKS.md` (see `bench.rs`).
 
 mod bench;
+mod tidy;
 
 use std::fs;
 use std::io::Write as _;
@@ -51,6 +55,9 @@ enum Task {
     /// Install the reference engines (Python Jinja2, handlebars.js) if
     /// missing, then run every test with them required.
     Test(TestArgs),
+    /// Check the invariants of ARCHITECTURE.md that a machine can check (no
+    /// printing in library crates, no I/O in the manifest crate, ...).
+    Tidy,
     /// Time promptpack against Python Jinja2, handlebars.js and git (release
     /// build, peers installed under target/bench) and write BENCHMARKS.md.
     Bench(bench::BenchArgs),
@@ -111,6 +118,7 @@ fn main() -> ExitCode {
 fn run(task: Task) -> Result<()> {
     let (outputs, check) = match task {
         Task::Test(args) => return run_tests(&args.cargo_args),
+        Task::Tidy => return tidy::run(&workspace_root()),
         Task::Bench(args) => return bench::run(&args, &workspace_root()),
         Task::BenchFloor { text, escape_once } => return bench::floor(&text, escape_once),
         Task::Schema(mode) => (vec![schema()?], mode.check),

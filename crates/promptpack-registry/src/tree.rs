@@ -26,6 +26,10 @@ pub struct FetchedPack {
 
 /// Reads every file below `tree_id`, refusing links, submodules, names that
 /// could escape the folder or are not UTF-8, and anything over `limits`.
+///
+/// Two passes: the whole tree is checked from tree entries and object
+/// headers first, and only a tree that passes has its blobs loaded, so a
+/// hostile tree costs no more than reading its listing.
 pub(crate) fn read_pack_tree(
     repo: &git2::Repository,
     tree_id: git2::Oid,
@@ -35,7 +39,8 @@ pub(crate) fn read_pack_tree(
 ) -> Result<FetchedPack, RegistryError> {
     let unsafe_tree =
         |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.to_owned(), problem };
-    let mut files = BTreeMap::new();
+    let odb = repo.odb().map_err(|err| RegistryError::git(url, &err))?;
+    let mut blobs = Vec::new();
     let mut total: u64 = 0;
     let mut stack = vec![(String::new(), tree_id)];
     while let Some((prefix, id)) = stack.pop() {
@@ -52,7 +57,6 @@ pub(crate) fn read_pack_tree(
                 MODE_BLOB | MODE_BLOB_EXECUTABLE => {
                     // The size comes from the object header, so a hostile huge
                     // blob is refused before it is loaded into memory.
-                    let odb = repo.odb().map_err(|err| RegistryError::git(url, &err))?;
                     let (size, _) = odb.read_header(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
                     let size = size as u64;
                     if size > limits.max_file_size {
@@ -68,9 +72,8 @@ pub(crate) fn read_pack_tree(
                             limits.max_pack_size
                         )));
                     }
-                    let blob = repo.find_blob(entry.id()).map_err(|err| RegistryError::git(url, &err))?;
-                    files.insert(path, blob.content().to_vec());
-                    if files.len() as u64 > limits.max_files {
+                    blobs.push((path, entry.id()));
+                    if blobs.len() as u64 > limits.max_files {
                         return Err(unsafe_tree(format!("the pack has more than {} files", limits.max_files)));
                     }
                 }
@@ -79,6 +82,11 @@ pub(crate) fn read_pack_tree(
                 other => return Err(unsafe_tree(format!("`{path}` has unsupported file mode {other:o}"))),
             }
         }
+    }
+    let mut files = BTreeMap::new();
+    for (path, id) in blobs {
+        let blob = repo.find_blob(id).map_err(|err| RegistryError::git(url, &err))?;
+        files.insert(path, blob.content().to_vec());
     }
     let checksum = checksum_of(&files);
     Ok(FetchedPack { files, tree: tree_id.to_string(), checksum })
