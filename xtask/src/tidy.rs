@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("promptpack-render", 1),
     ("promptpack-pack", 2),
     ("promptpack-batch", 3),
+    ("promptpack-report", 3),
     ("promptpack-registry", 3),
     ("promptpack-project", 4),
 ];
