@@ -32,7 +32,9 @@ impl PackLocation {
                 let project = Project::discover(Path::new("."))?;
                 Ok(promptpack_project::load_workspace_pack(dir, project.as_ref())?)
             }
-            PackLocation::Installed { project, name } => Ok(project.installed_pack(name)?),
+            // Never render bytes the lock does not vouch for: an installed pack edited
+            // by hand is refused here as `install` refuses it.
+            PackLocation::Installed { project, name } => Ok(project.verified_installed_pack(name)?),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod batch;
+mod ci_integration;
 mod cli;
 mod common;
 mod differential;

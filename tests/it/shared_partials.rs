@@ -253,3 +253,30 @@ fn a_sibling_at_a_version_outside_the_requirement_is_refused() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stderr.contains("is at version 2.0.0, which does not match `^1`"), "{}", out.stderr);
 }
+
+#[test]
+fn render_refuses_an_installed_pack_edited_by_hand() {
+    let world = World::new();
+    let url = world.registry();
+    let publisher = TestProject::empty();
+    write_base(&publisher);
+    assert_eq!(world.run(&publisher, "publisher", &["test", "base"]).code, 1, "new snapshots are pending");
+    world.ok(&publisher, "publisher", &["review", "--accept"]);
+    world.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
+
+    let project = TestProject::empty();
+    world.ok(&project, "consumer", &["init", "--registry", &url]);
+    world.ok(&project, "consumer", &["add", "base"]);
+    world.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+
+    project.write("prompts/base/partials/footer.md.j2", "- anything goes\n");
+    let out = world.run(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(out.stdout, "", "nothing is rendered from edited files");
+    assert!(out.stderr.contains("changed by hand"), "{}", out.stderr);
+    assert!(out.stderr.contains("promptpack install --force"), "the hint leads out: {}", out.stderr);
+
+    // Following the hint repairs it.
+    world.ok(&project, "consumer", &["install", "--force"]);
+    world.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+}

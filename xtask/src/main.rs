@@ -312,9 +312,12 @@ fn ensure_reference_engines(root: &Path) -> Result<()> {
         eprintln!("xtask: creating .venv for the Jinja2 reference engine");
         run_in(root, "python3", &["-m", "venv", ".venv"])?;
     }
-    let has_jinja2 =
-        std::process::Command::new(&python).args(["-c", "import jinja2"]).status().is_ok_and(|status| status.success());
-    if !has_jinja2 {
+    // transformers too: an older .venv made before it joined requirements.txt must be updated.
+    let has_reference_packages = std::process::Command::new(&python)
+        .args(["-c", "import jinja2, transformers"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_reference_packages {
         eprintln!("xtask: installing Jinja2 into .venv");
         let requirements = format!("{REFERENCE_DIR}/requirements.txt");
         run_in(root, &python.display().to_string(), &["-m", "pip", "install", "--quiet", "-r", &requirements])?;
