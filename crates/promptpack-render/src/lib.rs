@@ -240,7 +240,7 @@ impl RendererBuilder {
                     };
                 self.jinja
                     .add_template_owned(name.to_owned(), compiled)
-                    .map_err(|err| jinja_error(&err, &source, None))?;
+                    .map_err(|err| jinja_error(&err, &source, None, None))?;
                 self.jinja_sources.insert(name.to_owned(), source);
             }
             Engine::Handlebars => {
@@ -478,7 +478,7 @@ impl Renderer {
                     .map(|t| t.undeclared_variables(false))
                     .unwrap_or_default();
                 let missing: Vec<String> = used.into_iter().filter(|v| !vars.contains_key(v)).collect();
-                jinja_error(err, source, Some(&missing))
+                jinja_error(err, source, Some(&missing), Some(vars))
             }
             None => RenderError::new(RenderErrorKind::Runtime, describe_jinja(err)),
         }
@@ -510,7 +510,12 @@ fn describe_jinja(err: &minijinja::Error) -> String {
 
 /// Converts a minijinja error, naming the undefined variable when it can:
 /// minijinja itself only says "undefined value".
-fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String]>) -> RenderError {
+fn jinja_error(
+    err: &minijinja::Error,
+    source: &Source,
+    missing: Option<&[String]>,
+    vars: Option<&Vars>,
+) -> RenderError {
     let text = &source.text;
     let span = err
         .range()
@@ -541,17 +546,27 @@ fn jinja_error(err: &minijinja::Error, source: &Source, missing: Option<&[String
                 let missing = missing.unwrap_or_default();
                 let name =
                     missing.iter().find(|name| contains_identifier(snippet, name)).or_else(|| missing.first()).cloned();
-                match name {
-                    Some(name) => (
+                if let Some(name) = name {
+                    (
                         RenderErrorKind::UndefinedVariable { name: name.clone() },
                         format!("undefined variable `{name}`"),
                         format!("pass it (`--var {name}=...`) or declare it in pack.toml with a default"),
-                    ),
-                    None => (
-                        RenderErrorKind::UndefinedVariable { name: snippet.trim().to_owned() },
-                        format!("undefined value `{}`", snippet.trim()),
-                        "the variable exists but has no such attribute or item".to_owned(),
-                    ),
+                    )
+                } else {
+                    // Name the missing part of the whole path, and what is there instead.
+                    let path = span.clone().map_or(snippet, |span| &text[jinja::undefined::path_span(text, span)]);
+                    match vars.and_then(|vars| jinja::undefined::describe_missing(path, vars)) {
+                        Some((missing_path, what)) => (
+                            RenderErrorKind::UndefinedVariable { name: missing_path.clone() },
+                            format!("undefined value `{missing_path}`"),
+                            what,
+                        ),
+                        None => (
+                            RenderErrorKind::UndefinedVariable { name: path.trim().to_owned() },
+                            format!("undefined value `{}`", path.trim()),
+                            "the variable exists but has no such attribute or item".to_owned(),
+                        ),
+                    }
                 }
             }
             JinjaErrorKind::OutOfFuel => (

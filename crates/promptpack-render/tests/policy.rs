@@ -94,6 +94,43 @@ fn handlebars_undefined_policies_fail_where_they_should() {
     assert_eq!(position(&error), ("partials/row.hbs".to_owned(), 2, 5));
 }
 
+/// A missing key of a passed object is named by its whole path, with what
+/// the object has instead, and the position of the path.
+#[test]
+fn undefined_paths_name_the_missing_part() {
+    let vars = json!({"user": {"name": "Ada", "roles": [{"title": "admin"}]}});
+    let error = render_one(Engine::Jinja, "Hi\n  {{ user.roles[0].titel }}", vars.clone()).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "user.roles[0].titel".into() });
+    assert_eq!(error.message(), "undefined value `user.roles[0].titel`");
+    assert_eq!(error.hint(), Some("`user.roles[0]` has no key `titel`; its keys are: title"));
+    let location = error.location().unwrap();
+    assert_eq!((location.line, location.column), (2, 6));
+
+    let error = render_one(Engine::Jinja, "{% for r in user.rolez %}{{ r }}{% endfor %}", vars).unwrap_err();
+    assert_eq!(error.message(), "undefined value `user.rolez`");
+    assert_eq!(error.location().unwrap().column, 13);
+}
+
+/// transformers' `raise_exception` fails the render with the template's own message.
+#[test]
+fn raise_exception_carries_the_templates_message() {
+    use promptpack_render::{JinjaEnvironment, JinjaOptions};
+    let options =
+        RenderOptions { jinja: JinjaOptions::preset(JinjaEnvironment::Transformers), ..RenderOptions::default() };
+    let mut builder = Renderer::builder_with_options(options);
+    builder
+        .add_template(
+            "t",
+            Engine::Jinja,
+            "{% if not messages %}\n{{ raise_exception('no messages!') }}\n{% endif %}",
+            "t.j2",
+        )
+        .unwrap();
+    let error = builder.build().unwrap().render("t", &vars(&json!({"messages": []}))).unwrap_err();
+    assert_eq!(error.message(), "the template raised an error: no messages!");
+    assert_eq!(error.location().unwrap().line, 2);
+}
+
 #[test]
 fn syntax_errors_carry_a_position() {
     let error = render_one(Engine::Jinja, "ok\n{% if x %}never closed", json!({"x": true})).unwrap_err();

@@ -145,7 +145,7 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("int", int);
     env.add_filter("float", float);
     env.add_filter("attr", attr);
-    env.add_filter("title", |value: &Value| string_of(value).map(|s| jinja_title(&s)));
+    env.add_filter("title", |state: &State, value: &Value| string_of(state, value).map(|s| jinja_title(&s)));
     env.add_filter("pprint", pprint);
     env.add_test("sequence", is_sequence);
     env.add_test("callable", is_callable);
@@ -158,9 +158,9 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 /// `soft_str(value)`: the Python `str()` a string filter works on.
-fn string_of(value: &Value) -> Result<String, Error> {
+fn string_of(state: &State, value: &Value) -> Result<String, Error> {
     let mut out = String::new();
-    python_str(value, &mut out, NestedUndefined::Refuse)?;
+    python_str(value, &mut out, NestedUndefined::for_behavior(state.undefined_behavior()))?;
     Ok(out)
 }
 
@@ -179,8 +179,8 @@ fn argument<'a, T: minijinja::value::ArgType<'a, Output = T>>(
 
 /// `truncate(s, length=255, killwords=False, end='...', leeway=None)`;
 /// Jinja2's default leeway is 5.
-fn truncate(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
-    let s = string_of(value)?;
+fn truncate(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
+    let s = string_of(state, value)?;
     let length: i64 = argument(args, 0, &kwargs, "length")?.unwrap_or(255);
     let killwords: bool = argument(args, 1, &kwargs, "killwords")?.unwrap_or(false);
     let end: String = argument(args, 2, &kwargs, "end")?.unwrap_or_else(|| "...".to_owned());
@@ -213,8 +213,8 @@ fn truncate(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Err
 
 /// `wordwrap(s, width=79, break_long_words=True, wrapstring=None,
 /// break_on_hyphens=True)`: Python's `textwrap.wrap` on each line.
-fn wordwrap(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
-    let s = string_of(value)?;
+fn wordwrap(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
+    let s = string_of(state, value)?;
     let width: i64 = argument(args, 0, &kwargs, "width")?.unwrap_or(79);
     let break_long_words: bool = argument(args, 1, &kwargs, "break_long_words")?.unwrap_or(true);
     let wrapstring: String = argument(args, 2, &kwargs, "wrapstring")?.unwrap_or_else(|| "\n".to_owned());
@@ -232,8 +232,8 @@ fn wordwrap(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Err
 }
 
 /// `wordcount(s)`: matches of Python's `\w+`.
-fn wordcount(value: &Value) -> Result<usize, Error> {
-    let s = string_of(value)?;
+fn wordcount(state: &State, value: &Value) -> Result<usize, Error> {
+    let s = string_of(state, value)?;
     let mut count = 0;
     let mut in_word = false;
     for c in s.chars() {
@@ -247,18 +247,18 @@ fn wordcount(value: &Value) -> Result<usize, Error> {
 }
 
 /// `center(value, width=80)`.
-fn center(value: &Value, width: Option<i64>) -> Result<String, Error> {
+fn center(state: &State, value: &Value, width: Option<i64>) -> Result<String, Error> {
     let width = usize::try_from(width.unwrap_or(80)).unwrap_or(0);
     if width > 100_000 {
         return Err(invalid(format!("center width {width} is too large")));
     }
-    Ok(pystr::center(&string_of(value)?, width, ' '))
+    Ok(pystr::center(&string_of(state, value)?, width, ' '))
 }
 
 /// markupsafe's `Markup.striptags`: drop comments and tags, collapse
 /// whitespace, then unescape HTML entities.
-fn striptags(value: &Value) -> Result<String, Error> {
-    let s = string_of(value)?;
+fn striptags(state: &State, value: &Value) -> Result<String, Error> {
+    let s = string_of(state, value)?;
     let mut parts = String::with_capacity(s.len());
     let mut pos = 0;
     while let Some(start) = s[pos..].find('<').map(|i| pos + i) {
@@ -324,13 +324,17 @@ fn unescape_html(s: &str) -> String {
 
 /// `urlencode(value)`: a string quoted with `/` kept; a dict or a list of
 /// pairs as a query string (`+` for spaces).
-fn urlencode(value: &Value) -> Result<String, Error> {
+fn urlencode(state: &State, value: &Value) -> Result<String, Error> {
     match value.kind() {
         ValueKind::Map => {
             let mut parts = Vec::new();
             for key in value.try_iter()? {
                 let item = value.get_item(&key)?;
-                parts.push(format!("{}={}", url_quote(&string_of(&key)?, true), url_quote(&string_of(&item)?, true)));
+                parts.push(format!(
+                    "{}={}",
+                    url_quote(&string_of(state, &key)?, true),
+                    url_quote(&string_of(state, &item)?, true)
+                ));
             }
             Ok(parts.join("&"))
         }
@@ -339,11 +343,15 @@ fn urlencode(value: &Value) -> Result<String, Error> {
             for pair in value.try_iter()? {
                 let key = pair.get_item_by_index(0)?;
                 let item = pair.get_item_by_index(1)?;
-                parts.push(format!("{}={}", url_quote(&string_of(&key)?, true), url_quote(&string_of(&item)?, true)));
+                parts.push(format!(
+                    "{}={}",
+                    url_quote(&string_of(state, &key)?, true),
+                    url_quote(&string_of(state, &item)?, true)
+                ));
             }
             Ok(parts.join("&"))
         }
-        _ => Ok(url_quote(&string_of(value)?, false)),
+        _ => Ok(url_quote(&string_of(state, value)?, false)),
     }
 }
 
@@ -411,21 +419,21 @@ fn to_float(value: &Value) -> Option<f64> {
 
 /// `xmlattr(d, autospace=True)`: `key="value"` pairs, escaped, skipping
 /// `None` and undefined values.
-fn xmlattr(value: &Value, autospace: Option<bool>) -> Result<String, Error> {
+fn xmlattr(state: &State, value: &Value, autospace: Option<bool>) -> Result<String, Error> {
     let mut items = Vec::new();
     for key in value.try_iter()? {
         let item = value.get_item(&key)?;
         if item.is_none() || item.is_undefined() {
             continue;
         }
-        let key = string_of(&key)?;
+        let key = string_of(state, &key)?;
         if key.chars().any(|c| c.is_whitespace() || matches!(c, '/' | '>' | '=')) {
             return Err(invalid(format!("Invalid character in attribute name: {key:?}")));
         }
         let mut pair = String::new();
         escape_html(&key, &mut pair);
         pair.push_str("=\"");
-        escape_html(&string_of(&item)?, &mut pair);
+        escape_html(&string_of(state, &item)?, &mut pair);
         pair.push('"');
         items.push(pair);
     }

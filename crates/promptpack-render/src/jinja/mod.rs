@@ -22,6 +22,7 @@ mod pystr;
 pub(crate) mod python;
 mod syntax_tree;
 pub(crate) mod transformers;
+pub(crate) mod undefined;
 
 /// Builds an environment whose every setting that affects output is spelled
 /// out, so a minijinja upgrade that changes a default cannot change prompts.
@@ -43,9 +44,9 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
     env.set_unknown_method_callback(methods::call_python_method);
     env.add_function("range", PyRange::make);
 
-    env.add_filter("upper", |v: &Value| string_arg(v).map(|s| text::upper(&s)));
-    env.add_filter("lower", |v: &Value| string_arg(v).map(|s| text::lower(&s)));
-    env.add_filter("capitalize", |v: &Value| string_arg(v).map(|s| text::capitalize(&s)));
+    env.add_filter("upper", |state: &State, v: &Value| string_arg(state, v).map(|s| text::upper(&s)));
+    env.add_filter("lower", |state: &State, v: &Value| string_arg(state, v).map(|s| text::lower(&s)));
+    env.add_filter("capitalize", |state: &State, v: &Value| string_arg(state, v).map(|s| text::capitalize(&s)));
     env.add_filter("trim", trim_filter);
     env.add_filter("indent", indent_filter);
     env.add_filter("join", join_filter);
@@ -77,8 +78,8 @@ pub(crate) fn syntax_config(options: JinjaOptions) -> minijinja::syntax::SyntaxC
 }
 
 /// `trim(value, chars=None)` like Jinja2: `str.strip(chars)`.
-fn trim_filter(value: &Value, chars: Option<&str>) -> Result<String, Error> {
-    let s = string_arg(value)?;
+fn trim_filter(state: &State, value: &Value, chars: Option<&str>) -> Result<String, Error> {
+    let s = string_arg(state, value)?;
     Ok(match chars {
         Some(chars) => s.trim_matches(|c| chars.contains(c)).to_owned(),
         None => text::trim(&s).to_owned(),
@@ -86,19 +87,21 @@ fn trim_filter(value: &Value, chars: Option<&str>) -> Result<String, Error> {
 }
 
 /// Jinja2's string filters call `str()` on their input (`{{ 3 | upper }}` is
-/// `3`), but an undefined input is the undefined-variable error.
-fn string_arg(value: &Value) -> Result<String, Error> {
-    if value.is_undefined() {
+/// `3`); an undefined input is `""` where undefined values may be printed
+/// (lenient), else the undefined-variable error.
+fn string_arg(state: &State, value: &Value) -> Result<String, Error> {
+    let lenient = state.undefined_behavior() == UndefinedBehavior::Lenient;
+    if value.is_undefined() && !lenient {
         return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
     }
     let mut out = String::new();
-    python_str(value, &mut out, NestedUndefined::Refuse)?;
+    python_str(value, &mut out, NestedUndefined::for_behavior(state.undefined_behavior()))?;
     Ok(out)
 }
 
 /// `format(value, *args, **kwargs)`: Jinja2's `value % (kwargs or args)`.
 fn format_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
-    let format = string_arg(value)?;
+    let format = string_arg(state, value)?;
     let keys: Vec<&str> = kwargs.args().collect();
     let arguments = if keys.is_empty() {
         percent::Arguments::Positional(args.to_vec())
@@ -119,24 +122,24 @@ fn format_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -
 
 /// `escape` / `e`: markupsafe's `escape`, which leaves a value already
 /// marked safe as it is and returns a safe string.
-fn escape_filter(value: &Value) -> Result<Value, Error> {
+fn escape_filter(state: &State, value: &Value) -> Result<Value, Error> {
     if value.is_safe() {
         return Ok(value.clone());
     }
-    forceescape_filter(value)
+    forceescape_filter(state, value)
 }
 
 /// `forceescape`: escapes even a value marked safe.
-fn forceescape_filter(value: &Value) -> Result<Value, Error> {
-    let s = string_arg(value)?;
+fn forceescape_filter(state: &State, value: &Value) -> Result<Value, Error> {
+    let s = string_arg(state, value)?;
     let mut out = String::with_capacity(s.len() + 8);
     python::escape_html(&s, &mut out);
     Ok(Value::from_safe_string(out))
 }
 
 /// `indent(s, width=4, first=False, blank=False)`; `width` may be a string.
-fn indent_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
-    let s = string_arg(value)?;
+fn indent_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String, Error> {
+    let s = string_arg(state, value)?;
     let width = match args.first() {
         Some(value) => Some(value.clone()),
         None => kwargs.get::<Option<Value>>("width")?,
@@ -167,7 +170,11 @@ fn indent_filter(value: &Value, args: &[Value], kwargs: Kwargs) -> Result<String
 }
 
 /// `join(value, d="", attribute=None)` with Python's `str()` of each item.
-fn join_filter(value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
+fn join_filter(state: &State, value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
+    let nested = NestedUndefined::for_behavior(state.undefined_behavior());
+    if value.is_undefined() && nested == NestedUndefined::Refuse {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
     let separator = match separator {
         Some(separator) => separator.to_owned(),
         None => kwargs.get::<Option<String>>("d")?.unwrap_or_default(),
@@ -188,7 +195,7 @@ fn join_filter(value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result
             Some(attribute) => item.get_attr(attribute)?,
             None => item,
         };
-        python_str(&item, &mut out, NestedUndefined::Refuse)?;
+        python_str(&item, &mut out, nested)?;
     }
     Ok(out)
 }
