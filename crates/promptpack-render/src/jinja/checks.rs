@@ -36,6 +36,17 @@ pub(crate) fn check_supported(source: &str, template: &ast::Stmt<'_>, options: J
             }),
             Node::Stmt(ast::Stmt::Continue(tag)) => loop_control(options, "continue", tag.span()),
             Node::Stmt(ast::Stmt::Break(tag)) => loop_control(options, "break", tag.span()),
+            Node::Expr(ast::Expr::Call(call))
+                if matches!(&call.expr, ast::Expr::Var(var) if var.id == "lipsum") =>
+            {
+                Some(Refusal {
+                    offset: call.span().start_offset as usize,
+                    width: "lipsum".len(),
+                    message: "the `lipsum` function is not supported by promptpack".to_owned(),
+                    hint: "`lipsum`: it makes random text on every render, so no output can be pinned or reviewed"
+                        .to_owned(),
+                })
+            }
             Node::Stmt(ast::Stmt::Do(tag)) => Some(Refusal {
                 offset: tag.span().start_offset as usize,
                 width: 2,

@@ -170,34 +170,52 @@ fn indent_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -
 }
 
 /// `join(value, d="", attribute=None)` with Python's `str()` of each item.
-fn join_filter(state: &State, value: &Value, separator: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
+/// Inside `{% autoescape true %}`, as Jinja2: when the separator or an item
+/// is marked safe, the other parts are escaped and the result is safe.
+fn join_filter(state: &State, value: &Value, separator: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let nested = NestedUndefined::for_behavior(state.undefined_behavior());
     if value.is_undefined() && nested == NestedUndefined::Refuse {
         return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
     }
     let separator = match separator {
-        Some(separator) => separator.to_owned(),
-        None => kwargs.get::<Option<String>>("d")?.unwrap_or_default(),
+        Some(separator) => separator,
+        None => kwargs.get::<Option<Value>>("d")?.unwrap_or_else(|| Value::from("")),
     };
     let attribute: Option<String> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
-    if let Some(s) = value.as_str() {
+    let items: Vec<Value> = if let Some(s) = value.as_str() {
         // Python iterates a string by character.
-        let chars: Vec<String> = s.chars().map(String::from).collect();
-        return Ok(chars.join(&separator));
-    }
-    let mut out = String::new();
-    for (i, item) in value.try_iter()?.enumerate() {
-        if i > 0 {
-            out.push_str(&separator);
+        s.chars().map(Value::from).collect()
+    } else {
+        let mut items = Vec::new();
+        for item in value.try_iter()? {
+            items.push(match &attribute {
+                Some(attribute) => item.get_attr(attribute)?,
+                None => item,
+            });
         }
-        let item = match &attribute {
-            Some(attribute) => item.get_attr(attribute)?,
-            None => item,
-        };
-        python_str(&item, &mut out, nested)?;
+        items
+    };
+    let markup =
+        !matches!(state.auto_escape(), AutoEscape::None) && (separator.is_safe() || items.iter().any(Value::is_safe));
+    let piece = |value: &Value, out: &mut String| -> Result<(), Error> {
+        if markup && !value.is_safe() {
+            let mut text = String::new();
+            python_str(value, &mut text, nested)?;
+            python::escape_html(&text, out);
+            Ok(())
+        } else {
+            python_str(value, out, nested)
+        }
+    };
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            piece(&separator, &mut out)?;
+        }
+        piece(item, &mut out)?;
     }
-    Ok(out)
+    Ok(if markup { Value::from_safe_string(out) } else { Value::from(out) })
 }
 
 /// `default(value, default_value="", boolean=False)`: the fallback when the
