@@ -54,7 +54,7 @@ pub fn locate_pack(argument: &str) -> Result<PackLocation> {
         return Ok(PackLocation::Folder(as_path.to_path_buf()));
     }
     if !argument.contains(['/', '\\']) {
-        if let Ok(Some(project)) = Project::discover(Path::new("."))
+        if let Some(project) = Project::discover(Path::new("."))?
             && project.installed_pack_dir(argument).is_dir()
         {
             return Ok(PackLocation::Installed { project: Box::new(project), name: argument.to_owned() });
@@ -93,7 +93,7 @@ pub fn packs_to_process(arguments: &[String]) -> Result<Vec<PackLocation>> {
     }
     let mut locations: Vec<PackLocation> =
         local_pack_names().into_iter().map(|name| PackLocation::Folder(Path::new(PACKS_DIR).join(name))).collect();
-    if let Ok(Some(project)) = Project::discover(Path::new(".")) {
+    if let Some(project) = Project::discover(Path::new("."))? {
         for name in project.manifest().fixtures.keys() {
             if project.installed_pack_dir(name).is_dir() {
                 locations.push(PackLocation::Installed { project: Box::new(project.clone()), name: name.clone() });

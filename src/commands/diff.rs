@@ -17,9 +17,7 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
     let old = load_version(&args.old, args.registry.as_deref(), args.network.offline, printer)?;
     let new = load_version(&args.new, args.registry.as_deref(), args.network.offline, printer)?;
     // The consuming project's own roles for this pack count as much as the pack's.
-    let project_fixtures = promptpack_project::Project::discover(Path::new("."))
-        .ok()
-        .flatten()
+    let project_fixtures = promptpack_project::Project::discover(Path::new("."))?
         .and_then(|project| project.manifest().fixtures.get(new.name()).cloned())
         .unwrap_or_default();
     let contract = contract_changes(old.manifest(), new.manifest());

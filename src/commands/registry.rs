@@ -31,7 +31,8 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
 /// project, a URL or folder, or (when none is given) `PROMPTPACK_REGISTRY`
 /// or the project's default.
 pub fn registry_location(requested: Option<&str>, pack: &str) -> Result<RegistryLocation> {
-    let project = Project::discover(Path::new(".")).ok().flatten();
+    // A broken promptpack.toml is an error here too, not "no project".
+    let project = Project::discover(Path::new("."))?;
     Ok(promptpack_project::locate_registry(
         project.as_ref().map(|p| (p.root(), &p.manifest().registries)),
         requested,

@@ -149,7 +149,25 @@ fn pending_snapshots_are_readable_by_insta() {
     let contents = snapshot.contents().as_text().expect("a text snapshot").to_string();
     assert!(contents.contains("You are a staff **Sre**."), "{contents}");
     assert_eq!(snapshot.metadata().expression(), Some("rendered"));
-    assert_eq!(snapshot.metadata().source(), Some("tests/it/snapshots.rs"));
+    assert_eq!(snapshot.metadata().source(), Some("promptpack test"), "names promptpack, not a file inside it");
     let ours = promptpack_pack::read_snapshot(&pending).unwrap().unwrap();
     assert_eq!(contents, ours.body.trim_end(), "insta and promptpack read the same text");
+}
+
+#[test]
+fn a_broken_project_manifest_is_reported_not_ignored() {
+    let project = TestProject::with_repository_packs();
+    project.write("promptpack.toml", "[registries]\ndefault = \"git://example.invalid/prompts.git\"\n[packs\n");
+    // Each of these once read a broken promptpack.toml as "no project".
+    for args in [
+        &["search", "x"][..],
+        &["render", "threats-next-steps", "--fixture", "sre"],
+        &["test"],
+        &["diff", "packs/threats-next-steps", "packs/threats-next-steps"],
+    ] {
+        let out = project.run(args);
+        assert_eq!(out.code, 1, "{args:?}\n{}", out.stderr);
+        assert!(out.stderr.contains("promptpack.toml:3:"), "{args:?} names the position:\n{}", out.stderr);
+    }
+    insta::assert_snapshot!(project.run(&["search", "x"]).render());
 }

@@ -11,8 +11,12 @@ use std::path::{Path, PathBuf};
 
 use crate::PackError;
 
-/// The `source` insta records: the test that pins pack snapshots.
-pub const SNAPSHOT_SOURCE: &str = "tests/it/snapshots.rs";
+/// The `source` recorded in the snapshots `promptpack test` writes for a
+/// pack's own fixtures (insta records the test file that made a snapshot;
+/// here that is promptpack itself, wherever the pack lives). Snapshots made
+/// by a `cargo test` through insta keep the source insta gives them: only
+/// the body is compared.
+pub const SNAPSHOT_SOURCE: &str = "promptpack test";
 
 /// The header of a snapshot file.
 #[derive(Debug, Clone, PartialEq)]
@@ -303,7 +307,7 @@ mod tests {
         let text = fs_err::read_to_string(&path).unwrap();
         assert_eq!(
             text,
-            "---\nsource: tests/it/snapshots.rs\nexpression: rendered\ninfo:\n  pack: p\n  vars:\n    role: SRE\n    notes: \"a: b\\nc\"\n    n: 3\n    tags:\n      - x\n    e: {}\n---\n\n"
+            "---\nsource: promptpack test\nexpression: rendered\ninfo:\n  pack: p\n  vars:\n    role: SRE\n    notes: \"a: b\\nc\"\n    n: 3\n    tags:\n      - x\n    e: {}\n---\n\n"
         );
     }
 
