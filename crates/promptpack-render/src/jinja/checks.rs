@@ -36,9 +36,7 @@ pub(crate) fn check_supported(source: &str, template: &ast::Stmt<'_>, options: J
             }),
             Node::Stmt(ast::Stmt::Continue(tag)) => loop_control(options, "continue", tag.span()),
             Node::Stmt(ast::Stmt::Break(tag)) => loop_control(options, "break", tag.span()),
-            Node::Expr(ast::Expr::Call(call))
-                if matches!(&call.expr, ast::Expr::Var(var) if var.id == "lipsum") =>
-            {
+            Node::Expr(ast::Expr::Call(call)) if matches!(&call.expr, ast::Expr::Var(var) if var.id == "lipsum") => {
                 Some(Refusal {
                     offset: call.span().start_offset as usize,
                     width: "lipsum".len(),

@@ -285,8 +285,11 @@ fn format_like_python(out: &mut Output, state: &mut State, value: &Value) -> Res
     if let Some(s) = value.as_str().filter(|_| value.kind() == ValueKind::String && !escape) {
         return out.write_str(s).map_err(Error::from);
     }
-    if value.is_undefined() && state.undefined_behavior() != UndefinedBehavior::Lenient {
-        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    // minijinja refuses a printed undefined value itself under the stricter
+    // policies, before calling this; one that arrives is the implicit `else`
+    // of `{{ x if cond }}` (printed as nothing, as Jinja2 does) or lenient.
+    if value.is_undefined() {
+        return Ok(());
     }
     let mut buf = String::new();
     python_str(value, &mut buf, NestedUndefined::for_behavior(state.undefined_behavior()))?;

@@ -130,7 +130,7 @@ fn push_items(value: &Value, out: &mut String, nested: NestedUndefined) -> Resul
 fn push_map(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<(), Error> {
     // minijinja's own objects that Jinja2 prints with a class repr: they
     // render themselves as `<macro name>` and `<loop index/length>`.
-    if value.as_object().is_some() {
+    if value.as_object().is_some() && !is_plain_dict(value) {
         let rendered = value.to_string();
         if let Some(name) = rendered.strip_prefix("<macro ").and_then(|rest| rest.strip_suffix('>')) {
             out.push_str("<Macro ");
