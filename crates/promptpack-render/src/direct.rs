@@ -84,6 +84,29 @@ impl Transform {
     }
 }
 
+/// What a handlebars.js program has printed so far, as its compiled `+`
+/// sees it: two numbers or booleans in a row add up (`{{a}}{{b}}` prints
+/// `12` for 5 and 7), which the direct renderer leaves to the engine. Jinja
+/// prints text only, so its programs never add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sum {
+    Nothing,
+    /// One number or boolean, not yet joined to text.
+    Number,
+    Text,
+}
+
+impl Sum {
+    /// The sum after one more piece, or `None` when two numbers would add.
+    fn then(self, piece: Sum) -> Option<Sum> {
+        match (self, piece) {
+            (Sum::Number, Sum::Number) => None,
+            (Sum::Nothing, piece) => Some(piece),
+            _ => Some(Sum::Text),
+        }
+    }
+}
+
 /// One piece of a rendering: template text (with its id) or anything else.
 pub(crate) enum Piece<'a> {
     Template(usize, &'a str),
@@ -130,25 +153,42 @@ impl Program {
         Some(out)
     }
 
-    fn run<'a>(&'a self, ops: &'a [Op], vars: &'a Vars, pieces: &mut Vec<Piece<'a>>) -> Option<()> {
+    /// Runs `ops`, tracking what handlebars.js's `+` would make of the
+    /// pieces (see [`Sum`]); `None` where it would add numbers up.
+    fn run<'a>(&'a self, ops: &'a [Op], vars: &'a Vars, pieces: &mut Vec<Piece<'a>>) -> Option<Sum> {
+        let mut sum = Sum::Nothing;
         for op in ops {
             match op {
-                Op::Text { id, text } => pieces.push(Piece::Template(*id, text)),
-                Op::Print(path) => pieces.push(Piece::Value(self.printed(lookup(vars, path)?)?)),
+                Op::Text { id, text } => {
+                    pieces.push(Piece::Template(*id, text));
+                    if !text.is_empty() {
+                        sum = Sum::Text;
+                    }
+                }
+                Op::Print(path) => {
+                    let value = lookup(vars, path)?;
+                    let number = matches!(value, JsonValue::Number(_) | JsonValue::Bool(_));
+                    sum = sum.then(if number { Sum::Number } else { Sum::Text })?;
+                    pieces.push(Piece::Value(self.printed(value)?));
+                }
                 Op::Transform(transforms, path) => {
                     let mut value = self.printed(lookup(vars, path)?)?.into_owned();
                     for transform in transforms {
                         value = transform.apply(&value);
                     }
                     pieces.push(Piece::Value(Cow::Owned(value)));
+                    sum = Sum::Text;
                 }
                 Op::Conditional { negate, path, then, otherwise } => {
                     let truthy = self.truthy(lookup(vars, path)?)?;
-                    self.run(if truthy == *negate { otherwise } else { then }, vars, pieces)?;
+                    let branch = self.run(if truthy == *negate { otherwise } else { then }, vars, pieces)?;
+                    // A branch is a program of its own; one that printed
+                    // nothing returns `''`.
+                    sum = sum.then(if branch == Sum::Number { Sum::Number } else { Sum::Text })?;
                 }
             }
         }
-        Some(())
+        Some(sum)
     }
 
     /// How the engine prints a value: JavaScript's `String()` for
@@ -384,6 +424,15 @@ mod tests {
         }
         assert!(!check_same(Engine::Handlebars, "{{missing}}", &all));
         assert!(!check_same(Engine::Handlebars, "{{list.0}}", &all));
+        // handlebars.js adds numbers printed in a row; the engine does too.
+        for source in ["{{n}}{{yes}}", "{{#if yes}}{{n}}{{/if}}{{zero}}", "{{n}}{{#if no}}{{else}}{{yes}}{{/if}}"] {
+            assert!(!check_same(Engine::Handlebars, source, &all), "{source:?} adds numbers");
+        }
+        for source in
+            ["{{n}} {{yes}}", "{{n}}{{none}}{{yes}}", "{{#if yes}}{{n}}{{/if}}.{{zero}}", "{{n}}{{#if no}}{{/if}}{{n}}"]
+        {
+            assert!(check_same(Engine::Handlebars, source, &all), "{source:?} should render directly");
+        }
     }
 
     #[test]

@@ -51,7 +51,78 @@ pub(crate) fn compile(name: &str, source: &str) -> Result<Template, handlebars::
         swap_inverted_sections(&mut template, &rewritten.inverted_sections);
     }
     set_partial_indents(&mut template, &rewritten.text);
+    if rewritten.text.contains("{{{{") {
+        set_raw_block_bodies(&mut template, &rewritten.text);
+    }
     Ok(template)
+}
+
+/// The byte offset of a parser position (1-based line and column in characters).
+fn offset_at(source: &str, line_starts: &[usize], line: usize, column: usize) -> Option<usize> {
+    let line_start = *line_starts.get(line.checked_sub(1)?)?;
+    Some(line_start + source[line_start..].char_indices().nth(column.checked_sub(1)?)?.0)
+}
+
+fn line_starts(source: &str) -> Vec<usize> {
+    std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect()
+}
+
+/// A raw block's body is its exact text in handlebars.js, trimmed only by
+/// the standalone rules of its two tags; handlebars-rust's grammar skips the
+/// whitespace that starts it and removes `\` before `{{`.
+fn set_raw_block_bodies(template: &mut Template, source: &str) {
+    let line_starts = line_starts(source);
+    for_each_template_mut(template, &mut |template| {
+        for (element, mapping) in template.elements.iter_mut().zip(&template.mapping) {
+            if let TemplateElement::HelperBlock(ht) = element
+                && let Some(offset) = offset_at(source, &line_starts, mapping.0, mapping.1)
+                && source[offset..].starts_with("{{{{")
+                && let Some(body) = raw_block_body(source, offset)
+            {
+                // The parsed body holds one text element (or none); its
+                // position, if any, stays.
+                let body_template = ht.template.get_or_insert_with(Template::new);
+                body_template.elements = vec![TemplateElement::RawString(body)];
+            }
+        }
+    });
+}
+
+/// The body of the raw block whose `{{{{` is at `start`, as handlebars.js
+/// renders it.
+fn raw_block_body(source: &str, start: usize) -> Option<String> {
+    let open_end = start + source[start..].find("}}}}")? + 4;
+    let name = source[start + 4..open_end - 4].trim_matches(|c: char| c == '~' || c.is_whitespace());
+    let name = name.split_whitespace().next()?;
+    let mut from = open_end;
+    let (close_start, close_end) = loop {
+        let at = from + source[from..].find("{{{{")?;
+        let end = at + source[at..].find("}}}}")? + 4;
+        let inner = source[at + 4..end - 4].trim_matches(|c: char| c == '~' || c.is_whitespace());
+        if inner.strip_prefix('/').is_some_and(|closing| closing.trim() == name) {
+            break (at, end);
+        }
+        from = at + 4;
+    };
+    let body = &source[open_end..close_start];
+    let line_before = &source[source[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+    let line_after = source[close_end..].split('\n').next().unwrap_or_default();
+    let horizontal = |c: char| c.is_whitespace() && c != '\n' && c != '\r';
+    // handlebars.js: the open tag is standalone when nothing precedes it on
+    // its line and the body starts with an empty rest of line; the close tag
+    // when the body ends on a line of whitespace and nothing follows it.
+    let body_starts_line = body.trim_start_matches(horizontal).starts_with(['\n', '\r']);
+    let open_standalone = line_before.chars().all(char::is_whitespace) && body_starts_line;
+    let close_standalone = body[body.trim_end().len()..].contains('\n') && line_after.chars().all(char::is_whitespace);
+    let mut body = body;
+    if open_standalone {
+        body = body.trim_start_matches([' ', '\t']);
+        body = body.strip_prefix("\r\n").or_else(|| body.strip_prefix('\n')).unwrap_or(body);
+    }
+    if close_standalone {
+        body = body.trim_end_matches([' ', '\t']);
+    }
+    Some(body.to_owned())
 }
 
 /// Calls `visit` on every template of a tree (the root, block bodies and
@@ -95,7 +166,7 @@ fn swap_inverted_sections(template: &mut Template, positions: &[(usize, usize)])
 /// parser has already removed a standalone tag's line whitespace, so only
 /// the indentation to apply is corrected here.
 fn set_partial_indents(template: &mut Template, source: &str) {
-    let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts = line_starts(source);
     for_each_template_mut(template, &mut |template| {
         for (element, mapping) in template.elements.iter_mut().zip(&template.mapping) {
             if let TemplateElement::PartialExpression(dt) = element {
@@ -109,9 +180,8 @@ fn set_partial_indents(template: &mut Template, source: &str) {
 /// when the tag shares its line with other text, strips whitespace on its
 /// left with `~`, or has nothing before it.
 fn standalone_indent(source: &str, line_starts: &[usize], line: usize, column: usize) -> Option<String> {
-    let line_start = *line_starts.get(line.checked_sub(1)?)?;
-    let tag_start = line_start + source[line_start..].char_indices().nth(column - 1)?.0;
-    let prefix = &source[line_start..tag_start];
+    let tag_start = offset_at(source, line_starts, line, column)?;
+    let prefix = &source[line_starts[line - 1]..tag_start];
     if !prefix.chars().all(char::is_whitespace) || source[tag_start..].starts_with("{{~") {
         return None;
     }

@@ -71,9 +71,13 @@ impl Registry {
         };
         let depths = Depths { this: Value::Root(vars), up: None };
         let data = Data::default();
-        let mut out = String::new();
+        let mut text = String::new();
+        let mut out = Output::new(&mut text);
         runtime.render_program(template, Scope { depths: &depths, data: &data, params: None }, &mut out)?;
-        Ok(out)
+        if let Fold::Primitive(value) = out.fold {
+            text = value.to_js_string();
+        }
+        Ok(text)
     }
 }
 
@@ -404,6 +408,7 @@ struct Scope<'f, 'a> {
 
 /// What a partial tag renders: a partial's template (and the file it is
 /// in), or a partial block's body.
+#[derive(Clone, Copy)]
 enum PartialTarget<'t, 'f, 'a> {
     Template(Option<&'a Template>, &'a str),
     Block(&'t PartialBlock<'f, 'a>),
@@ -434,6 +439,84 @@ const STACK_GROWTH: usize = 1024 * 1024;
 
 /// `null`, for helpers that return nothing printable (`log`).
 static NULL: JsonValue = JsonValue::Null;
+
+/// A number or boolean that a program printed and has not yet turned into
+/// text.
+#[derive(Clone, Copy, Debug)]
+enum Primitive {
+    Number(f64),
+    Bool(bool),
+}
+
+impl Primitive {
+    fn to_f64(self) -> f64 {
+        match self {
+            Primitive::Number(n) => n,
+            Primitive::Bool(b) => f64::from(u8::from(b)),
+        }
+    }
+
+    fn to_js_string(self) -> String {
+        match self {
+            Primitive::Number(n) => text::js_number_to_string(n),
+            Primitive::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// What a program has produced so far, as handlebars.js computes it: a
+/// compiled program joins its pieces with JavaScript's `+`, so numbers and
+/// booleans printed in a row add up (`{{a}}{{b}}` with 5 and 7 prints `12`,
+/// `{{@index}}{{@first}}` prints `1`) until a piece of text comes between.
+#[derive(Clone, Copy, Debug)]
+enum Fold {
+    /// No piece yet.
+    Nothing,
+    /// Only numbers and booleans so far: their sum (or the one value).
+    Primitive(Primitive),
+    /// Text, written to the buffer.
+    Text,
+}
+
+/// Where a program writes, with its [`Fold`].
+struct Output<'o> {
+    text: &'o mut String,
+    fold: Fold,
+}
+
+impl<'o> Output<'o> {
+    fn new(text: &'o mut String) -> Self {
+        Output { text, fold: Fold::Nothing }
+    }
+
+    fn push_text(&mut self, piece: &str) {
+        if let Fold::Primitive(value) = self.fold {
+            self.text.push_str(&value.to_js_string());
+        }
+        self.text.push_str(piece);
+        self.fold = Fold::Text;
+    }
+
+    fn push_primitive(&mut self, value: Primitive) {
+        self.fold = match self.fold {
+            Fold::Nothing => Fold::Primitive(value),
+            Fold::Primitive(sum) => Fold::Primitive(Primitive::Number(sum.to_f64() + value.to_f64())),
+            Fold::Text => {
+                self.text.push_str(&value.to_js_string());
+                Fold::Text
+            }
+        };
+    }
+
+    /// A printed value: `null` and undefined print as `''`, which is text.
+    fn push_value(&mut self, value: &Value<'_>) {
+        match value.view() {
+            View::Json(JsonValue::Number(n)) => self.push_primitive(Primitive::Number(n.as_f64().unwrap_or(f64::NAN))),
+            View::Json(JsonValue::Bool(b)) => self.push_primitive(Primitive::Bool(*b)),
+            _ => self.push_text(&value.to_js_string()),
+        }
+    }
+}
 
 /// A path as handlebars.js splits it: `@` data or context, `../` depth,
 /// whether it starts from `this` explicitly, and its parts.
@@ -478,20 +561,22 @@ impl<'a> Runtime<'a> {
         &mut self,
         template: &'a Template,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         // Every nesting (blocks, partials) comes through here. Templates nest
         // blocks as deep as they like within each partial level, so no depth
         // limit alone can keep a small thread stack from overflowing: the
         // stack grows onto the heap instead, and `partial_depth` bounds it.
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.render_program_elements(template, scope, out))
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            self.render_child(out, |runtime, child| runtime.render_program_elements(template, scope, child))
+        })
     }
 
     fn render_program_elements(
         &mut self,
         template: &'a Template,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         let inline_mark = self.inline_partials.len();
         self.declare_inline_partials(template);
@@ -528,10 +613,13 @@ impl<'a> Runtime<'a> {
         &mut self,
         element: &'a TemplateElement,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         match element {
-            TemplateElement::RawString(text) => out.push_str(text),
+            // handlebars.js emits no empty text, which would turn a number
+            // being added up into a string.
+            TemplateElement::RawString(text) if text.is_empty() => {}
+            TemplateElement::RawString(text) => out.push_text(text),
             TemplateElement::Expression(ht) | TemplateElement::HtmlExpression(ht) => {
                 self.render_expression(ht, scope, out)?;
             }
@@ -561,7 +649,7 @@ impl<'a> Runtime<'a> {
         &mut self,
         ht: &'a HelperTemplate,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         let value = match helper_name(&ht.name) {
             Some(name) if is_helper_name(name) || !ht.params.is_empty() || !ht.hash.is_empty() => {
@@ -572,11 +660,16 @@ impl<'a> Runtime<'a> {
         if value.is_undefined() && self.policy != UndefinedPolicy::Lenient {
             return Err(Failure::undefined(&describe(ht), self.policy, true));
         }
-        out.push_str(&value.to_js_string());
+        out.push_value(&value);
         Ok(())
     }
 
-    fn render_block(&mut self, ht: &'a HelperTemplate, scope: Scope<'_, 'a>, out: &mut String) -> Result<(), Failure> {
+    fn render_block(
+        &mut self,
+        ht: &'a HelperTemplate,
+        scope: Scope<'_, 'a>,
+        out: &mut Output<'_>,
+    ) -> Result<(), Failure> {
         let name = helper_name(&ht.name).unwrap_or_default();
         match name {
             "if" | "unless" => {
@@ -623,7 +716,7 @@ impl<'a> Runtime<'a> {
         &mut self,
         ht: &'a HelperTemplate,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         let value = self.evaluate_used(&ht.name, scope)?;
         match value.view() {
@@ -641,23 +734,27 @@ impl<'a> Runtime<'a> {
         ht: &'a HelperTemplate,
         value: &Value<'a>,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         let entries = value.entries().unwrap_or_default();
         if entries.is_empty() {
             return self.render_branch(ht.inverse.as_ref(), scope, out);
         }
         let last = entries.len() - 1;
-        for (index, (key, item)) in entries.into_iter().enumerate() {
-            let data = Data {
-                iteration: Some(Iteration { key: key.clone(), index, first: index == 0, last: index == last }),
-                partial_block: scope.data.partial_block,
-                up: Some(scope.data),
-            };
-            let params = [item.clone(), Value::owned(key)];
-            self.render_body(ht, item, params, scope, &data, out)?;
-        }
-        Ok(())
+        // handlebars.js's `each` starts from `''`, so its result is text.
+        self.render_child(out, |runtime, each_out| {
+            each_out.push_text("");
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                let data = Data {
+                    iteration: Some(Iteration { key: key.clone(), index, first: index == 0, last: index == last }),
+                    partial_block: scope.data.partial_block,
+                    up: Some(scope.data),
+                };
+                let params = [item.clone(), Value::owned(key)];
+                runtime.render_body(ht, item, params, scope, &data, each_out)?;
+            }
+            Ok(())
+        })
     }
 
     /// Renders a block's `{{else}}` part, or its body with the same context.
@@ -665,11 +762,14 @@ impl<'a> Runtime<'a> {
         &mut self,
         branch: Option<&'a Template>,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
-        match branch {
-            Some(template) => self.render_program(template, scope, out),
-            None => Ok(()),
+        if let Some(template) = branch {
+            self.render_program(template, scope, out)
+        } else {
+            // handlebars.js's `noop` program returns `''`.
+            out.push_text("");
+            Ok(())
         }
     }
 
@@ -682,9 +782,12 @@ impl<'a> Runtime<'a> {
         block_params: [Value<'a>; 2],
         scope: Scope<'_, 'a>,
         data: &Data<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
-        let Some(body) = ht.template.as_ref() else { return Ok(()) };
+        let Some(body) = ht.template.as_ref() else {
+            out.push_text("");
+            return Ok(());
+        };
         let pushed;
         let depths = if context.same_as(&scope.depths.this) {
             scope.depths
@@ -713,7 +816,7 @@ impl<'a> Runtime<'a> {
         dt: &'a DecoratorTemplate,
         is_block: bool,
         scope: Scope<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
         let Some(name) = literal_partial_name(&dt.name) else {
             return Err(Failure::runtime("dynamic partial names are not supported"));
@@ -788,9 +891,38 @@ impl<'a> Runtime<'a> {
             return Err(failure);
         }
         self.partial_chain.push(name);
-        let mut indented = String::new();
-        let target_out = if dt.indent.is_some() { &mut indented } else { &mut *out };
-        let result = match target {
+        let result = match &dt.indent {
+            None => self.render_partial_target(dt, is_block, target, context, data, out),
+            Some(indent) => {
+                let mut indented = String::new();
+                let mut indented_out = Output::new(&mut indented);
+                let result = self.render_partial_target(dt, is_block, target, context, data, &mut indented_out);
+                match indented_out.fold {
+                    // handlebars.js indents with `result.split`, which numbers lack.
+                    Fold::Primitive(value) if result.is_ok() => Err(Failure::runtime(format!(
+                        "handlebars.js fails to indent partial `{name}`: its output is the {} `{}`, not text",
+                        if matches!(value, Primitive::Bool(_)) { "boolean" } else { "number" },
+                        value.to_js_string()
+                    ))
+                    .hint("give the partial text around the value, or put the partial on a line with other text")),
+                    _ => result.map(|()| out.push_text(&indented_text(&indented, indent))),
+                }
+            }
+        };
+        self.partial_chain.pop();
+        result
+    }
+
+    fn render_partial_target(
+        &mut self,
+        dt: &'a DecoratorTemplate,
+        is_block: bool,
+        target: PartialTarget<'_, '_, 'a>,
+        context: Value<'a>,
+        data: &Data<'_, 'a>,
+        out: &mut Output<'_>,
+    ) -> Result<(), Failure> {
+        match target {
             PartialTarget::Template(body, source) => {
                 // The inline partials of a partial block's body are visible
                 // inside the partial (layouts fill their slots this way).
@@ -800,22 +932,13 @@ impl<'a> Runtime<'a> {
                 }
                 let caller = std::mem::replace(&mut self.source, source);
                 let depths = Depths { this: context, up: None };
-                let result = match body {
-                    Some(body) => self.render_program(body, Scope { depths: &depths, data, params: None }, target_out),
-                    None => Ok(()),
-                };
+                let result = self.render_branch(body, Scope { depths: &depths, data, params: None }, out);
                 self.source = caller;
                 self.inline_partials.truncate(inline_mark);
                 result
             }
-            PartialTarget::Block(block) => self.render_partial_block(block, context, data, target_out),
-        };
-        self.partial_chain.pop();
-        result?;
-        if let Some(indent) = &dt.indent {
-            push_indented(out, &indented, indent);
+            PartialTarget::Block(block) => self.render_partial_block(block, context, data, out),
         }
-        Ok(())
     }
 
     /// The chain of partials that reached `next`, from the template, up to
@@ -839,9 +962,12 @@ impl<'a> Runtime<'a> {
         block: &PartialBlock<'_, 'a>,
         context: Value<'a>,
         call_data: &Data<'_, 'a>,
-        out: &mut String,
+        out: &mut Output<'_>,
     ) -> Result<(), Failure> {
-        let Some(body) = block.body else { return Ok(()) };
+        let Some(body) = block.body else {
+            out.push_text("");
+            return Ok(());
+        };
         let data = Data { iteration: call_data.iteration.clone(), partial_block: block.outer, up: Some(call_data) };
         let pushed;
         let depths = if context.same_as(&block.depths.this) {
@@ -854,6 +980,34 @@ impl<'a> Runtime<'a> {
         let result = self.render_program(body, Scope { depths, data: &data, params: block.params }, out);
         self.source = caller;
         result
+    }
+
+    /// Runs `render` as a handlebars.js program call: its pieces add up on
+    /// their own, and its result joins `out` with `+`.
+    fn render_child(
+        &mut self,
+        out: &mut Output<'_>,
+        render: impl FnOnce(&mut Self, &mut Output<'_>) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        if let Fold::Primitive(_) = out.fold {
+            // A number waits in `out`; the child's text must come after it.
+            let mut text = String::new();
+            let mut child = Output::new(&mut text);
+            render(self, &mut child)?;
+            match child.fold {
+                Fold::Primitive(value) => out.push_primitive(value),
+                Fold::Nothing | Fold::Text => out.push_text(&text),
+            }
+        } else {
+            let mut child = Output::new(&mut *out.text);
+            render(self, &mut child)?;
+            match child.fold {
+                Fold::Primitive(value) => out.push_primitive(value),
+                // A program that printed nothing returns `''`.
+                Fold::Nothing | Fold::Text => out.fold = Fold::Text,
+            }
+        }
+        Ok(())
     }
 
     /// A parameter's value; under `strict`, an undefined one is an error.
@@ -1024,7 +1178,8 @@ fn describe(ht: &HelperTemplate) -> String {
 
 /// handlebars.js's partial indentation: every line of the output, except an
 /// empty one after the last newline.
-fn push_indented(out: &mut String, text: &str, indent: &str) {
+fn indented_text(text: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(text.len() + indent.len() * 4);
     let lines: Vec<&str> = text.split('\n').collect();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
@@ -1036,6 +1191,7 @@ fn push_indented(out: &mut String, text: &str, indent: &str) {
         out.push_str(indent);
         out.push_str(line);
     }
+    out
 }
 
 /// The shared prompt helpers: `{{upper role}}`, `{{default x "none"}}`,
