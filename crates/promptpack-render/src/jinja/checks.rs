@@ -45,6 +45,7 @@ pub(crate) fn check_supported(source: &str, template: &ast::Stmt<'_>, options: J
                         .to_owned(),
                 })
             }
+            Node::Stmt(ast::Stmt::Macro(definition)) => check_macro_body(definition),
             Node::Stmt(ast::Stmt::Do(tag)) => Some(Refusal {
                 offset: tag.span().start_offset as usize,
                 width: 2,
@@ -56,6 +57,29 @@ pub(crate) fn check_supported(source: &str, template: &ast::Stmt<'_>, options: J
         };
     });
     refusal.map_or(Ok(()), Err)
+}
+
+/// minijinja's macros have no `varargs`/`kwargs` (Jinja2 collects extra
+/// arguments there when the body names them).
+fn check_macro_body(definition: &ast::Spanned<ast::Macro<'_>>) -> Option<Refusal> {
+    let mut found = None;
+    for statement in &definition.body {
+        walk_statement(statement, &mut |node| {
+            if found.is_none()
+                && let Node::Expr(ast::Expr::Var(var)) = node
+                && matches!(var.id, "varargs" | "kwargs")
+            {
+                found = Some((if var.id == "varargs" { "varargs" } else { "kwargs" }, var.span()));
+            }
+        });
+    }
+    let (name, span) = found?;
+    Some(Refusal {
+        offset: span.start_offset as usize,
+        width: name.len(),
+        message: format!("macro `{}` uses `{name}`, which promptpack does not support", definition.name),
+        hint: "name every argument the macro takes, with defaults for the optional ones".to_owned(),
+    })
 }
 
 fn check_filter(source: &str, name: &str, span: minijinja::machinery::Span) -> Option<Refusal> {
