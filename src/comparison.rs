@@ -136,7 +136,7 @@ pub fn write_html_report(
     report: &promptpack_report::Report,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    promptpack_pack::write_atomically(path, promptpack_report::html(report).as_bytes())?;
+    promptpack_fs::write_atomic(path, promptpack_report::html(report).as_bytes())?;
     printer.status("Wrote", &format!("HTML report {}", path.display()));
     Ok(())
 }

@@ -95,6 +95,8 @@ pub(crate) fn hint_of(error: &(dyn std::error::Error + 'static)) -> Option<Strin
         err.hint()
     } else if let Some(err) = error.downcast_ref::<promptpack_registry::RegistryError>() {
         err.hint()
+    } else if let Some(err) = error.downcast_ref::<promptpack_fs::IoError>() {
+        Some(err.hint().to_owned())
     } else if let Some(err) = error.downcast_ref::<promptpack_pack::VarArgumentError>() {
         err.hint().map(str::to_owned)
     } else {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal as _, Read as _, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
@@ -70,7 +70,7 @@ fn open_rows(path: &Path) -> Result<JsonlInput> {
         return Ok(JsonlInput::new(std::io::stdin(), "stdin"));
     }
     let file = File::open(path).map_err(|err| UsageError {
-        message: format!("cannot read batch file `{}`: {}", path.display(), promptpack_pack::describe_io(&err)),
+        message: format!("cannot read batch file `{}`: {}", path.display(), promptpack_fs::describe_io(&err)),
         hint: "`--batch` takes a JSONL file (one JSON object of variables per line), or `-` for stdin".to_owned(),
     })?;
     Ok(JsonlInput::new(file, format!("`{}`", path.display())))
@@ -106,33 +106,25 @@ fn parse_separator(text: &str) -> Result<Vec<u8>, UsageError> {
     Ok(out)
 }
 
-/// Where records go: stdout, or a temporary file beside `-o FILE` that is
-/// renamed into place once every row is written.
+/// Where records go: stdout, or `-o FILE` written atomically once every
+/// row is written.
 enum Output {
     Stdout(std::io::StdoutLock<'static>),
-    File { temp: tempfile::NamedTempFile, path: PathBuf },
+    File(promptpack_fs::AtomicFile),
 }
 
 impl Output {
     fn open(path: Option<&Path>) -> Result<Self> {
-        let Some(path) = path else { return Ok(Self::Stdout(std::io::stdout().lock())) };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs_err::create_dir_all(dir)?;
-        let temp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-        Ok(Self::File { temp, path: path.to_path_buf() })
+        Ok(match path {
+            Some(path) => Self::File(promptpack_fs::AtomicFile::create(path)?),
+            None => Self::Stdout(std::io::stdout().lock()),
+        })
     }
 
-    fn finish(self) -> std::io::Result<()> {
+    fn finish(self) -> Result<()> {
         match self {
-            Self::Stdout(mut out) => out.flush(),
-            Self::File { temp, path } => {
-                if let Some(permissions) = promptpack_pack::replacement_permissions(&path) {
-                    temp.as_file().set_permissions(permissions)?;
-                }
-                temp.as_file().sync_all()?;
-                temp.persist(path).map(drop).map_err(|err| err.error)
-            }
+            Self::Stdout(mut out) => Ok(out.flush()?),
+            Self::File(file) => Ok(file.commit()?),
         }
     }
 }
@@ -141,21 +133,21 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
             Self::Stdout(out) => out.write(buf),
-            Self::File { temp, .. } => temp.write(buf),
+            Self::File(file) => file.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         match self {
             Self::Stdout(out) => out.write_all(buf),
-            Self::File { temp, .. } => temp.write_all(buf),
+            Self::File(file) => file.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Self::Stdout(out) => out.flush(),
-            Self::File { temp, .. } => temp.flush(),
+            Self::File(file) => file.flush(),
         }
     }
 }

@@ -178,6 +178,6 @@ fn write_version(dir: &Path, version: &semver::Version) -> Result<()> {
     let updated = doc.to_string();
     // Never write a manifest that would not load.
     PackManifest::parse(&path, &updated)?;
-    promptpack_pack::write_atomically(&path, updated.as_bytes())?;
+    promptpack_fs::write_atomic(&path, updated.as_bytes())?;
     Ok(())
 }

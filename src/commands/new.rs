@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use promptpack_pack::{Pack, write_atomically, write_snapshot};
+use promptpack_pack::{Pack, write_snapshot};
 
 use crate::cli::{EngineChoice, NewArgs};
 use crate::workspace::PACKS_DIR;
@@ -63,13 +63,10 @@ context = "The service stores customer data in PostgreSQL."
 
     // Build the pack in a temporary folder next to its destination and move
     // it into place in one rename, so a failure leaves nothing half-made.
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs_err::create_dir_all(parent)?;
-    let staging = tempfile::Builder::new().prefix(".promptpack-new-").tempdir_in(parent)?;
-    write_atomically(&staging.path().join("pack.toml"), manifest.as_bytes())?;
-    write_atomically(&staging.path().join(&file), template.as_bytes())?;
-    let staged = staging.keep();
-    fs_err::rename(&staged, &dir).with_context(|| format!("cannot move the new pack into `{}`", dir.display()))?;
+    let staging = promptpack_fs::StagedDir::beside(&dir)?;
+    staging.write_file(Path::new("pack.toml"), manifest.as_bytes())?;
+    staging.write_file(Path::new(&file), template.as_bytes())?;
+    staging.commit().with_context(|| format!("cannot move the new pack into `{}`", dir.display()))?;
 
     let pack = Pack::load(&dir)?;
     let renderer = pack.renderer()?;

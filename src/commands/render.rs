@@ -25,7 +25,7 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
     let rendered = pack.render(&renderer, &template, vars)?;
     match &args.output {
         Some(path) => {
-            promptpack_pack::write_atomically(path, rendered.as_bytes())?;
+            promptpack_fs::write_atomic(path, rendered.as_bytes())?;
             printer.status("Rendered", &format!("{}/{template} to {}", pack.name(), path.display()));
         }
         None => printer.stdout(&rendered).context("cannot write to stdout")?,

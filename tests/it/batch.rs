@@ -199,6 +199,27 @@ fn output_file_is_written_whole() {
     assert_eq!(leftovers, 1, "no temporary file is left behind");
 }
 
+/// `render -o` and `render --batch -o` treat a link at the destination alike:
+/// the file it points to is replaced and the link stays.
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_replaces_its_target_for_single_and_batch_renders() {
+    let project = TestProject::with_repository_packs();
+    project.write("rows.jsonl", "{\"role\": \"SRE\"}\n");
+    project.write("real/out.txt", "old");
+    std::os::unix::fs::symlink(project.path().join("real/out.txt"), project.path().join("link.txt")).unwrap();
+    for args in [
+        &["render", PACK, "--var", "role=SRE", "-o", "link.txt"][..],
+        &["render", PACK, "--batch", "rows.jsonl", "-o", "link.txt"],
+    ] {
+        let out = project.run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let link = std::fs::symlink_metadata(project.path().join("link.txt")).unwrap();
+        assert!(link.file_type().is_symlink(), "{args:?} kept the link");
+        assert!(project.read("real/out.txt").contains("SRE"), "{args:?} wrote the target");
+    }
+}
+
 #[test]
 fn batch_flags_need_batch_and_a_readable_file() {
     let project = TestProject::with_repository_packs();

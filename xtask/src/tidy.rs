@@ -19,6 +19,7 @@ use anyhow::{Context as _, Result, bail};
 const LAYERS: &[(&str, u8)] = &[
     ("promptpack-diagnostics", 0),
     ("promptpack-lint", 0),
+    ("promptpack-fs", 0),
     ("promptpack-manifest", 1),
     ("promptpack-render", 1),
     ("promptpack-pack", 2),
@@ -184,8 +185,8 @@ fn check_manifest(root: &Path, dir: &Path, name: &str, violations: &mut Vec<Viol
         if key == "git2" && !GIT2_ALLOWED.iter().any(|(allowed, _)| *allowed == name) {
             report(line_number, format!("`{name}` depends on `git2`: only promptpack-registry talks git"));
         }
-        if name == "promptpack-manifest" && key == "fs-err" {
-            report(line_number, "promptpack-manifest depends on `fs-err`: the file formats do no I/O".to_owned());
+        if name == "promptpack-manifest" && ["fs-err", "promptpack-fs", "tempfile"].contains(&key) {
+            report(line_number, format!("promptpack-manifest depends on `{key}`: the file formats do no I/O"));
         }
         if let (Some(layer), Some((_, dependency_layer))) =
             (layer, LAYERS.iter().find(|(crate_name, _)| *crate_name == key))

@@ -63,6 +63,12 @@ fn io_message(path: &std::path::Path, source: &std::io::Error) -> String {
     format!("cannot access `{}`: {source}", path.display())
 }
 
+impl From<promptpack_fs::IoError> for PackError {
+    fn from(err: promptpack_fs::IoError) -> Self {
+        Self::Io { path: err.path, source: err.source }
+    }
+}
+
 impl PackError {
     /// What the user can do about it. `Render` and `Compile` have none of
     /// their own: the template error they quote carries it.

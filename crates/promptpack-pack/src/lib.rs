@@ -32,10 +32,10 @@ pub use crate::compare::{
 pub use crate::error::PackError;
 pub use crate::snapshot::{
     SNAPSHOT_SOURCE, Snapshot, SnapshotHeader, SnapshotOutcome, accept_pending, accepted_path, compare_with_snapshot,
-    pending_path, pending_snapshots, read_snapshot, reject_pending, replacement_permissions, serialize_snapshot,
-    snapshot_file_name, write_atomically, write_snapshot,
+    pending_path, pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name,
+    write_snapshot,
 };
-pub use crate::vars::{VarArgumentError, VarInput, VarValue, describe_io, parse_var_argument};
+pub use crate::vars::{VarArgumentError, VarInput, VarValue, parse_var_argument};
 
 /// The manifest file every pack has.
 pub const MANIFEST_FILE: &str = "pack.toml";

@@ -98,7 +98,7 @@ pub fn serialize_snapshot(header: &SnapshotHeader, body: &str) -> String {
 
 /// Writes a snapshot file atomically.
 pub fn write_snapshot(path: &Path, header: &SnapshotHeader, body: &str) -> Result<(), PackError> {
-    write_atomically(path, serialize_snapshot(header, body).as_bytes())
+    Ok(promptpack_fs::write_atomic(path, serialize_snapshot(header, body).as_bytes())?)
 }
 
 /// Compares `body` with the snapshot at `path`. On a difference, writes the
@@ -164,50 +164,6 @@ pub fn accept_pending(pending: &Path) -> Result<PathBuf, PackError> {
 /// Throws a pending snapshot away, leaving the accepted one untouched.
 pub fn reject_pending(pending: &Path) -> Result<(), PackError> {
     fs_err::remove_file(pending).map_err(PackError::io(pending))
-}
-
-/// Writes `bytes` to a temporary file next to `path` and renames it over
-/// `path`, so a reader never sees half a file and a crash leaves the old one.
-///
-/// The new file keeps the old one's permissions (or gets the usual 0644), and
-/// a symbolic link is written through to its target rather than replaced.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
-    use std::io::Write as _;
-    let path = match fs_err::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs_err::canonicalize(path).map_err(PackError::io(path))?,
-        _ => path.to_path_buf(),
-    };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs_err::create_dir_all(dir).map_err(PackError::io(dir))?;
-    let permissions = replacement_permissions(&path);
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(PackError::io(dir))?;
-    temp.write_all(bytes).map_err(PackError::io(temp.path()))?;
-    if let Some(permissions) = permissions {
-        temp.as_file().set_permissions(permissions).map_err(PackError::io(temp.path()))?;
-    }
-    temp.as_file().sync_all().map_err(PackError::io(temp.path()))?;
-    temp.persist(&path).map_err(|err| PackError::Io { path: path.clone(), source: err.error })?;
-    Ok(())
-}
-
-/// The permissions a file written to `path` by temp-and-rename should get:
-/// the old file's, or the usual 0644 for a new one.
-pub fn replacement_permissions(path: &Path) -> Option<std::fs::Permissions> {
-    fs_err::metadata(path).ok().map(|meta| meta.permissions()).or_else(default_permissions)
-}
-
-/// What a new file gets: tempfile creates 0600, which would hide the
-/// project's files from the rest of the team's tools.
-#[cfg(unix)]
-#[allow(clippy::unnecessary_wraps)] // `None` on platforms without Unix modes
-fn default_permissions() -> Option<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt as _;
-    Some(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    None
 }
 
 /// A YAML value after `key:`, laid out as insta's emitter does (2-space
@@ -326,23 +282,5 @@ mod tests {
         reject_pending(&pending_path(&path)).unwrap();
         assert_eq!(read_snapshot(&path).unwrap().unwrap().body, "one");
         assert!(pending_snapshots(dir.path()).unwrap().is_empty());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn rewritten_files_keep_their_permissions() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("new.toml");
-        write_atomically(&path, b"a").unwrap();
-        assert_eq!(fs_err::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
-        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomically(&path, b"b").unwrap();
-        assert_eq!(fs_err::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
-        let link = dir.path().join("link.toml");
-        std::os::unix::fs::symlink(&path, &link).unwrap();
-        write_atomically(&link, b"c").unwrap();
-        assert!(fs_err::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
-        assert_eq!(fs_err::read_to_string(&path).unwrap(), "c");
     }
 }

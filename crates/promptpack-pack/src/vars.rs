@@ -62,7 +62,11 @@ impl VarInput {
         let text = match &self.value {
             VarValue::Text(text) => text.clone(),
             VarValue::File(path) => fs_err::read_to_string(Path::new(path)).map_err(|err| VarArgumentError {
-                message: format!("cannot read `@{path}` for variable `{}`: {}", self.name, describe_io(&err)),
+                message: format!(
+                    "cannot read `@{path}` for variable `{}`: {}",
+                    self.name,
+                    promptpack_fs::describe_io(&err)
+                ),
                 hint: Some("the path after `@` is read relative to the current folder".to_owned()),
             })?,
         };
@@ -120,15 +124,6 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
         });
     }
     Ok(vars)
-}
-
-/// An I/O error as a short phrase for messages about a user's file.
-pub fn describe_io(err: &std::io::Error) -> String {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => "file not found".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => err.to_string(),
-    }
 }
 
 fn example_of(kind: VariableType) -> &'static str {

@@ -55,6 +55,12 @@ pub enum ProjectError {
     OfflineMissing { name: String, url: String },
 }
 
+impl From<promptpack_fs::IoError> for ProjectError {
+    fn from(err: promptpack_fs::IoError) -> Self {
+        Self::Io { path: err.path, source: err.source }
+    }
+}
+
 impl ProjectError {
     /// What the user can do about it; printed after the message.
     #[must_use]
@@ -76,9 +82,8 @@ impl ProjectError {
             Self::OfflineMissing { .. } => "run once without `--offline` (or `--frozen`) to fill the cache".to_owned(),
             Self::Registry(err) => return err.hint(),
             Self::Pack(err) => return err.hint(),
-            Self::Manifest { .. } | Self::Io { .. } | Self::Merge { .. } | Self::PathVersionMismatch { .. } => {
-                return None;
-            }
+            Self::Io { .. } => "check that the path exists and that you can read (or write) it".to_owned(),
+            Self::Manifest { .. } | Self::Merge { .. } | Self::PathVersionMismatch { .. } => return None,
         })
     }
 

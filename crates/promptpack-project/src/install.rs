@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use promptpack_fs::StagedDir;
+
 use crate::ProjectError;
 
 /// Packs staged for installation, not yet visible.
 pub(crate) struct InstallTransaction {
     install_dir: PathBuf,
-    staged: Vec<(PathBuf, tempfile::TempDir)>,
+    staged: Vec<StagedDir>,
     removals: Vec<PathBuf>,
 }
 
@@ -34,10 +36,7 @@ impl InstallTransaction {
     pub(crate) fn stage(&mut self, name: &str, files: &BTreeMap<String, Vec<u8>>) -> Result<(), ProjectError> {
         let target = self.install_dir.join(name);
         refuse_symlink(&target)?;
-        let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}.new-"))
-            .tempdir_in(&self.install_dir)
-            .map_err(ProjectError::io(&self.install_dir))?;
+        let staging = StagedDir::beside(&target)?;
         for (relative, bytes) in files {
             // The registry crate already refused unsafe names; this is the last line of defence.
             let relative_path = Path::new(relative);
@@ -49,13 +48,9 @@ impl InstallTransaction {
                 }
                 .into());
             }
-            let path = staging.path().join(relative_path);
-            if let Some(parent) = path.parent() {
-                fs_err::create_dir_all(parent).map_err(ProjectError::io(parent))?;
-            }
-            fs_err::write(&path, bytes).map_err(ProjectError::io(&path))?;
+            staging.write_file(relative_path, bytes)?;
         }
-        self.staged.push((target, staging));
+        self.staged.push(staging);
         Ok(())
     }
 
@@ -70,18 +65,20 @@ impl InstallTransaction {
     /// Swaps every staged folder in, applies removals, then runs `finish`
     /// (writing the lockfile). On any failure everything is put back.
     pub(crate) fn commit(self, finish: impl FnOnce() -> Result<(), ProjectError>) -> Result<(), ProjectError> {
+        let Self { install_dir, staged, removals } = self;
         let mut swaps: Vec<Swap> = Vec::new();
         let result = (|| {
-            for (target, staging) in &self.staged {
-                let retired = self.retire(target)?;
-                swaps.push(Swap { target: target.clone(), retired, installed: false });
-                fs_err::rename(staging.path(), target).map_err(ProjectError::io(target))?;
+            for staging in staged {
+                let target = staging.destination().to_path_buf();
+                let retired = retire(&install_dir, &target)?;
+                swaps.push(Swap { target, retired, installed: false });
+                staging.commit()?;
                 if let Some(swap) = swaps.last_mut() {
                     swap.installed = true;
                 }
             }
-            for target in &self.removals {
-                let retired = self.retire(target)?;
+            for target in &removals {
+                let retired = retire(&install_dir, target)?;
                 swaps.push(Swap { target: target.clone(), retired, installed: false });
             }
             finish()
@@ -107,22 +104,22 @@ impl InstallTransaction {
             }
         }
     }
+}
 
-    /// Moves an existing `target` aside to a hidden name, returning it.
-    fn retire(&self, target: &Path) -> Result<Option<PathBuf>, ProjectError> {
-        if !target.exists() {
-            return Ok(None);
-        }
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("pack");
-        let retired = tempfile::Builder::new()
-            .prefix(&format!(".{name}.old-"))
-            .tempdir_in(&self.install_dir)
-            .map_err(ProjectError::io(&self.install_dir))?
-            .keep();
-        fs_err::remove_dir(&retired).map_err(ProjectError::io(&retired))?;
-        fs_err::rename(target, &retired).map_err(ProjectError::io(target))?;
-        Ok(Some(retired))
+/// Moves an existing `target` aside to a hidden name in `install_dir`, returning it.
+fn retire(install_dir: &Path, target: &Path) -> Result<Option<PathBuf>, ProjectError> {
+    if !target.exists() {
+        return Ok(None);
     }
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("pack");
+    let retired = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old-"))
+        .tempdir_in(install_dir)
+        .map_err(ProjectError::io(install_dir))?
+        .keep();
+    fs_err::remove_dir(&retired).map_err(ProjectError::io(&retired))?;
+    fs_err::rename(target, &retired).map_err(ProjectError::io(target))?;
+    Ok(Some(retired))
 }
 
 /// A link at the install folder (or a pack folder) could point anywhere;

@@ -17,7 +17,6 @@ mod registries;
 mod resolve;
 mod sync;
 mod upgrade;
-mod verified;
 
 use std::path::{Path, PathBuf};
 

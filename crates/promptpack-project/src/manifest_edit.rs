@@ -24,7 +24,7 @@ pub fn init_project(dir: &Path, registry: Option<&str>) -> Result<(), ProjectErr
          # Installed packs go in `prompts/` (set `[install] dir` to change it).\n\n\
          [registries]\n{registry_line}\n[packs]\n"
     );
-    promptpack_pack::write_atomically(&path, text.as_bytes())?;
+    promptpack_fs::write_atomic(&path, text.as_bytes())?;
     Ok(())
 }
 
@@ -75,7 +75,7 @@ impl Project {
 
     /// Writes this project's manifest text (temp file and rename).
     pub fn write_manifest(&self) -> Result<(), ProjectError> {
-        promptpack_pack::write_atomically(&self.root().join(PROJECT_FILE), self.manifest_source().as_bytes())?;
+        promptpack_fs::write_atomic(&self.root().join(PROJECT_FILE), self.manifest_source().as_bytes())?;
         Ok(())
     }
 }

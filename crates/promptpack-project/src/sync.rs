@@ -7,7 +7,6 @@ use promptpack_registry::{Cache, FetchPolicy, FetchedPack, Registry, Reporter};
 
 use crate::install::InstallTransaction;
 use crate::resolve::{ResolvedPack, ResolvedSource, Resolver};
-use crate::verified::VerifiedStore;
 use crate::{Project, ProjectError};
 
 /// Which packs may move to newer versions than the lock has.
@@ -72,7 +71,7 @@ pub fn sync(
     reporter: &dyn Reporter,
 ) -> Result<SyncReport, ProjectError> {
     let old_lock = project.lock().cloned().unwrap_or_else(Lockfile::new);
-    let store = VerifiedStore::new(cache);
+    let store = cache.verified();
     let (locked_packs, files, resolved, yanked) = if let Some(packs) = offline_from_store(project, options, &store) {
         (old_lock.packs.clone(), packs, BTreeMap::new(), Vec::new())
     } else {
@@ -154,7 +153,7 @@ pub fn sync(
     let write_lock = report.lock_changed;
     transaction.commit(|| {
         if write_lock {
-            promptpack_pack::write_atomically(&lock_path, lock_text.as_bytes())?;
+            promptpack_fs::write_atomic(&lock_path, lock_text.as_bytes())?;
         }
         Ok(())
     })?;
@@ -196,7 +195,7 @@ fn resolve(
 fn offline_from_store(
     project: &Project,
     options: &SyncOptions,
-    store: &VerifiedStore,
+    store: &promptpack_registry::VerifiedStore,
 ) -> Option<BTreeMap<String, FetchedPack>> {
     if !options.offline || options.upgrade != Upgrade::None || options.pinned.is_some() {
         return None;

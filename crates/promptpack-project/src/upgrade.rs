@@ -126,12 +126,12 @@ pub fn apply_upgrade(
             match &merge.outcome {
                 MergeOutcome::Clean(bytes) if !pack.has_conflicts() => {
                     let path = dir.join(&merge.path);
-                    promptpack_pack::write_atomically(&path, bytes)?;
+                    promptpack_fs::write_atomic(&path, bytes)?;
                     outcome.merged_overrides.push(path.display().to_string());
                 }
                 MergeOutcome::Conflict(bytes) => {
                     let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
-                    promptpack_pack::write_atomically(&side, bytes)?;
+                    promptpack_fs::write_atomic(&side, bytes)?;
                     side_files.push(side.display().to_string());
                 }
                 _ => {}

@@ -26,6 +26,7 @@ mod git_source;
 mod registry;
 mod reporter;
 mod tree;
+mod verified;
 
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
 pub use crate::error::{IntegrityError, RegistryError};
@@ -33,3 +34,4 @@ pub use crate::git_source::{GitSource, TaggedVersion};
 pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};
 pub use crate::reporter::{Reporter, SilentReporter};
 pub use crate::tree::{FetchedPack, checksum_of};
+pub use crate::verified::VerifiedStore;

@@ -5,28 +5,36 @@
 //!
 //! The store is only a cache: every read recomputes the checksum (and a
 //! mismatch is treated as a miss), and a failure to write it is ignored.
+//! It lives in the registry crate because the cache owns every folder under
+//! its root: [`Cache::verified`] is the only way to it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use promptpack_registry::{Cache, FetchedPack, checksum_of};
+use crate::{Cache, FetchedPack, checksum_of};
 
-pub(crate) struct VerifiedStore {
+/// Verified pack bytes by content checksum; see the module docs.
+#[derive(Debug, Clone)]
+pub struct VerifiedStore {
     dir: PathBuf,
 }
 
-impl VerifiedStore {
-    pub(crate) fn new(cache: &Cache) -> Self {
-        Self { dir: cache.root().join("verified") }
+impl Cache {
+    /// The verified store, `<cache>/verified/<checksum>/`.
+    #[must_use]
+    pub fn verified(&self) -> VerifiedStore {
+        VerifiedStore { dir: self.root().join("verified") }
     }
+}
 
+impl VerifiedStore {
     fn path(&self, checksum: &str) -> Option<PathBuf> {
         let hex = checksum.strip_prefix("sha256:")?;
         hex.bytes().all(|b| b.is_ascii_hexdigit()).then(|| self.dir.join(hex))
     }
 
     /// The files with this checksum, if stored and still intact.
-    pub(crate) fn get(&self, checksum: &str, tree: Option<&str>) -> Option<FetchedPack> {
+    pub fn get(&self, checksum: &str, tree: Option<&str>) -> Option<FetchedPack> {
         let dir = self.path(checksum)?;
         let mut files = BTreeMap::new();
         for entry in walkdir::WalkDir::new(&dir).follow_links(false) {
@@ -47,24 +55,18 @@ impl VerifiedStore {
     }
 
     /// Stores verified files (best effort: a full disk must not fail an install).
-    pub(crate) fn put(&self, pack: &FetchedPack) {
+    pub fn put(&self, pack: &FetchedPack) {
         let Some(target) = self.path(&pack.checksum) else { return };
-        if target.is_dir() || fs_err::create_dir_all(&self.dir).is_err() {
+        if target.is_dir() {
             return;
         }
-        let Ok(staging) = tempfile::Builder::new().prefix(".staging-").tempdir_in(&self.dir) else { return };
+        let Ok(staging) = promptpack_fs::StagedDir::beside(&target) else { return };
         for (relative, bytes) in &pack.files {
-            let path = staging.path().join(relative);
-            let written = path.parent().is_some_and(|parent| fs_err::create_dir_all(parent).is_ok())
-                && fs_err::write(&path, bytes).is_ok();
-            if !written {
+            if staging.write_file(std::path::Path::new(relative), bytes).is_err() {
                 return;
             }
         }
         // Another process may have stored the same bytes meanwhile; either copy is fine.
-        let staged = staging.keep();
-        if fs_err::rename(&staged, &target).is_err() {
-            let _ = fs_err::remove_dir_all(staged);
-        }
+        let _ = staging.commit();
     }
 }

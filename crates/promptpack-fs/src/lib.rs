@@ -1,0 +1,256 @@
+//! File plumbing shared by every crate that writes: nothing promptpack
+//! writes is ever seen half-written.
+//!
+//! - [`write_atomic`] and [`AtomicFile`]: a file is written to a temporary
+//!   file beside its destination, synced, and renamed over it, so a reader
+//!   sees the old bytes or the new ones and a crash leaves the old file.
+//! - [`StagedDir`]: a folder is built under a hidden name beside its
+//!   destination and renamed into place in one step.
+//! - [`describe_io`]: an I/O error as a short phrase for a message.
+//!
+//! Decisions, made once here:
+//!
+//! - **A symbolic link at the destination is followed**: the file it points
+//!   to is replaced (the temporary file goes beside the target, so the rename
+//!   stays on one file system) and the link stays a link. Users link
+//!   rendered prompts and manifests into other trees; replacing their link
+//!   with a plain file would silently cut that tie. Installed pack folders
+//!   are another matter: the project crate refuses links there outright.
+//! - **Permissions are kept**: a replaced file keeps its mode; a new file
+//!   gets 0644 rather than the temporary file's 0600, which would hide the
+//!   project's files from the rest of the team's tools.
+//! - **Errors name the path** ([`IoError`]), and say what to check.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// An I/O failure on a path.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot access `{}`: {source}", path.display())]
+pub struct IoError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    pub fn new(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self { path: path.into(), source }
+    }
+
+    /// A closure for `map_err` that names `path`.
+    pub fn at(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self { path, source }
+    }
+
+    /// What the user can do about it.
+    #[must_use]
+    pub fn hint(&self) -> &'static str {
+        "check that the path exists and that you can read (or write) it"
+    }
+}
+
+/// An I/O error as a short phrase for messages about a user's file.
+#[must_use]
+pub fn describe_io(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "file not found".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path` atomically (see [`AtomicFile`]), creating its
+/// folder if needed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes).map_err(IoError::at(file.temp.path()))?;
+    file.commit()
+}
+
+/// A file being written: bytes go to a temporary file beside the
+/// destination, which [`commit`](Self::commit) renames into place. Dropped
+/// without a commit, it leaves the destination as it was.
+#[derive(Debug)]
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    /// The destination, with a link at it followed.
+    destination: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`, creating its folder if needed.
+    pub fn create(path: &Path) -> Result<Self, IoError> {
+        let destination = match fs_err::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => fs_err::canonicalize(path).map_err(IoError::at(path))?,
+            _ => path.to_path_buf(),
+        };
+        let dir = parent_dir(&destination);
+        fs_err::create_dir_all(dir).map_err(IoError::at(dir))?;
+        let temp = tempfile::NamedTempFile::new_in(dir).map_err(IoError::at(dir))?;
+        Ok(Self { temp, destination })
+    }
+
+    /// Where the bytes will be once committed.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Moves the written bytes into place, with the old file's permissions.
+    pub fn commit(self) -> Result<(), IoError> {
+        let Self { temp, destination } = self;
+        if let Some(permissions) = replacement_permissions(&destination) {
+            temp.as_file().set_permissions(permissions).map_err(IoError::at(temp.path()))?;
+        }
+        temp.as_file().sync_all().map_err(IoError::at(temp.path()))?;
+        temp.persist(&destination).map_err(|err| IoError::new(&destination, err.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.temp.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.temp.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.temp.flush()
+    }
+}
+
+/// A folder built under a hidden name (`.<name>.new-XXXX`) beside its
+/// destination, moved into place by [`commit`](Self::commit). Dropped
+/// without a commit, it is deleted.
+#[derive(Debug)]
+pub struct StagedDir {
+    dir: tempfile::TempDir,
+    destination: PathBuf,
+}
+
+impl StagedDir {
+    /// An empty staging folder for `destination`, creating its parent.
+    pub fn beside(destination: &Path) -> Result<Self, IoError> {
+        let parent = parent_dir(destination);
+        fs_err::create_dir_all(parent).map_err(IoError::at(parent))?;
+        let name = destination.file_name().and_then(|n| n.to_str()).unwrap_or("staged");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
+            .tempdir_in(parent)
+            .map_err(IoError::at(parent))?;
+        Ok(Self { dir, destination: destination.to_path_buf() })
+    }
+
+    /// The staging folder, to write into.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Where the folder will be once committed.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Writes a file at `relative` inside the staging folder, creating its
+    /// folders. Plain writes: nothing here is visible until the commit.
+    pub fn write_file(&self, relative: &Path, bytes: &[u8]) -> Result<(), IoError> {
+        let path = self.dir.path().join(relative);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent).map_err(IoError::at(parent))?;
+        }
+        fs_err::write(&path, bytes).map_err(IoError::at(&path))
+    }
+
+    /// Renames the folder into place. Fails, deleting the staging folder,
+    /// if the destination exists and is not an empty folder.
+    pub fn commit(self) -> Result<PathBuf, IoError> {
+        let Self { dir, destination } = self;
+        let staged = dir.keep();
+        if let Err(err) = fs_err::rename(&staged, &destination) {
+            let _ = fs_err::remove_dir_all(&staged);
+            return Err(IoError::new(&destination, err));
+        }
+        Ok(destination)
+    }
+}
+
+/// The folder `path` is in; `.` for a bare file name.
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// The permissions a file replacing `path` should get: the old file's, or
+/// the usual 0644 for a new one.
+fn replacement_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    fs_err::metadata(path).ok().map(|meta| meta.permissions()).or_else(default_permissions)
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // `None` on platforms without Unix modes
+fn default_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn rewritten_files_keep_their_permissions_and_links() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.toml");
+        write_atomic(&path, b"a").unwrap();
+        assert_eq!(fs_err::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"b").unwrap();
+        assert_eq!(fs_err::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let mut file = AtomicFile::create(&link).unwrap();
+        file.write_all(b"c").unwrap();
+        file.commit().unwrap();
+        assert!(fs_err::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "c");
+    }
+
+    #[test]
+    fn an_uncommitted_file_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_atomic(&path, b"old").unwrap();
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"new").unwrap();
+        drop(file);
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn a_staged_folder_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("nested/pack");
+        let staged = StagedDir::beside(&destination).unwrap();
+        staged.write_file(Path::new("templates/a.j2"), b"a").unwrap();
+        assert!(!destination.exists());
+        staged.commit().unwrap();
+        assert_eq!(fs_err::read_to_string(destination.join("templates/a.j2")).unwrap(), "a");
+
+        let staged = StagedDir::beside(&destination).unwrap();
+        staged.write_file(Path::new("b"), b"b").unwrap();
+        assert!(staged.commit().is_err(), "an existing folder is not replaced");
+        assert!(!destination.join("b").exists());
+        let leftovers = fs_err::read_dir(dir.path().join("nested")).unwrap().count();
+        assert_eq!(leftovers, 1, "the staging folder is gone");
+    }
+}
