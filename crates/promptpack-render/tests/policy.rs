@@ -139,6 +139,11 @@ fn syntax_errors_carry_a_position() {
     let error = render_one(Engine::Handlebars, "ok\n{{#if x}}never closed", json!({"x": true})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::Syntax);
     assert_eq!(error.location().unwrap().line, 2, "{error}");
+    // handlebars-rust reads `items.0`; handlebars.js, which users run, does not.
+    let error = render_one(Engine::Handlebars, "ok\n- {{lookup items.0 \"x\"}}", json!({"items": [{}]})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::Syntax);
+    assert_eq!((error.location().unwrap().line, error.location().unwrap().column), (2, 12), "{error}");
+    assert!(error.to_string().contains("write `items.[0]`"), "{error}");
 }
 
 #[test]

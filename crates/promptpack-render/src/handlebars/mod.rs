@@ -46,6 +46,17 @@ pub(crate) fn is_helper_name(name: &str) -> bool {
 pub(crate) fn compile(name: &str, source: &str) -> Result<Template, handlebars::TemplateError> {
     let source = syntax::apply_comment_whitespace_control(source);
     let rewritten = syntax::rewrite_for_parser(&source);
+    if let Some((offset, path)) = &rewritten.unparseable_path {
+        let (line, column) = syntax::line_column(&rewritten.text, *offset);
+        let message = format!(
+            "handlebars.js cannot parse `{path}`: a path must not end in a number; write `{}.[{}]`",
+            &path[..path.rfind(['.', '/']).unwrap_or(0)],
+            &path[path.rfind(['.', '/']).map_or(0, |i| i + 1)..]
+        );
+        return Err(handlebars::TemplateError::of(handlebars::TemplateErrorReason::InvalidSyntax(message))
+            .at(&rewritten.text, line, column)
+            .in_template(name.to_owned()));
+    }
     let mut template = Template::compile_with_name(rewritten.text.as_ref(), name.to_owned())?;
     if !rewritten.inverted_sections.is_empty() {
         swap_inverted_sections(&mut template, &rewritten.inverted_sections);

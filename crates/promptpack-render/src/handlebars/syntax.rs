@@ -28,6 +28,9 @@ const ENCODED: [(char, char); 5] =
 pub(crate) struct Rewritten<'s> {
     pub(crate) text: Cow<'s, str>,
     pub(crate) inverted_sections: Vec<(usize, usize)>,
+    /// A path handlebars.js cannot parse though handlebars-rust can (one
+    /// ending in a number, `items.0`): its byte offset and text.
+    pub(crate) unparseable_path: Option<(usize, String)>,
 }
 
 /// A name or path as the user wrote it, from one [`rewrite_for_parser`] encoded.
@@ -52,9 +55,10 @@ struct OpenBlock {
 
 pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
     if !source.contains("{{") {
-        return Rewritten { text: Cow::Borrowed(source), inverted_sections: Vec::new() };
+        return Rewritten { text: Cow::Borrowed(source), inverted_sections: Vec::new(), unparseable_path: None };
     }
     let mut edits: Vec<(usize, char, char)> = Vec::new(); // (byte offset, old, new)
+    let mut unparseable_path = None;
     let mut inverted_offsets = Vec::new();
     let mut open_blocks: Vec<Option<OpenBlock>> = Vec::new();
     let bytes = source.as_bytes();
@@ -81,6 +85,9 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
             inner_end -= 1;
         }
         let inner = &source[inner_start..inner_end];
+        if unparseable_path.is_none() && !inner.starts_with('!') {
+            unparseable_path = path_ending_in_number(inner).map(|(at, path)| (inner_start + at, path.to_owned()));
+        }
         match inner.as_bytes().first() {
             Some(b'!') => {
                 // A comment: `{{!-- --}}` may contain `}}`.
@@ -132,7 +139,7 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
         }
     }
     if edits.is_empty() {
-        return Rewritten { text: Cow::Borrowed(source), inverted_sections: Vec::new() };
+        return Rewritten { text: Cow::Borrowed(source), inverted_sections: Vec::new(), unparseable_path };
     }
     edits.sort_by_key(|&(offset, ..)| offset);
     let mut text = String::with_capacity(source.len() + edits.len() * 2);
@@ -144,7 +151,39 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
     }
     text.push_str(&source[copied..]);
     let inverted_sections = inverted_offsets.into_iter().map(|offset| line_column(source, offset)).collect();
-    Rewritten { text: Cow::Owned(text), inverted_sections }
+    Rewritten { text: Cow::Owned(text), inverted_sections, unparseable_path }
+}
+
+/// The first path in a tag's inside whose last part is a number
+/// (`items.0`), which handlebars.js's lexer reads as a number token and
+/// rejects; `items.[0]` and `items.0.name` are fine.
+fn path_ending_in_number(inner: &str) -> Option<(usize, &str)> {
+    let is_number = |token: &str| token.parse::<f64>().is_ok();
+    let mut quote = None;
+    let mut start = None;
+    for (i, c) in inner.char_indices().chain([(inner.len(), ' ')]) {
+        let separator = c.is_whitespace() || matches!(c, '(' | ')' | '=' | '}' | '~' | '#' | '^' | '>' | '&' | '{');
+        match quote {
+            Some(q) if c == q => quote = None,
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if separator => {
+                if let Some(token_start) = start.take() {
+                    let token: &str = &inner[token_start..i];
+                    let last = token.rsplit(['.', '/']).next().unwrap_or_default();
+                    if token.contains(['.', '/'])
+                        && !is_number(token)
+                        && !last.is_empty()
+                        && last.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Some((token_start, token));
+                    }
+                }
+            }
+            None if start.is_none() && c != '/' => start = Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether the `{{` at `at` is escaped by an odd number of backslashes.
@@ -328,6 +367,17 @@ mod tests {
         assert!(!result.text.contains("{{.}}") && !result.text.contains("{{#a.b}}"));
         assert!(result.text.contains("{{./c}}") && result.text.contains("\"a . b\""));
         assert_eq!(decode_name(&result.text), source);
+    }
+
+    #[test]
+    fn paths_ending_in_a_number_are_found() {
+        let found = |source: &str| rewrite_for_parser(source).unparseable_path;
+        assert_eq!(found("a {{items.0}}"), Some((4, "items.0".to_owned())));
+        assert_eq!(found("{{lookup people.1 'name'}}"), Some((9, "people.1".to_owned())));
+        assert_eq!(found("{{#each ../list.2}}{{/each}}"), Some((8, "../list.2".to_owned())));
+        for fine in ["{{items.[0]}}", "{{items.0.name}}", "{{1.5}}", "{{f 2 \"a.1\"}}", "{{! a.1 }}", "{{#a}}{{/a}}"] {
+            assert_eq!(found(fine), None, "{fine}");
+        }
     }
 
     #[test]
