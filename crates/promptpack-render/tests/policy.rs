@@ -81,11 +81,13 @@ fn handlebars_undefined_policies_fail_where_they_should() {
     let error = render(UndefinedPolicy::SemiStrict, source, json!({"user": {"name": "Ada"}})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "nickname".into() });
     assert_eq!(position(&error), ("t.hbs".to_owned(), 2, 16));
+    assert_eq!(error.hint(), Some("the block's context (`this`) has no key `nickname`; its keys are: name"));
     assert_eq!(render(UndefinedPolicy::Lenient, source, json!({"user": {"name": "Ada"}})).unwrap(), "Ada aka ");
 
     let error = render(UndefinedPolicy::SemiStrict, "{{user.nickname}}", json!({"user": {}})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "user.nickname".into() });
     assert!(error.message().contains("`user.nickname`"), "{error}");
+    assert_eq!(error.hint(), Some("`user` is an empty object, with no `nickname`"));
 
     let error =
         render(UndefinedPolicy::SemiStrict, "{{#each items}}{{> row}}{{/each}}", json!({"items": [{"name": "a"}]}))

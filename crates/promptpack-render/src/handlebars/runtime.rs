@@ -658,7 +658,13 @@ impl<'a> Runtime<'a> {
             _ => self.evaluate(&ht.name, scope)?,
         };
         if value.is_undefined() && self.policy != UndefinedPolicy::Lenient {
-            return Err(Failure::undefined(&describe(ht), self.policy, true));
+            let mut failure = Failure::undefined(&describe(ht), self.policy, true);
+            if ht.params.is_empty()
+                && let Some(hint) = explain_missing(&ht.name, scope)
+            {
+                failure.hint = Some(hint);
+            }
+            return Err(failure);
         }
         out.push_value(&value);
         Ok(())
@@ -1128,6 +1134,62 @@ impl<'a> Runtime<'a> {
             _ => Err(unknown_helper(name)),
         }
     }
+}
+
+/// Why a path is undefined when something on the way has no such key:
+/// what it is and which keys it has. `None` for a variable missing from
+/// the variables themselves, which the usual hint covers.
+fn explain_missing(param: &Parameter, scope: Scope<'_, '_>) -> Option<String> {
+    let raw = decode_name(param.as_name()?);
+    let path = JsPath::parse(&raw);
+    if path.data {
+        return None;
+    }
+    let in_block = path.depth > 0 || scope.depths.up.is_some();
+    let mut value = scope.depths.nth(path.depth)?.clone();
+    let mut label = if path.depth > 0 {
+        format!("`{}`", vec![".."; path.depth].join("/"))
+    } else if in_block {
+        "the block's context (`this`)".to_owned()
+    } else {
+        "the variables".to_owned()
+    };
+    let mut parts = path.parts.iter().copied();
+    if path.depth == 0
+        && !path.scoped
+        && let Some(first) = path.parts.first()
+        && let Some(param) = find_block_param(scope.params, first)
+    {
+        value = param;
+        label = format!("`{first}`");
+        parts.next();
+    }
+    let mut walked = Vec::new();
+    for part in parts {
+        let next = value.property(part);
+        if next.is_undefined() {
+            if walked.is_empty() && !in_block && label == "the variables" {
+                return None;
+            }
+            return Some(match value.view() {
+                View::Object(map) => {
+                    let keys: Vec<&str> = map.keys().map(String::as_str).take(12).collect();
+                    let more = if map.len() > keys.len() { ", ..." } else { "" };
+                    if keys.is_empty() {
+                        format!("{label} is an empty object, with no `{part}`")
+                    } else {
+                        format!("{label} has no key `{part}`; its keys are: {}{more}", keys.join(", "))
+                    }
+                }
+                View::Undefined => format!("{label} is undefined"),
+                View::Json(json) => format!("{label} is `{json}`, which has no `{part}`"),
+            });
+        }
+        walked.push(part);
+        label = format!("`{}`", walked.join("."));
+        value = next;
+    }
+    None
 }
 
 fn find_block_param<'a>(mut params: Option<&BlockParams<'_, 'a>>, name: &str) -> Option<Value<'a>> {
