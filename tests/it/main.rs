@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod batch;
+mod check_structure;
 mod ci_integration;
 mod cli;
 mod common;

@@ -7,7 +7,10 @@
 //! code blocks and code spans is never mistaken for Markdown or template syntax.
 
 mod line_index;
+mod structure;
 mod table;
+
+pub use crate::structure::{LineRole, StructureChange, structure_changes};
 
 use std::ops::Range;
 

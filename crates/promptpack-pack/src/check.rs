@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use promptpack_lint::lint_markdown;
+use promptpack_lint::{lint_markdown, structure_changes};
+use promptpack_render::Renderer;
 
-use crate::{Pack, PackError};
+use crate::{Pack, PackError, SnapshotCase};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -112,6 +113,7 @@ pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
                 continue;
             }
         };
+        findings.extend(structure_findings(pack, &renderer, &case, &output));
         for lint in lint_markdown(&output) {
             findings.push(CheckFinding {
                 severity: match lint.severity {
@@ -126,6 +128,43 @@ pub fn check_pack(pack: &Pack) -> Vec<CheckFinding> {
                 hint: Some(lint.hint),
             });
         }
+    }
+    findings
+}
+
+/// A fixture value must stay in the block the template gives it: each
+/// non-empty text value is swapped for a plain word, and the template's own
+/// lines must play the same Markdown role (code, heading, table row) both ways.
+fn structure_findings(pack: &Pack, renderer: &Renderer, case: &SnapshotCase, output: &str) -> Vec<CheckFinding> {
+    let mut findings = Vec::new();
+    for (name, value) in &case.vars {
+        let Some(text) = value.as_str().filter(|text| !text.is_empty()) else { continue };
+        let mut neutral_vars = case.vars.clone();
+        neutral_vars.insert(name.clone(), serde_json::Value::String("x".to_owned()));
+        let Ok(neutral) = pack.render(renderer, &case.template, neutral_vars) else { continue };
+        let Some(change) = structure_changes(&neutral, output).into_iter().next() else { continue };
+        let fence_hint = if text.contains("```") {
+            "the value holds a ``` fence: put the value in a longer fence in the template (````), or in a ~~~ fence"
+        } else {
+            "keep the value inside the block the template gives it (e.g. quote it in a code fence longer than any it holds), or change the value"
+        };
+        findings.push(CheckFinding {
+            severity: Severity::Error,
+            rule: "value-changes-structure".to_owned(),
+            template: Some(case.template.clone()),
+            fixture: Some(case.fixture.clone()),
+            location: Some(format!("<rendered {}/{}>:{}:1", case.template, case.fixture, change.line)),
+            message: format!(
+                "the value of `{name}` in fixture `{}` changes the Markdown structure of `{}`: line {} (`{}`) is {} in the template but {} with this value",
+                case.fixture,
+                case.template,
+                change.line,
+                change.text,
+                change.expected.describe(),
+                change.found.describe()
+            ),
+            hint: Some(fence_hint.to_owned()),
+        });
     }
     findings
 }
