@@ -402,6 +402,19 @@ mod tests {
     }
 
     #[test]
+    fn root_variables_include_sections_but_not_what_they_read_inside() {
+        let template = compile(
+            "t",
+            "{{a}}{{#list}}{{inner}}{{/list}}{{^flag}}{{b}}{{/flag}}{{#if c}}{{d}}{{/if}}{{#each e}}{{f}}{{/each}}{{#g.h}}{{/g.h}}{{@root.i}}{{upper j}}{{> p k}}",
+        )
+        .unwrap();
+        let mut found = std::collections::BTreeSet::new();
+        super::root_variables(&template, &mut found);
+        let expected = ["a", "b", "c", "d", "e", "flag", "g", "i", "j", "k", "list"];
+        assert_eq!(found.iter().map(String::as_str).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
     fn inverted_sections_swap_their_parts() {
         let template = compile("t", "{{^x}}none{{else}}some{{/x}}").unwrap();
         let TemplateElement::HelperBlock(block) = &template.elements[0] else { panic!("{template:?}") };
