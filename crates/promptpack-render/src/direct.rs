@@ -500,6 +500,18 @@ mod tests {
         RenderOptions { undefined, jinja, ..RenderOptions::default() }
     }
 
+    /// The benchmarks' Handlebars port of the seed pack is what the direct
+    /// renderer exists for; it must keep taking it.
+    #[test]
+    fn seed_pack_port_renders_directly() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../benches/packs/threats-next-steps-hbs/templates/threats-next-steps.md.hbs");
+        let source = std::fs::read_to_string(&path).unwrap();
+        let mut builder = Renderer::builder();
+        builder.add_template("t", Engine::Handlebars, source, &path).unwrap();
+        assert!(builder.build().unwrap().direct.contains_key("t"));
+    }
+
     /// Adds a case's partials, named as the reference scripts name them: the
     /// path under `partials/` without `.hbs` for Handlebars, the path under
     /// the case for Jinja.
