@@ -113,6 +113,35 @@ fn undefined_paths_name_the_missing_part() {
     assert_eq!(error.location().unwrap().column, 13);
 }
 
+/// `"..." % x` is rewritten before minijinja compiles it; errors after and
+/// inside the rewritten expression still point into the file as written.
+#[test]
+fn errors_point_into_the_template_as_written_around_percent_formatting() {
+    let vars = json!({"name": "Ada"});
+    let error =
+        render_one(Engine::Jinja, "{{ \"%s!\" % name }} {{ \"%s%s\" % (name, name) }} {{ nope }}", vars.clone())
+            .unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "nope".into() });
+    assert_eq!(error.location().unwrap().column, 51, "{error}");
+
+    let error = render_one(Engine::Jinja, "line\n  {{ \"%d items\" % name }}", vars).unwrap_err();
+    // At the `%` operator that failed.
+    let location = error.location().unwrap();
+    assert_eq!((location.line, location.column), (2, 17), "{error}");
+    assert!(error.message().contains("%d format: a real number is required, not str"), "{error}");
+}
+
+/// Filters Jinja2 does not have are refused when the template is added,
+/// with the filter's position.
+#[test]
+fn unknown_filters_are_refused_when_compiled() {
+    let mut builder = Renderer::builder();
+    let error = builder.add_template("t", Engine::Jinja, "ok\n{{ x | shout }}", "t.j2").unwrap_err();
+    assert_eq!(error.message(), "unknown filter `shout`");
+    let location = error.location().unwrap();
+    assert_eq!((location.line, location.column), (2, 8));
+}
+
 /// transformers' `raise_exception` fails the render with the template's own message.
 #[test]
 fn raise_exception_carries_the_templates_message() {

@@ -323,3 +323,22 @@ fn pad(text: &str, width: usize, left_align: bool, fill: char) -> String {
     let padding: String = std::iter::repeat_n(fill, width - len).collect();
     if left_align { format!("{text}{padding}") } else { format!("{padding}{text}") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_map_back_through_the_rewrite() {
+        let source = r#"{{ "%s" % x }}!{{ y }}"#;
+        let ast = minijinja::machinery::parse(source, "t", minijinja::syntax::SyntaxConfig::default()).unwrap();
+        let (rewritten, edits) = rewrite_percent_formatting(source, &ast).unwrap();
+        assert_eq!(rewritten, format!(r#"{{{{ "%s" |{PERCENT_FILTER}( x) }}}}!{{{{ y }}}}"#));
+        let y = rewritten.find('y').unwrap();
+        assert_eq!(edits.original_offset(y), source.find('y').unwrap());
+        // Inside the inserted filter call: the position of the `%`.
+        let inserted = rewritten.find(PERCENT_FILTER).unwrap();
+        assert_eq!(edits.original_offset(inserted), source.find(" % ").unwrap() + 1);
+        assert_eq!(edits.original_offset(0), 0);
+    }
+}

@@ -261,3 +261,39 @@ pub(crate) fn text_wrap(text: &str, width: usize, break_long_words: bool, break_
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_splits_follow_python() {
+        assert_eq!(split_whitespace("  a b  c ", None), ["a", "b", "c"]);
+        assert_eq!(split_whitespace("  a b  c ", Some(1)), ["a", "b  c "]);
+        assert_eq!(rsplit_whitespace("  a b  c ", Some(1)), ["  a b", "c"]);
+        assert_eq!(rsplit_on("a,b,c", ",", Some(1)), ["a,b", "c"]);
+        assert!(split_whitespace(" \t ", None).is_empty());
+    }
+
+    #[test]
+    fn splitlines_follow_python() {
+        assert_eq!(splitlines("a\nb\r\nc\rd\n", false), ["a", "b", "c", "d"]);
+        assert_eq!(splitlines("a\r\nb", true), ["a\r\n", "b"]);
+        assert_eq!(splitlines("x\u{2028}y", false), ["x", "y"]);
+    }
+
+    #[test]
+    fn padding_follows_cpython() {
+        assert_eq!(center("ab", 7, ' '), "   ab  ");
+        assert_eq!(center("abc", 6, '*'), "*abc**");
+        assert_eq!(zfill("-42", 5), "-0042");
+        assert_eq!(title("they're bill's 3rd"), "They'Re Bill'S 3Rd");
+    }
+
+    #[test]
+    fn text_wrap_follows_textwrap() {
+        assert_eq!(text_wrap("The quick brown fox", 10, true, true), ["The quick", "brown fox"]);
+        assert_eq!(text_wrap("a verylongwordhere b", 5, true, true), ["a ver", "ylong", "wordh", "ere b"]);
+        assert_eq!(text_wrap("well-known words", 6, true, true), ["well-", "known", "words"]);
+    }
+}
