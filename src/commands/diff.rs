@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use promptpack_manifest::{PackManifest, redact_url};
+use promptpack_manifest::{DisplaySafeUrl, PackManifest};
 use promptpack_pack::{Impact, Pack, compare_renderings, contract_changes, required_impact, smallest_allowed_version};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
@@ -80,7 +80,7 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
             return Err(promptpack_registry::RegistryError::VersionNotFound {
                 name: name.to_owned(),
                 version: version.to_string(),
-                url: redact_url(&url),
+                url: url.clone(),
                 available: index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", "),
             }
             .into());
@@ -94,7 +94,7 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
 
 /// The registry URL for a pack: `--registry`, else `PROMPTPACK_REGISTRY`, else
 /// the project's default registry.
-fn registry_for(registry: Option<&str>, pack: &str) -> Result<String> {
+fn registry_for(registry: Option<&str>, pack: &str) -> Result<DisplaySafeUrl> {
     Ok(crate::commands::registry::registry_location(registry, pack)?.url)
 }
 

@@ -6,7 +6,7 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Result;
-use promptpack_manifest::{PROJECT_FILE, redact_url};
+use promptpack_manifest::{DisplaySafeUrl, PROJECT_FILE};
 use promptpack_pack::{compare_renderings, contract_changes};
 use promptpack_project::{
     MergeOutcome, PackChange, Project, SyncOptions, SyncReport, Upgrade, apply_upgrade, outdated, plan_upgrade, sync,
@@ -135,16 +135,20 @@ fn edited_manifest(
     if project.manifest().registries.contains_key(&registry_name) {
         Ok(text)
     } else {
-        Ok(project.manifest_with_registry(&text, &registry_name, &location.configured)?)
+        // Written as typed: promptpack.toml is the user's own file.
+        Ok(project.manifest_with_registry(&text, &registry_name, location.configured.expose_secrets())?)
     }
 }
 
 /// A `[registries]` name for a URL: its last path segment, made unique.
-fn registry_name_for(project: &Project, url: &str) -> String {
-    if let Some((name, _)) = project.manifest().registries.iter().find(|(_, configured)| *configured == url) {
+fn registry_name_for(project: &Project, url: &DisplaySafeUrl) -> String {
+    if let Some((name, _)) =
+        project.manifest().registries.iter().find(|(_, configured)| *configured == url.expose_secrets())
+    {
         return name.clone();
     }
-    let base: String = redact_url(url)
+    let base: String = url
+        .redacted()
         .trim_end_matches('/')
         .rsplit(['/', ':', '\\'])
         .next()

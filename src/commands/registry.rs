@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use promptpack_manifest::{RegistryLimits, redact_url};
+use promptpack_manifest::{DisplaySafeUrl, RegistryLimits};
 use promptpack_pack::{Pack, Severity, check_pack, read_snapshot};
 use promptpack_project::{Project, RegistryLocation};
 use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, publish, set_yanked};
@@ -78,13 +78,13 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     if args.dry_run {
         printer.status(
             "Would publish",
-            &format!("{label} to {} ({} files, {})", redact_url(&url), outcome.files.len(), outcome.entry.cksum),
+            &format!("{label} to {} ({} files, {})", url, outcome.files.len(), outcome.entry.cksum),
         );
         for file in &outcome.files {
             printer.info(&format!("  {file}"));
         }
     } else {
-        printer.status("Published", &format!("{label} to {} ({})", redact_url(&url), outcome.entry.cksum));
+        printer.status("Published", &format!("{label} to {} ({})", url, outcome.entry.cksum));
     }
     Ok(ExitStatus::Success)
 }
@@ -93,7 +93,7 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
 /// published version below it require (see `promptpack bump auto`).
 fn check_semver_against_registry(
     cache: &Cache,
-    url: &str,
+    url: &DisplaySafeUrl,
     pack: &Pack,
     allow_violation: bool,
     printer: &Printer,
@@ -121,8 +121,7 @@ fn check_semver_against_registry(
             return Ok(());
         }
         anyhow::bail!(
-            "{message}\nhint: run `promptpack bump auto --registry {}` (or set version = \"{smallest}\"), or pass --allow-semver-violation",
-            redact_url(url)
+            "{message}\nhint: run `promptpack bump auto --registry {url}` (or set version = \"{smallest}\"), or pass --allow-semver-violation"
         );
     }
     Ok(())
@@ -172,7 +171,7 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
     let reporter = TerminalReporter::new(printer);
     set_yanked(&cache, &url, name, &version, !args.undo, args.reason.as_deref(), &reporter)?;
     let verb = if args.undo { "Unyanked" } else { "Yanked" };
-    printer.status(verb, &format!("{name} {version} in {}", redact_url(&url)));
+    printer.status(verb, &format!("{name} {version} in {url}"));
     Ok(ExitStatus::Success)
 }
 
@@ -197,7 +196,7 @@ pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if hits.is_empty() {
-        printer.info(&format!("no packs match in {}", registry.display_url()));
+        printer.info(&format!("no packs match in {}", registry.url()));
     }
     let mut out = String::new();
     for hit in &hits {

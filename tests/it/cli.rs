@@ -171,3 +171,13 @@ fn a_broken_project_manifest_is_reported_not_ignored() {
     }
     insta::assert_snapshot!(project.run(&["search", "x"]).render());
 }
+
+#[test]
+fn tokens_in_a_registry_url_never_reach_the_output() {
+    let project = TestProject::empty();
+    // Nothing listens on port 9: the fetch fails, and the error names the URL.
+    let out = project.run(&["search", "x", "--registry", "http://me:hunter2@127.0.0.1:9/r.git?token=t0k3n"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("http://127.0.0.1:9/r.git?token=***"), "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2") && !out.stderr.contains("t0k3n"), "{}", out.stderr);
+}

@@ -16,10 +16,11 @@ mod lockfile;
 mod pack;
 mod project;
 mod registry;
+mod url;
 mod value;
 
 pub use crate::error::{ManifestError, ManifestErrors};
-pub use crate::lockfile::{LOCK_FILE, LOCK_FORMAT, LockedPack, Lockfile, redact_url};
+pub use crate::lockfile::{LOCK_FILE, LOCK_FORMAT, LockedPack, Lockfile};
 pub use crate::pack::{
     FORMAT_VERSION, Fixture, JinjaPreset, JinjaSettings, PackManifest, RenderSettings, TemplateDecl, TemplateEngine,
     UndefinedMode, VariableDecl, VariableType, is_valid_item_name, is_valid_pack_name, pack_manifest_schema,
@@ -30,4 +31,5 @@ pub use crate::project::{
 pub use crate::registry::{
     INDEX_LINE_FORMAT, IndexEntry, IndexFile, REGISTRY_FORMAT, RegistryConfig, RegistryLimits, index_path, pack_path,
 };
+pub use crate::url::{DisplaySafeUrl, redact_url, redact_urls_in};
 pub use crate::value::toml_to_json;

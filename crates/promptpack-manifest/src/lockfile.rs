@@ -100,28 +100,9 @@ impl Lockfile {
     }
 }
 
-/// A URL without `user:password@`, safe for output, errors and the lockfile.
-#[must_use]
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_never_leave_urls() {
-        assert_eq!(redact_url("https://me:secret@example.com/r.git"), "https://example.com/r.git");
-        assert_eq!(redact_url("https://example.com/a@b"), "https://example.com/a@b");
-        assert_eq!(redact_url("/srv/registry"), "/srv/registry");
-    }
 
     #[test]
     fn lockfile_is_sorted_and_round_trips() {

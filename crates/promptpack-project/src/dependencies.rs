@@ -88,10 +88,7 @@ fn attach_from_registry(
             return Err(PackError::Dependency {
                 pack: pack.name().to_owned(),
                 dependency: name.clone(),
-                reason: format!(
-                    "has no published, unyanked version matching `{requirement}` in {}",
-                    registry.display_url()
-                ),
+                reason: format!("has no published, unyanked version matching `{requirement}` in {}", registry.url()),
                 hint: format!("publish `{name}` to this registry first, then publish `{}`", pack.name()),
             }
             .into());
@@ -104,7 +101,7 @@ fn attach_from_registry(
                 reason: format!(
                     "{} in {} does not match its index line (checksum {}, index says {})",
                     entry.vers,
-                    registry.display_url(),
+                    registry.url(),
                     fetched.checksum,
                     entry.cksum
                 ),

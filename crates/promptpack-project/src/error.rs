@@ -52,7 +52,7 @@ pub enum ProjectError {
     NameMismatch { expected: String, found: String, path: PathBuf },
 
     #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it")]
-    OfflineMissing { name: String, url: String },
+    OfflineMissing { name: String, url: promptpack_manifest::DisplaySafeUrl },
 }
 
 impl From<promptpack_fs::IoError> for ProjectError {

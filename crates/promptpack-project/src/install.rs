@@ -43,7 +43,7 @@ impl InstallTransaction {
             if !relative_path.components().all(|c| matches!(c, Component::Normal(_))) {
                 return Err(promptpack_registry::RegistryError::UnsafeTree {
                     name: name.to_owned(),
-                    url: String::from("(install)"),
+                    url: promptpack_manifest::DisplaySafeUrl::new("(install)"),
                     problem: format!("`{relative}` would be written outside the pack folder"),
                 }
                 .into());

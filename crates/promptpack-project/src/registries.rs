@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use promptpack_manifest::DisplaySafeUrl;
 use promptpack_registry::is_local_path;
 
 use crate::ProjectError;
@@ -19,10 +20,10 @@ pub const REGISTRY_ENV: &str = "PROMPTPACK_REGISTRY";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegistryLocation {
-    /// As configured; the lockfile records it (redacted).
-    pub configured: String,
+    /// As configured; the lockfile records it (redacted, as it displays).
+    pub configured: DisplaySafeUrl,
     /// Where to reach it from this process.
-    pub url: String,
+    pub url: DisplaySafeUrl,
 }
 
 impl RegistryLocation {
@@ -37,7 +38,7 @@ impl RegistryLocation {
         } else {
             configured.to_owned()
         };
-        Self { configured: configured.to_owned(), url }
+        Self { configured: DisplaySafeUrl::new(configured), url: DisplaySafeUrl::new(url) }
     }
 }
 

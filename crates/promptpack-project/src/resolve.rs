@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use promptpack_manifest::{
-    GitReference, LockedPack, Lockfile, PackRequirement, ProjectManifest, RequirementSource, redact_url,
+    DisplaySafeUrl, GitReference, LockedPack, Lockfile, PackRequirement, ProjectManifest, RequirementSource, redact_url,
 };
 use promptpack_pack::Pack;
 use promptpack_registry::{Cache, FetchPolicy, FetchedPack, GitSource, Registry, Reporter};
@@ -43,7 +43,7 @@ impl ResolvedSource {
     #[must_use]
     pub fn lock_source(&self) -> String {
         match self {
-            ResolvedSource::Registry { location } => format!("registry+{}", redact_url(&location.configured)),
+            ResolvedSource::Registry { location } => format!("registry+{}", &location.configured),
             ResolvedSource::Git { url, .. } => format!("git+{}", redact_url(url)),
             ResolvedSource::Path { path } => format!("path+{path}"),
         }
@@ -116,8 +116,8 @@ pub(crate) struct Resolver<'a> {
     pub lock: Option<&'a Lockfile>,
     /// Names whose locked version must not be reused (upgrade).
     pub unlocked: &'a dyn Fn(&str) -> bool,
-    registries: HashMap<String, Registry>,
-    git_sources: HashMap<String, GitSource>,
+    registries: HashMap<DisplaySafeUrl, Registry>,
+    git_sources: HashMap<DisplaySafeUrl, GitSource>,
 }
 
 impl<'a> Resolver<'a> {
@@ -152,20 +152,23 @@ impl<'a> Resolver<'a> {
         )
     }
 
-    fn registry(&mut self, url: &str) -> Result<&Registry, ProjectError> {
+    fn registry(&mut self, url: &DisplaySafeUrl) -> Result<&Registry, ProjectError> {
         if !self.registries.contains_key(url) {
             let registry = Registry::open(self.cache, url, self.policy, self.reporter)?;
-            self.registries.insert(url.to_owned(), registry);
+            self.registries.insert(url.clone(), registry);
         }
         Ok(&self.registries[url])
     }
 
+    /// A git source, by the URL as written in `promptpack.toml` (or made
+    /// absolute): typed here, so it only ever shows redacted.
     fn git_source(&mut self, url: &str) -> Result<&GitSource, ProjectError> {
-        if !self.git_sources.contains_key(url) {
-            let source = GitSource::open(self.cache, url, self.policy, self.reporter)?;
-            self.git_sources.insert(url.to_owned(), source);
+        let url = DisplaySafeUrl::new(url);
+        if !self.git_sources.contains_key(&url) {
+            let source = GitSource::open(self.cache, &url, self.policy, self.reporter)?;
+            self.git_sources.insert(url.clone(), source);
         }
-        Ok(&self.git_sources[url])
+        Ok(&self.git_sources[&url])
     }
 
     /// Resolves every requirement of the manifest and reads the packs.
@@ -470,7 +473,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         name: &str,
         candidate: &Candidate,
-        url: &str,
+        url: &DisplaySafeUrl,
         locked: Option<&LockedPack>,
     ) -> Result<(FetchedPack, Option<String>), ProjectError> {
         let policy = self.policy;
@@ -482,7 +485,7 @@ impl<'a> Resolver<'a> {
             return Err(promptpack_registry::RegistryError::VersionNotFound {
                 name: name.to_owned(),
                 version: candidate.version.to_string(),
-                url: registry.display_url().to_owned(),
+                url: registry.url().clone(),
                 available: index.entries.iter().map(|e| e.vers.to_string()).collect::<Vec<_>>().join(", "),
             }
             .into());
@@ -496,7 +499,7 @@ impl<'a> Resolver<'a> {
             if policy == FetchPolicy::Never {
                 return Err(ProjectError::OfflineMissing {
                     name: name.to_owned(),
-                    url: format!("{} (commit {commit})", registry.display_url()),
+                    url: DisplaySafeUrl::new(format!("{} (commit {commit})", registry.url())),
                 });
             }
             let refreshed = self.registries.remove(url).map(|r| r.refresh(reporter)).transpose()?;

@@ -210,7 +210,7 @@ fn offline_from_store(
         let expected_source = match &requirement.source {
             RequirementSource::Registry { registry } => {
                 let location = project.registry(Some(registry.as_deref().unwrap_or("default")), name).ok()?;
-                format!("registry+{}", redact_url(&location.configured))
+                format!("registry+{}", &location.configured)
             }
             RequirementSource::Git { url, reference, subdir } => {
                 if locked.reference != reference.describe() || &locked.subdir != subdir {
@@ -343,7 +343,7 @@ pub fn outdated(
     let policy = if offline { FetchPolicy::Never } else { FetchPolicy::Always };
     let never = |_: &str| false;
     let resolver = Resolver::new(cache, reporter, policy, project.root(), project.manifest(), project.lock(), &never);
-    let mut registries: BTreeMap<String, Registry> = BTreeMap::new();
+    let mut registries: BTreeMap<promptpack_manifest::DisplaySafeUrl, Registry> = BTreeMap::new();
     let mut rows = Vec::new();
     for (name, requirement) in &project.manifest().packs {
         let locked = project.lock().and_then(|l| l.get(name)).map(|l| l.version.clone());

@@ -7,16 +7,18 @@
 
 use std::cell::Cell;
 
+use promptpack_manifest::DisplaySafeUrl;
+
 use crate::reporter::Reporter;
 
 /// How many times libgit2 may ask for credentials before we give up; it
 /// asks again after every rejection and would otherwise loop forever.
 const MAX_CREDENTIAL_ATTEMPTS: usize = 3;
 
-pub(crate) fn callbacks<'a>(url: &str, reporter: &'a dyn Reporter) -> git2::RemoteCallbacks<'a> {
+pub(crate) fn callbacks<'a>(url: &DisplaySafeUrl, reporter: &'a dyn Reporter) -> git2::RemoteCallbacks<'a> {
     let mut callbacks = git2::RemoteCallbacks::new();
     let attempts = Cell::new(0usize);
-    let url_credentials = userinfo(url);
+    let url_credentials = userinfo(url.expose_secrets());
     callbacks.credentials(move |url, username_from_url, allowed| {
         attempts.set(attempts.get() + 1);
         if attempts.get() > MAX_CREDENTIAL_ATTEMPTS {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use promptpack_manifest::redact_url;
+use promptpack_manifest::{DisplaySafeUrl, redact_urls_in};
 use sha2::{Digest, Sha256};
 
 use crate::error::RegistryError;
@@ -57,7 +57,7 @@ impl Cache {
     }
 
     /// The cached bare repository of `url`, locked for this process.
-    pub fn open(&self, url: &str) -> Result<CachedRepo, RegistryError> {
+    pub fn open(&self, url: &DisplaySafeUrl) -> Result<CachedRepo, RegistryError> {
         // Objects in the cache were checked when they were fetched, and every
         // pack read from it is checked again against its content checksum;
         // re-hashing each object on every read only costs time.
@@ -71,24 +71,24 @@ impl Cache {
         fs_err::create_dir_all(self.root.join("git")).map_err(cache_error(&self.root))?;
         let lock_path = self.root.join("git").join(format!("{name}.lock"));
         let lock = ProcessLock::acquire(&lock_path).map_err(cache_error(&lock_path))?;
-        let display = redact_url(url);
         // A repository is only used once its `HEAD` exists; `init_bare` writes it
         // last, so a crash mid-creation leaves a folder we recreate.
         let repo = if dir.join("HEAD").is_file() {
-            git2::Repository::open_bare(&dir).map_err(|err| RegistryError::git(&display, &err))?
+            git2::Repository::open_bare(&dir).map_err(|err| RegistryError::git(url, &err))?
         } else {
             if dir.exists() {
                 fs_err::remove_dir_all(&dir).map_err(cache_error(&dir))?;
             }
-            git2::Repository::init_bare(&dir).map_err(|err| RegistryError::git(&display, &err))?
+            git2::Repository::init_bare(&dir).map_err(|err| RegistryError::git(url, &err))?
         };
-        Ok(CachedRepo { url: url.to_owned(), display, repo, _lock: lock })
+        Ok(CachedRepo { url: url.clone(), repo, _lock: lock })
     }
 }
 
 /// `<readable part>-<hash>`: unique per URL, recognisable when browsing.
-fn repo_dir_name(url: &str) -> String {
-    let readable: String = redact_url(url)
+fn repo_dir_name(url: &DisplaySafeUrl) -> String {
+    let redacted = url.redacted();
+    let readable: String = redacted
         .rsplit(['/', '\\', ':'])
         .find(|part| !part.is_empty())
         .unwrap_or("repo")
@@ -98,7 +98,7 @@ fn repo_dir_name(url: &str) -> String {
         .collect();
     // Credentials are not part of a repository's identity: a rotated token
     // keeps the warm cache.
-    let digest = Sha256::digest(redact_url(url).as_bytes());
+    let digest = Sha256::digest(redacted.as_bytes());
     let mut name = format!("{readable}-");
     for byte in digest.iter().take(8) {
         let _ = write!(name, "{byte:02x}");
@@ -108,8 +108,7 @@ fn repo_dir_name(url: &str) -> String {
 
 /// A source's bare repository in the cache, locked while this value lives.
 pub struct CachedRepo {
-    url: String,
-    display: String,
+    url: DisplaySafeUrl,
     pub(crate) repo: git2::Repository,
     _lock: ProcessLock,
 }
@@ -150,14 +149,9 @@ impl Drop for ProcessLock {
 }
 
 impl CachedRepo {
-    /// The URL without credentials, for messages.
+    /// The URL; it shows without credentials.
     #[must_use]
-    pub fn display_url(&self) -> &str {
-        &self.display
-    }
-
-    #[must_use]
-    pub fn url(&self) -> &str {
+    pub fn url(&self) -> &DisplaySafeUrl {
         &self.url
     }
 
@@ -174,10 +168,9 @@ impl CachedRepo {
 
     /// Fetches every branch and tag (branches to `refs/remotes/origin/*`).
     pub fn fetch(&self, reporter: &dyn Reporter) -> Result<(), RegistryError> {
-        reporter.phase(&format!("Fetching {}", self.display));
-        let remote_url = remote_url(&self.url);
-        let mut remote =
-            self.repo.remote_anonymous(&remote_url).map_err(|err| RegistryError::git(&self.display, &err))?;
+        reporter.phase(&format!("Fetching {}", self.url));
+        let remote_url = remote_url(self.url.expose_secrets());
+        let mut remote = self.repo.remote_anonymous(&remote_url).map_err(|err| RegistryError::git(&self.url, &err))?;
         let mut options = git2::FetchOptions::new();
         options.remote_callbacks(crate::auth::callbacks(&self.url, reporter));
         options.download_tags(git2::AutotagOption::None);
@@ -185,7 +178,7 @@ impl CachedRepo {
         let refspecs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
         let result = remote.fetch(&refspecs, Some(&mut options), None);
         reporter.finish();
-        result.map_err(|err| classify_network_error(&self.display, &err))
+        result.map_err(|err| classify_network_error(&self.url, &err))
     }
 }
 
@@ -212,25 +205,41 @@ fn is_scp_like(url: &str) -> bool {
     }
 }
 
-pub(crate) fn classify_network_error(display: &str, err: &git2::Error) -> RegistryError {
-    let message = err.message().to_owned();
+/// libgit2's message may quote the URL with its secrets: it is redacted.
+pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) -> RegistryError {
+    let message = redact_urls_in(err.message());
     if err.code() == git2::ErrorCode::Auth || message.contains("authentication") || message.contains("401") {
-        return RegistryError::Authentication { url: display.to_owned() };
+        return RegistryError::Authentication { url: url.clone() };
     }
     match err.class() {
         git2::ErrorClass::Net | git2::ErrorClass::Ssh | git2::ErrorClass::Http | git2::ErrorClass::Os => {
-            RegistryError::Unreachable { url: display.to_owned(), message }
+            RegistryError::Unreachable { url: url.clone(), message }
         }
         _ if message.contains("could not find repository") || message.contains("not found") => {
-            RegistryError::Unreachable { url: display.to_owned(), message }
+            RegistryError::Unreachable { url: url.clone(), message }
         }
-        _ => RegistryError::Git { url: display.to_owned(), message },
+        _ => RegistryError::Git { url: url.clone(), message },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn libgit2_messages_never_show_credentials_or_tokens() {
+        let url = DisplaySafeUrl::from("https://me:hunter2@example.com/r.git?token=t0k3n");
+        let err = git2::Error::new(
+            git2::ErrorCode::GenericError,
+            git2::ErrorClass::Net,
+            "failed to connect to 'https://me:hunter2@example.com/r.git?token=t0k3n': refused",
+        );
+        for error in [classify_network_error(&url, &err), RegistryError::git(&url, &err)] {
+            let shown = format!("{error} | {error:?}");
+            assert!(!shown.contains("hunter2") && !shown.contains("t0k3n"), "{shown}");
+            assert!(shown.contains("https://example.com/r.git?token=***"), "{shown}");
+        }
+    }
 
     #[test]
     fn scp_like_urls_are_not_paths() {
@@ -245,18 +254,21 @@ mod tests {
     #[test]
     fn two_registries_with_the_same_folder_name_lock_separately() {
         let cache = Cache::new(tempfile::tempdir().unwrap().keep());
-        let a = cache.open("/tmp/one/prompts.git").unwrap();
-        let b = cache.open("/tmp/two/prompts.git").unwrap();
-        assert!(cache.open("/tmp/one/prompts.git").is_err(), "a second open in one process is refused, not a hang");
+        let a = cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).unwrap();
+        let b = cache.open(&DisplaySafeUrl::from("/tmp/two/prompts.git")).unwrap();
+        assert!(
+            cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_err(),
+            "a second open in one process is refused, not a hang"
+        );
         drop((a, b));
-        assert!(cache.open("/tmp/one/prompts.git").is_ok());
+        assert!(cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_ok());
     }
 
     #[test]
     fn repo_dir_names_are_readable_unique_and_credential_free() {
-        let a = repo_dir_name("https://user:pw@example.com/team/registry.git");
+        let a = repo_dir_name(&DisplaySafeUrl::from("https://user:pw@example.com/team/registry.git"));
         assert!(a.starts_with("registry.git-"), "{a}");
         assert!(!a.contains("pw"));
-        assert_ne!(a, repo_dir_name("https://example.com/other/registry.git"));
+        assert_ne!(a, repo_dir_name(&DisplaySafeUrl::from("https://example.com/other/registry.git")));
     }
 }

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use promptpack_manifest::{DisplaySafeUrl, redact_urls_in};
+
 /// Why a registry or git source could not be used.
 ///
 /// Every message names the source with credentials removed; what to do about
@@ -7,51 +9,51 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("cannot reach `{url}`: {message}")]
-    Unreachable { url: String, message: String },
+    Unreachable { url: DisplaySafeUrl, message: String },
 
     #[error("authentication to `{url}` failed")]
-    Authentication { url: String },
+    Authentication { url: DisplaySafeUrl },
 
     #[error("`{url}` is not in the cache, and `--offline` forbids fetching it")]
-    NotCached { url: String },
+    NotCached { url: DisplaySafeUrl },
 
     #[error("`{url}` is not a promptpack registry: {reason}")]
-    NotARegistry { url: String, reason: String },
+    NotARegistry { url: DisplaySafeUrl, reason: String },
 
     #[error("pack `{name}` not found in registry `{url}`")]
     PackNotFound {
         name: String,
-        url: String,
+        url: DisplaySafeUrl,
         /// Published names close to `name`, at most three.
         near: Vec<String>,
     },
 
     #[error("no version of `{name}` matches `{requirement}` in `{url}`")]
-    NoMatchingVersion { name: String, requirement: String, url: String, available: String },
+    NoMatchingVersion { name: String, requirement: String, url: DisplaySafeUrl, available: String },
 
     #[error("malformed index line {line} for `{name}` in `{url}`: {message}")]
-    MalformedIndex { name: String, url: String, path: String, line: usize, message: String },
+    MalformedIndex { name: String, url: DisplaySafeUrl, path: String, line: usize, message: String },
 
     #[error("{name} {version} is already published in `{url}`")]
-    VersionExists { name: String, version: String, url: String },
+    VersionExists { name: String, version: String, url: DisplaySafeUrl },
 
     #[error("refusing pack `{name}` from `{url}`: {problem}")]
-    UnsafeTree { name: String, url: String, problem: String },
+    UnsafeTree { name: String, url: DisplaySafeUrl, problem: String },
 
     #[error("{0}")]
     Integrity(Box<IntegrityError>),
 
     #[error("publishing to `{url}` lost the race {attempts} times in a row")]
-    PublishContention { url: String, attempts: usize },
+    PublishContention { url: DisplaySafeUrl, attempts: usize },
 
     #[error("git error on `{url}`: {message}")]
-    Git { url: String, message: String },
+    Git { url: DisplaySafeUrl, message: String },
 
     #[error("cache error at `{}`: {source}", path.display())]
     Cache { path: PathBuf, source: std::io::Error },
 
     #[error("{name}@{version} is not published in `{url}`")]
-    VersionNotFound { name: String, version: String, url: String, available: String },
+    VersionNotFound { name: String, version: String, url: DisplaySafeUrl, available: String },
 }
 
 /// Bytes that do not match what was pinned: a security-relevant failure.
@@ -131,7 +133,8 @@ impl RegistryError {
         }))
     }
 
-    pub(crate) fn git(url: &str, err: &git2::Error) -> Self {
-        Self::Git { url: url.to_owned(), message: err.message().to_owned() }
+    /// libgit2's message may quote the URL with its secrets: it is redacted.
+    pub(crate) fn git(url: &DisplaySafeUrl, err: &git2::Error) -> Self {
+        Self::Git { url: url.clone(), message: redact_urls_in(err.message()) }
     }
 }

@@ -2,7 +2,7 @@
 //! tags (`v1.2.3`, or `<pack>/v1.2.3` / `<pack>@1.2.3` when one repository
 //! holds several packs), or a branch or commit pinned by the lockfile.
 
-use promptpack_manifest::{GitReference, RegistryLimits};
+use promptpack_manifest::{DisplaySafeUrl, GitReference, RegistryLimits};
 
 use crate::cache::{Cache, CachedRepo, FetchPolicy};
 use crate::error::RegistryError;
@@ -22,20 +22,26 @@ pub struct TaggedVersion {
 }
 
 impl GitSource {
-    pub fn open(cache: &Cache, url: &str, policy: FetchPolicy, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+    pub fn open(
+        cache: &Cache,
+        url: &DisplaySafeUrl,
+        policy: FetchPolicy,
+        reporter: &dyn Reporter,
+    ) -> Result<Self, RegistryError> {
         let repo = cache.open(url)?;
         let fetched_before = repo.repo.references().is_ok_and(|mut refs| refs.next().is_some());
         match (policy, fetched_before) {
             (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, false) => repo.fetch(reporter)?,
-            (FetchPolicy::Never, false) => return Err(RegistryError::NotCached { url: repo.display_url().to_owned() }),
+            (FetchPolicy::Never, false) => return Err(RegistryError::NotCached { url: repo.url().clone() }),
             _ => {}
         }
         Ok(Self { repo })
     }
 
+    /// The URL; it shows without credentials.
     #[must_use]
-    pub fn display_url(&self) -> &str {
-        self.repo.display_url()
+    pub fn url(&self) -> &DisplaySafeUrl {
+        self.repo.url()
     }
 
     /// Fetches again, e.g. when a locked commit is missing from the cache.
@@ -51,7 +57,7 @@ impl GitSource {
     /// Every tag that names a version of `pack`, newest first.
     pub fn versions(&self, pack: &str) -> Result<Vec<TaggedVersion>, RegistryError> {
         let repo = &self.repo.repo;
-        let names = repo.tag_names(None).map_err(|err| RegistryError::git(self.display_url(), &err))?;
+        let names = repo.tag_names(None).map_err(|err| RegistryError::git(self.url(), &err))?;
         let mut versions = Vec::new();
         for tag in names.iter().filter_map(|name| name.ok().flatten()) {
             let text = tag
@@ -71,9 +77,8 @@ impl GitSource {
 
     fn peel_tag(&self, tag: &str) -> Result<String, RegistryError> {
         let reference = format!("refs/tags/{tag}");
-        let object =
-            self.repo.repo.revparse_single(&reference).map_err(|err| RegistryError::git(self.display_url(), &err))?;
-        let commit = object.peel_to_commit().map_err(|err| RegistryError::git(self.display_url(), &err))?;
+        let object = self.repo.repo.revparse_single(&reference).map_err(|err| RegistryError::git(self.url(), &err))?;
+        let commit = object.peel_to_commit().map_err(|err| RegistryError::git(self.url(), &err))?;
         Ok(commit.id().to_string())
     }
 
@@ -93,24 +98,24 @@ impl GitSource {
             }
         };
         let object = repo.revparse_single(&spec).map_err(|_| RegistryError::Git {
-            url: self.display_url().to_owned(),
+            url: self.url().clone(),
             message: format!("`{spec}` does not name a commit in this repository"),
         })?;
-        let commit = object.peel_to_commit().map_err(|err| RegistryError::git(self.display_url(), &err))?;
+        let commit = object.peel_to_commit().map_err(|err| RegistryError::git(self.url(), &err))?;
         Ok(commit.id().to_string())
     }
 
     /// Reads the pack in `subdir` (the repository root when empty) at `commit`.
     pub fn read_pack(&self, name: &str, commit: &str, subdir: Option<&str>) -> Result<FetchedPack, RegistryError> {
         let repo = &self.repo.repo;
-        let git = |err: git2::Error| RegistryError::git(self.display_url(), &err);
+        let git = |err: git2::Error| RegistryError::git(self.url(), &err);
         let oid = git2::Oid::from_str(commit).map_err(git)?;
         let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(git)?;
         let subdir = subdir.unwrap_or_default().trim_matches('/');
         let tree_id = subtree_id(&tree, subdir).ok_or_else(|| RegistryError::Git {
-            url: self.display_url().to_owned(),
+            url: self.url().clone(),
             message: format!("commit {commit} has no folder `{subdir}`"),
         })?;
-        read_pack_tree(repo, tree_id, &RegistryLimits::default(), name, self.display_url())
+        read_pack_tree(repo, tree_id, &RegistryLimits::default(), name, self.url())
     }
 }

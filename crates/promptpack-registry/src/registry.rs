@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use promptpack_manifest::{IndexEntry, IndexFile, RegistryConfig, RegistryLimits, index_path, pack_path};
+use promptpack_manifest::{
+    DisplaySafeUrl, IndexEntry, IndexFile, RegistryConfig, RegistryLimits, index_path, pack_path,
+};
 use promptpack_pack::Pack;
 
 use crate::cache::{Cache, CachedRepo, FetchPolicy, classify_network_error, remote_url};
@@ -32,29 +34,31 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry")
-            .field("url", &self.repo.display_url())
-            .field("tip", &self.tip)
-            .finish_non_exhaustive()
+        f.debug_struct("Registry").field("url", &self.repo.url()).field("tip", &self.tip).finish_non_exhaustive()
     }
 }
 
 impl Registry {
     /// Opens the registry at `url` through the cache. With
     /// [`FetchPolicy::IfNeeded`], fetches only when the cache has never seen it.
-    pub fn open(cache: &Cache, url: &str, policy: FetchPolicy, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+    pub fn open(
+        cache: &Cache,
+        url: &DisplaySafeUrl,
+        policy: FetchPolicy,
+        reporter: &dyn Reporter,
+    ) -> Result<Self, RegistryError> {
         let repo = cache.open(url)?;
         let cached_tip = repo.repo.refname_to_id(REMOTE_TIP).ok();
         match (policy, cached_tip) {
             (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, None) => repo.fetch(reporter)?,
-            (FetchPolicy::Never, None) => return Err(RegistryError::NotCached { url: repo.display_url().to_owned() }),
+            (FetchPolicy::Never, None) => return Err(RegistryError::NotCached { url: repo.url().clone() }),
             _ => {}
         }
         Self::at_tip(repo)
     }
 
     fn at_tip(repo: CachedRepo) -> Result<Self, RegistryError> {
-        let display = repo.display_url().to_owned();
+        let display = repo.url().clone();
         let not_registry =
             |reason: &str| RegistryError::NotARegistry { url: display.clone(), reason: reason.to_owned() };
         let tip = repo.repo.refname_to_id(REMOTE_TIP).map_err(|_| not_registry("it has no `main` branch"))?;
@@ -75,9 +79,10 @@ impl Registry {
         Self::at_tip(self.repo)
     }
 
+    /// The URL; it shows without credentials.
     #[must_use]
-    pub fn display_url(&self) -> &str {
-        self.repo.display_url()
+    pub fn url(&self) -> &DisplaySafeUrl {
+        self.repo.url()
     }
 
     #[must_use]
@@ -91,11 +96,7 @@ impl Registry {
     }
 
     fn tree_at(&self, commit: git2::Oid) -> Result<git2::Tree<'_>, RegistryError> {
-        self.repo
-            .repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(|err| RegistryError::git(self.display_url(), &err))
+        self.repo.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|err| RegistryError::git(self.url(), &err))
     }
 
     /// The versions of `name` published so far (empty when there are none).
@@ -105,7 +106,7 @@ impl Registry {
         let Some(text) = read_blob_text(&self.repo.repo, &tree, &path) else { return Ok(IndexFile::default()) };
         IndexFile::parse(&text).map_err(|(line, message)| RegistryError::MalformedIndex {
             name: name.to_owned(),
-            url: self.display_url().to_owned(),
+            url: self.url().clone(),
             path,
             line,
             message,
@@ -118,11 +119,7 @@ impl Registry {
         if index.entries.is_empty() {
             let names = self.pack_names()?;
             let near = names.into_iter().filter(|candidate| is_near(name, candidate)).take(3).collect();
-            return Err(RegistryError::PackNotFound {
-                name: name.to_owned(),
-                url: self.display_url().to_owned(),
-                near,
-            });
+            return Err(RegistryError::PackNotFound { name: name.to_owned(), url: self.url().clone(), near });
         }
         Ok(index)
     }
@@ -134,7 +131,7 @@ impl Registry {
         let mut names = Vec::new();
         let mut stack = vec![index_tree];
         while let Some(id) = stack.pop() {
-            let tree = self.repo.repo.find_tree(id).map_err(|err| RegistryError::git(self.display_url(), &err))?;
+            let tree = self.repo.repo.find_tree(id).map_err(|err| RegistryError::git(self.url(), &err))?;
             for entry in &tree {
                 match entry.kind() {
                     Some(git2::ObjectType::Tree) => stack.push(entry.id()),
@@ -170,17 +167,17 @@ impl Registry {
         commit: Option<&str>,
     ) -> Result<FetchedPack, RegistryError> {
         let at = match commit {
-            Some(commit) => git2::Oid::from_str(commit).map_err(|err| RegistryError::git(self.display_url(), &err))?,
+            Some(commit) => git2::Oid::from_str(commit).map_err(|err| RegistryError::git(self.url(), &err))?,
             None => self.tip,
         };
         let tree = self.tree_at(at)?;
         let tree_id = subtree_id(&tree, &pack_path(name, version)).ok_or_else(|| RegistryError::VersionNotFound {
             name: name.to_owned(),
             version: version.to_string(),
-            url: self.display_url().to_owned(),
+            url: self.url().clone(),
             available: String::from("(see `promptpack search`)"),
         })?;
-        read_pack_tree(&self.repo.repo, tree_id, &self.config.limits, name, self.display_url())
+        read_pack_tree(&self.repo.repo, tree_id, &self.config.limits, name, self.url())
     }
 
     /// The newest version of each pack whose name contains `query`, with its description.
@@ -255,7 +252,7 @@ pub struct PublishOutcome {
 /// without force. A publisher that loses a race re-fetches and tries again.
 pub fn publish(
     cache: &Cache,
-    url: &str,
+    url: &DisplaySafeUrl,
     pack: &Pack,
     dry_run: bool,
     reporter: &dyn Reporter,
@@ -276,16 +273,15 @@ pub fn publish(
                 return Err(RegistryError::VersionExists {
                     name: manifest.name.clone(),
                     version: manifest.version.to_string(),
-                    url: registry.display_url().to_owned(),
+                    url: registry.url().clone(),
                 });
             }
-            let git = |err: git2::Error| RegistryError::git(registry.display_url(), &err);
+            let git = |err: git2::Error| RegistryError::git(registry.url(), &err);
             let pack_tree = write_files_tree(repo, &files).map_err(git)?;
             // Read the new tree back exactly as installing clients will: the
             // registry accepts only what they accept, and the index records
             // the checksum they will compute.
-            let published =
-                read_pack_tree(repo, pack_tree, &registry.config.limits, &manifest.name, registry.display_url())?;
+            let published = read_pack_tree(repo, pack_tree, &registry.config.limits, &manifest.name, registry.url())?;
             let entry = IndexEntry {
                 v: promptpack_manifest::INDEX_LINE_FORMAT,
                 name: manifest.name.clone(),
@@ -315,7 +311,7 @@ pub fn publish(
 /// Sets or clears the yank flag (and reason) of a published version.
 pub fn set_yanked(
     cache: &Cache,
-    url: &str,
+    url: &DisplaySafeUrl,
     name: &str,
     version: &semver::Version,
     yanked: bool,
@@ -330,14 +326,13 @@ pub fn set_yanked(
             index.entries.iter_mut().find(|e| &e.vers == version).ok_or_else(|| RegistryError::VersionNotFound {
                 name: name.to_owned(),
                 version: version.to_string(),
-                url: registry.display_url().to_owned(),
+                url: registry.url().clone(),
                 available,
             })?;
         entry.yanked = yanked;
         entry.yank_reason = if yanked { reason.map(str::to_owned) } else { None };
         let entry = entry.clone();
-        let root =
-            write_index(repo, root, name, &index).map_err(|err| RegistryError::git(registry.display_url(), &err))?;
+        let root = write_index(repo, root, name, &index).map_err(|err| RegistryError::git(registry.url(), &err))?;
         Ok((root, entry))
     })
     .map(|(_, entry, _)| entry)
@@ -360,7 +355,7 @@ fn write_index(
 /// pushed first. Returns the new commit, `change`'s value and whether it was pushed.
 fn update_registry<T>(
     cache: &Cache,
-    url: &str,
+    url: &DisplaySafeUrl,
     reporter: &dyn Reporter,
     dry_run: bool,
     message: &str,
@@ -368,7 +363,7 @@ fn update_registry<T>(
 ) -> Result<(String, T, bool), RegistryError> {
     let mut registry = Registry::open(cache, url, FetchPolicy::Always, reporter)?;
     for attempt in 1..=PUBLISH_ATTEMPTS {
-        let display = registry.display_url().to_owned();
+        let display = registry.url().clone();
         let (commit, value, pushed) = commit_and_push(&registry, reporter, dry_run, message, &change)?;
         match pushed {
             None => return Ok((commit.to_string(), value, false)),
@@ -380,7 +375,7 @@ fn update_registry<T>(
             Some(Err(PushFailure::Error(err))) => return Err(err),
         }
     }
-    Err(RegistryError::PublishContention { url: url.to_owned(), attempts: PUBLISH_ATTEMPTS })
+    Err(RegistryError::PublishContention { url: url.clone(), attempts: PUBLISH_ATTEMPTS })
 }
 
 /// One attempt: the new commit on the current tip and, unless `dry_run`, the push's result.
@@ -392,7 +387,7 @@ fn commit_and_push<T>(
     message: &str,
     change: &impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
 ) -> Result<(git2::Oid, T, Option<Result<(), PushFailure>>), RegistryError> {
-    let display = registry.display_url();
+    let display = registry.url();
     let git = |err: git2::Error| RegistryError::git(display, &err);
     let repo = &registry.repo.repo;
     let tip_commit = repo.find_commit(registry.tip).map_err(git)?;
@@ -422,10 +417,10 @@ enum PushFailure {
 }
 
 fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
-    let display = repo.display_url().to_owned();
+    let display = repo.url().clone();
     let mut remote = repo
         .repo
-        .remote_anonymous(&remote_url(repo.url()))
+        .remote_anonymous(&remote_url(repo.url().expose_secrets()))
         .map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
     let rejection = RefCell::new(None::<String>);
     let mut callbacks = crate::auth::callbacks(repo.url(), reporter);
@@ -477,7 +472,7 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
 /// Creates an empty registry: a bare repository whose `main` branch holds
 /// `registry.toml` and a README describing the layout.
 pub fn init_registry(dir: &Path, name: &str, limits: RegistryLimits) -> Result<String, RegistryError> {
-    let display = dir.display().to_string();
+    let display = DisplaySafeUrl::new(dir.display().to_string());
     if dir.exists() && fs_err::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(RegistryError::NotARegistry {
             url: display,

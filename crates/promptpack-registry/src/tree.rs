@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use promptpack_manifest::RegistryLimits;
+use promptpack_manifest::{DisplaySafeUrl, RegistryLimits};
 
 use crate::error::RegistryError;
 
@@ -35,10 +35,9 @@ pub(crate) fn read_pack_tree(
     tree_id: git2::Oid,
     limits: &RegistryLimits,
     pack: &str,
-    url: &str,
+    url: &DisplaySafeUrl,
 ) -> Result<FetchedPack, RegistryError> {
-    let unsafe_tree =
-        |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.to_owned(), problem };
+    let unsafe_tree = |problem: String| RegistryError::UnsafeTree { name: pack.to_owned(), url: url.clone(), problem };
     let odb = repo.odb().map_err(|err| RegistryError::git(url, &err))?;
     let mut blobs = Vec::new();
     let mut total: u64 = 0;
