@@ -13,6 +13,7 @@ mod printer;
 mod reporter;
 mod workspace;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -42,24 +43,38 @@ pub struct UsageError {
     pub hint: String,
 }
 
-/// Parses arguments, runs the command and reports the outcome.
+/// Parses the process's arguments, runs the command and reports the outcome.
 pub fn run() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    ExitCode::from(run_with_args(std::env::args_os()))
+}
+
+/// The whole command line as a library call: parses `args` (the program name
+/// first), runs the command, prints exactly what the binary prints, and
+/// returns its exit code. The Python package's `promptpack` command is this
+/// function, so both front ends share one parser, one printer and one set of
+/// exit codes.
+pub fn run_with_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help and version to stdout with status 0, and usage errors with 2.
             let _ = err.print();
-            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(ExitStatus::Usage as u8));
+            return u8::try_from(err.exit_code()).unwrap_or(ExitStatus::Usage as u8);
         }
     };
     let printer = Printer::new(&cli.global);
-    match commands::run(cli.command, &printer) {
-        Ok(status) => status.into(),
+    let status = match commands::run(cli.command, &printer) {
+        Ok(status) => status,
         Err(err) => {
             report_error(&printer, &err);
-            if err.downcast_ref::<UsageError>().is_some() { ExitStatus::Usage } else { ExitStatus::Failure }.into()
+            if err.downcast_ref::<UsageError>().is_some() { ExitStatus::Usage } else { ExitStatus::Failure }
         }
-    }
+    };
+    status as u8
 }
 
 /// Prints `error: <what>`, the causes, and after each error its hint, each

@@ -13,12 +13,17 @@
 //!
 //! `cargo xtask tidy` checks the invariants of ARCHITECTURE.md that a
 //! machine can check (see `tidy.rs`); CI runs it.
+//! `cargo xtask py-test` builds the Python wheel (maturin, debug profile),
+//! installs it into a venv of its own under `target/py-test`, and runs the
+//! pytest suite in `tests/python` against it, then mypy --strict on that
+//! suite against the package's stubs (see `py_test.rs`).
 //!
 //! `cargo xtask bench` times promptpack against those same engines and `git`,
 //! and writes the results to `BENCHMARKS.md` (see `bench.rs`).
 
 mod bench;
 mod tidy;
+mod py_test;
 
 use std::fs;
 use std::io::Write as _;
@@ -58,6 +63,9 @@ enum Task {
     /// Check the invariants of ARCHITECTURE.md that a machine can check (no
     /// printing in library crates, no I/O in the manifest crate, ...).
     Tidy,
+    /// Build the Python wheel, install it into a fresh venv under
+    /// target/py-test, and run the pytest suite and mypy --strict on it.
+    PyTest(py_test::PyTestArgs),
     /// Time promptpack against Python Jinja2, handlebars.js and git (release
     /// build, peers installed under target/bench) and write BENCHMARKS.md.
     Bench(bench::BenchArgs),
@@ -119,6 +127,7 @@ fn run(task: Task) -> Result<()> {
     let (outputs, check) = match task {
         Task::Test(args) => return run_tests(&args.cargo_args),
         Task::Tidy => return tidy::run(&workspace_root()),
+        Task::PyTest(args) => return py_test::run(&args, &workspace_root()),
         Task::Bench(args) => return bench::run(&args, &workspace_root()),
         Task::BenchFloor { text, escape_once } => return bench::floor(&text, escape_once),
         Task::Schema(mode) => (vec![schema()?], mode.check),
@@ -337,7 +346,7 @@ fn ensure_reference_engines(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+pub(crate) fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
     let status = std::process::Command::new(program)
         .args(args)
         .current_dir(dir)

@@ -11,13 +11,13 @@
 //! A dependency found nowhere stays missing; the pack's renderer then
 //! explains where its partials were looked for when a template includes one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use promptpack_pack::{MANIFEST_FILE, Pack, PackError};
 use promptpack_registry::Registry;
 
-use crate::{Project, ProjectError};
+use crate::{ChangedFile, FileChange, Project, ProjectError};
 
 /// A pack in a workspace folder with its dependencies attached: sibling
 /// folders of `dir` first (`packs/<dep>`), then `project`'s installed packs.
@@ -142,14 +142,15 @@ impl Project {
         })?;
         let found = promptpack_pack::folder_checksum(&dir)?;
         if found != locked.checksum {
-            return Err(ProjectError::InstalledFilesModified {
-                name: name.to_owned(),
-                dir,
-                expected: locked.checksum.clone(),
-                found,
-            });
+            return Err(installed_files_modified(name, &dir, locked, found));
         }
         let pack = self.installed_pack_without_dependencies(name)?;
+        // The files are read twice (checksum, then load); one edited in
+        // between must not slip through.
+        let loaded = promptpack_pack::folder_checksum(&dir)?;
+        if loaded != locked.checksum {
+            return Err(installed_files_modified(name, &dir, locked, loaded));
+        }
         self.attach_installed_dependencies(pack, visiting)
     }
 
@@ -176,6 +177,60 @@ impl Project {
         visiting.remove(pack.name());
         Ok(pack)
     }
+}
+
+/// The error for an installed folder whose checksum is not the locked one,
+/// naming the changed files when the verified store has the locked bytes.
+pub(crate) fn installed_files_modified(
+    name: &str,
+    dir: &Path,
+    locked: &promptpack_manifest::LockedPack,
+    found: String,
+) -> ProjectError {
+    ProjectError::InstalledFilesModified {
+        name: name.to_owned(),
+        dir: dir.to_path_buf(),
+        expected: locked.checksum.clone(),
+        found,
+        changed: changed_installed_files(dir, &locked.checksum, locked.tree.as_deref()),
+    }
+}
+
+/// The files of `dir` that differ from the pack with `checksum` in the
+/// verified store, sorted by path; empty when the store lacks that pack.
+fn changed_installed_files(dir: &Path, checksum: &str, tree: Option<&str>) -> Vec<ChangedFile> {
+    let store = crate::verified::VerifiedStore::new(&promptpack_registry::Cache::from_env());
+    let Some(locked) = store.get(checksum, tree) else { return Vec::new() };
+    let installed = read_folder(dir);
+    let mut changed = Vec::new();
+    for (path, bytes) in &locked.files {
+        match installed.get(path) {
+            Some(found) if found == bytes => {}
+            Some(_) => changed.push(ChangedFile { path: path.clone(), change: FileChange::Edited }),
+            None => changed.push(ChangedFile { path: path.clone(), change: FileChange::Missing }),
+        }
+    }
+    for path in installed.keys().filter(|path| !locked.files.contains_key(*path)) {
+        changed.push(ChangedFile { path: path.clone(), change: FileChange::Added });
+    }
+    changed.sort_by(|a, b| a.path.cmp(&b.path));
+    changed
+}
+
+/// Every file below `dir` by `/`-separated relative path (best effort: this
+/// only names files in an error that is raised either way).
+fn read_folder(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            let relative = entry.path().strip_prefix(dir).ok()?.to_str()?.replace('\\', "/");
+            Some((relative, fs_err::read(entry.path()).ok()?))
+        })
+        .collect()
 }
 
 fn cycle_error(pack: &Pack, dependency: &str) -> ProjectError {

@@ -39,8 +39,16 @@ pub enum ProjectError {
     #[error("the lockfile needs to change, but `--locked` forbids it\n{changes}")]
     LockWouldChange { changes: String },
 
-    #[error("installed files of `{name}` in `{}` were changed by hand (checksum {found}, locked {expected})", dir.display())]
-    InstalledFilesModified { name: String, dir: PathBuf, expected: String, found: String },
+    #[error("installed files of `{name}` in `{}` were changed by hand (checksum {found}, locked {expected}){}", dir.display(), changed_lines(changed))]
+    InstalledFilesModified {
+        name: String,
+        dir: PathBuf,
+        expected: String,
+        found: String,
+        /// Which files differ from the locked ones, when the locked bytes are
+        /// still in the verified store (every install puts them there).
+        changed: Vec<ChangedFile>,
+    },
 
     #[error("`{name}` is not a dependency of this project")]
     NotADependency { name: String, available: String },
@@ -59,6 +67,43 @@ impl From<promptpack_fs::IoError> for ProjectError {
     fn from(err: promptpack_fs::IoError) -> Self {
         Self::Io { path: err.path, source: err.source }
     }
+}
+
+/// An installed file that is not what the lock pinned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Relative to the pack folder, `/`-separated.
+    pub path: String,
+    pub change: FileChange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileChange {
+    /// The file is there with other bytes.
+    Edited,
+    /// The lock's file is gone.
+    Missing,
+    /// A file the lock does not know.
+    Added,
+}
+
+impl FileChange {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Edited => "edited",
+            Self::Missing => "missing",
+            Self::Added => "added",
+        }
+    }
+}
+
+fn changed_lines(changed: &[ChangedFile]) -> String {
+    use std::fmt::Write as _;
+    changed.iter().fold(String::new(), |mut out, file| {
+        let _ = write!(out, "\n  {}: {}", file.change.as_str(), file.path);
+        out
+    })
 }
 
 impl ProjectError {

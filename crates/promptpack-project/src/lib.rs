@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 
 pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack};
-pub use crate::error::ProjectError;
+pub use crate::error::{ChangedFile, FileChange, ProjectError};
 pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};

@@ -267,11 +267,15 @@ fn installed_checksums(
         let expected_new = files.get(name).map(|p| p.checksum.clone());
         let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
         if !known && !force {
-            return Err(ProjectError::InstalledFilesModified {
-                name: name.to_owned(),
-                dir,
-                expected: expected_old.or(expected_new).unwrap_or_else(|| "(not locked)".to_owned()),
-                found,
+            return Err(match old_lock.get(name) {
+                Some(locked) => crate::dependencies::installed_files_modified(name, &dir, locked, found),
+                None => ProjectError::InstalledFilesModified {
+                    name: name.to_owned(),
+                    dir,
+                    expected: expected_new.unwrap_or_else(|| "(not locked)".to_owned()),
+                    found,
+                    changed: Vec::new(),
+                },
             });
         }
         installed.insert(name.to_owned(), found);

@@ -1,0 +1,27 @@
+"""`promptpack` on the command line, and `python -m promptpack`: the same
+command as the Rust binary, run in this process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import NoReturn, Optional, Sequence
+
+
+def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
+    """Runs the promptpack command with `argv` (default: `sys.argv[1:]`) and exits with its code."""
+    from promptpack import _native
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Ctrl-C ends the command at once, as it ends the binary (Python's own
+    # handler would only set a flag that Rust never checks).
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    code = _native.run_cli(["promptpack", *args])
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

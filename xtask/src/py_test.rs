@@ -1,0 +1,99 @@
+//! `cargo xtask py-test`: the Python package tested the way users get it.
+//!
+//! 1. A venv at `target/py-test/venv` with the pinned test tools
+//!    (`tests/python/requirements.txt`), created once and reused.
+//! 2. `maturin build` of the wheel in the debug profile (it shares the
+//!    workspace's compiled dependencies; a release build would compile
+//!    everything again for tests that do not measure speed).
+//! 3. The wheel installed into the venv, replacing any earlier one.
+//! 4. `pytest tests/python` (the API, the `promptpack` console command, byte
+//!    identity with the Rust binary, lock verification, pickling, Dask),
+//!    then `mypy --strict tests/python` against the package's stubs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+
+const VENV: &str = "target/py-test/venv";
+const WHEELS: &str = "target/py-test/wheels";
+const REQUIREMENTS: &str = "tests/python/requirements.txt";
+const SUITE: &str = "tests/python";
+
+#[derive(Debug, Args)]
+pub struct PyTestArgs {
+    /// Extra arguments for pytest (after `--`), e.g. `-- -k pickle -x`.
+    #[arg(last = true)]
+    pytest_args: Vec<String>,
+}
+
+pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
+    let python = ensure_venv(root)?;
+    let wheel = build_wheel(root, &python)?;
+    run_checked(
+        root,
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps"]).arg(&wheel),
+    )?;
+    // The suite compares the API with the Rust binary `cargo test` builds;
+    // without it, with the wheel's own `promptpack` command.
+    let binary = root.join("target/debug/promptpack");
+    let mut pytest = Command::new(&python);
+    pytest.args(["-m", "pytest", SUITE, "-q", "-p", "no:cacheprovider"]).args(&args.pytest_args);
+    if binary.is_file() {
+        pytest.env("PROMPTPACK_BIN", &binary);
+    }
+    run_checked(root, &mut pytest)?;
+    run_checked(
+        root,
+        Command::new(&python).args(["-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", SUITE]),
+    )
+}
+
+fn ensure_venv(root: &Path) -> Result<PathBuf> {
+    let python = root.join(VENV).join("bin/python");
+    let stamp = root.join(VENV).join("requirements.txt");
+    let wanted = std::fs::read(root.join(REQUIREMENTS)).with_context(|| format!("reading {REQUIREMENTS}"))?;
+    if std::fs::read(&stamp).ok().as_deref() == Some(wanted.as_slice()) && python.exists() {
+        return Ok(python);
+    }
+    eprintln!("xtask: creating {VENV} with the pinned test tools");
+    crate::run_in(root, "python3", &["-m", "venv", "--clear", VENV])?;
+    run_checked(root, Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", REQUIREMENTS]))?;
+    std::fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(python)
+}
+
+/// Builds the wheel with the venv's maturin; returns its path.
+fn build_wheel(root: &Path, python: &Path) -> Result<PathBuf> {
+    let wheels = root.join(WHEELS);
+    if wheels.is_dir() {
+        std::fs::remove_dir_all(&wheels).with_context(|| format!("clearing {WHEELS}"))?;
+    }
+    // The test wheel runs on this machine only: no bundling of system
+    // libraries (libssl, for git2) into a manylinux wheel.
+    run_checked(
+        root,
+        Command::new(python)
+            .args(["-m", "maturin", "build", "--quiet", "--auditwheel", "skip", "--interpreter"])
+            .arg(python)
+            .args(["--out", WHEELS]),
+    )?;
+    let mut built = std::fs::read_dir(&wheels)
+        .with_context(|| format!("listing {WHEELS}"))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"));
+    match (built.next(), built.next()) {
+        (Some(wheel), None) => Ok(wheel),
+        _ => bail!("expected exactly one wheel in {WHEELS}"),
+    }
+}
+
+fn run_checked(root: &Path, command: &mut Command) -> Result<()> {
+    let status = command.current_dir(root).status().with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed");
+    }
+    Ok(())
+}
