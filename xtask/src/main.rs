@@ -22,8 +22,8 @@
 //! and writes the results to `BENCHMARKS.md` (see `bench.rs`).
 
 mod bench;
-mod tidy;
 mod py_test;
+mod tidy;
 
 use std::fs;
 use std::io::Write as _;

@@ -27,6 +27,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("promptpack-report", 3),
     ("promptpack-registry", 3),
     ("promptpack-project", 4),
+    // A front end beside the binary: the Python module calls the CLI and the libraries.
+    ("promptpack-py", 5),
 ];
 
 /// Files allowed to use git2, by crate: the registry crate talks to git;

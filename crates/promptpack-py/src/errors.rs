@@ -110,10 +110,18 @@ fn from_render(text: String, source: &RenderError) -> ErrorInfo {
 }
 
 pub(crate) fn pack_error(err: &PackError) -> ErrorInfo {
+    let info = pack_error_without_hint(err);
+    match err.hint() {
+        Some(hint) => info.with_hint(hint),
+        None => info,
+    }
+}
+
+fn pack_error_without_hint(err: &PackError) -> ErrorInfo {
     let text = err.to_string();
     match err {
         PackError::Render { source, .. } | PackError::Compile { source, .. } => from_render(text, source),
-        PackError::Variables { hint, .. } => ErrorInfo::new("VariableError", text).with_hint(hint.as_str()),
+        PackError::Variables { .. } => ErrorInfo::new("VariableError", text),
         PackError::Manifest(errors) => {
             let info = ErrorInfo::new("PackError", text);
             match errors.iter().next() {
@@ -141,6 +149,14 @@ pub(crate) fn pack_error(err: &PackError) -> ErrorInfo {
 }
 
 pub(crate) fn project_error(err: &ProjectError) -> ErrorInfo {
+    let info = project_error_without_hint(err);
+    match err.hint() {
+        Some(hint) => info.with_hint(hint),
+        None => info,
+    }
+}
+
+fn project_error_without_hint(err: &ProjectError) -> ErrorInfo {
     match err {
         ProjectError::Pack(err) => pack_error(err),
         ProjectError::Registry(err) => registry_error(err),
@@ -160,7 +176,11 @@ pub(crate) fn project_error(err: &ProjectError) -> ErrorInfo {
 
 pub(crate) fn registry_error(err: &RegistryError) -> ErrorInfo {
     let class = if matches!(err, RegistryError::Integrity(_)) { "IntegrityError" } else { "RegistryError" };
-    ErrorInfo::new(class, err.to_string())
+    let info = ErrorInfo::new(class, err.to_string());
+    match err.hint() {
+        Some(hint) => info.with_hint(hint),
+        None => info,
+    }
 }
 
 /// A failed batch row as a `promptpack.RowError` value: `str()` is the line
