@@ -199,7 +199,7 @@ pub(crate) fn installed_files_modified(
 /// The files of `dir` that differ from the pack with `checksum` in the
 /// verified store, sorted by path; empty when the store lacks that pack.
 fn changed_installed_files(dir: &Path, checksum: &str, tree: Option<&str>) -> Vec<ChangedFile> {
-    let store = crate::verified::VerifiedStore::new(&promptpack_registry::Cache::from_env());
+    let store = promptpack_registry::Cache::from_env().verified();
     let Some(locked) = store.get(checksum, tree) else { return Vec::new() };
     let installed = read_folder(dir);
     let mut changed = Vec::new();
