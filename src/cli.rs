@@ -294,6 +294,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE", help_heading = "Batch rendering")]
     pub batch: Option<PathBuf>,
 
+    /// A variable the pack does not declare is an error (exit 1, or the row's
+    /// error with `--batch`) instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
+
     /// With `--batch`: threads rendering rows (default: all cores).
     #[arg(short, long, value_name = "N", requires = "batch", help_heading = "Batch rendering")]
     pub jobs: Option<std::num::NonZeroUsize>,

@@ -67,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'With `--batch`: `jsonl` writes `{"row": N, "text": ...}` (or `{"row": N, "error": ..., "line": N}`) per row; `text` writes each row''s text followed by `--separator`')
             [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'With `--format text`: written after each row''s text (a failed row''s text is empty). `\n`, `\t`, `\0` and `\\` are understood')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'A variable the pack does not declare is an error (exit 1, or the row''s error with `--batch`) instead of a warning')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'With `--batch`: stop at the first row that fails')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')

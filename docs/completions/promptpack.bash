@@ -854,7 +854,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__render)
-            opts="-t -f -o -j -q -v -h -V --template --var --vars --fixture --output --batch --jobs --fail-fast --format --separator --quiet --verbose --color --help --version"
+            opts="-t -f -o -j -q -v -h -V --template --var --vars --fixture --output --batch --strict --jobs --fail-fast --format --separator --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

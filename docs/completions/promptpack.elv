@@ -63,6 +63,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --format 'With `--batch`: `jsonl` writes `{"row": N, "text": ...}` (or `{"row": N, "error": ..., "line": N}`) per row; `text` writes each row''s text followed by `--separator`'
             cand --separator 'With `--format text`: written after each row''s text (a failed row''s text is empty). `\n`, `\t`, `\0` and `\\` are understood'
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
+            cand --strict 'A variable the pack does not declare is an error (exit 1, or the row''s error with `--batch`) instead of a warning'
             cand --fail-fast 'With `--batch`: stop at the first row that fails'
             cand -q 'Print only errors'
             cand --quiet 'Print only errors'

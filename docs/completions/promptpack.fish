@@ -64,6 +64,7 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand render" -l separat
 complete -c promptpack -n "__fish_promptpack_using_subcommand render" -l color -d 'When to use colors (`NO_COLOR` is honoured with `auto`)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c promptpack -n "__fish_promptpack_using_subcommand render" -l strict -d 'A variable the pack does not declare is an error (exit 1, or the row\'s error with `--batch`) instead of a warning'
 complete -c promptpack -n "__fish_promptpack_using_subcommand render" -l fail-fast -d 'With `--batch`: stop at the first row that fails'
 complete -c promptpack -n "__fish_promptpack_using_subcommand render" -s q -l quiet -d 'Print only errors'
 complete -c promptpack -n "__fish_promptpack_using_subcommand render" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'

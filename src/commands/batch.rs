@@ -36,7 +36,7 @@ pub fn render_batch(
         options.jobs = jobs;
     }
     let input = open_rows(rows)?;
-    let batch = Batch::new(pack, template, base.clone())?;
+    let batch = Batch::with_strict_variables(pack, template, base.clone(), args.strict)?;
     let mut progress = Progress::new(printer, rows, args.format);
     let mut output = BufWriter::with_capacity(WRITE_BUFFER, Output::open(args.output.as_deref())?);
 
@@ -48,6 +48,16 @@ pub fn render_batch(
         Some(path) => format!("cannot write `{}`", path.display()),
         None => "cannot write to stdout".to_owned(),
     })?;
+    if !args.strict {
+        for unknown in batch.unknown_variables() {
+            printer.warning(&format!(
+                "rows set variable `{}`, which pack `{}` does not declare, so no template reads it\nhint: {} (`--strict` makes such rows fail)",
+                unknown.name,
+                pack.name(),
+                unknown.hint(pack.manifest())
+            ));
+        }
+    }
     report_summary(printer, &summary, pack.name(), template, args.output.as_deref());
     Ok(if summary.failed > 0 { ExitStatus::Failure } else { ExitStatus::Success })
 }

@@ -15,6 +15,7 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
     // arguments (exit code 2), not in the pack.
     let template = pack.resolve_template_name(args.template.as_deref()).map_err(|err| usage_error(&err))?;
     let vars = vars_from_arguments(args, &pack)?;
+    check_declared(args, &pack, &vars, printer)?;
     if let Some(rows) = &args.batch {
         // Required variables may come from each row, so they are checked per row.
         return super::batch::render_batch(args, rows, &pack, &template, &vars, printer);
@@ -31,6 +32,29 @@ pub fn render(args: &RenderArgs, printer: &Printer) -> Result<ExitStatus> {
         None => printer.stdout(&rendered).context("cannot write to stdout")?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// Variables the pack does not declare (from `--var`, `--vars` or a
+/// fixture): a warning naming the nearest declared one, or with `--strict` an
+/// error, since the value would silently go nowhere.
+fn check_declared(args: &RenderArgs, pack: &Pack, vars: &Vars, printer: &Printer) -> Result<()> {
+    for unknown in promptpack_pack::unknown_variables(pack.manifest(), vars) {
+        let hint = unknown.hint(pack.manifest());
+        if args.strict {
+            return Err(promptpack_pack::PackError::UnknownVariable {
+                pack: pack.name().to_owned(),
+                name: unknown.name,
+                hint,
+            }
+            .into());
+        }
+        printer.warning(&format!(
+            "variable `{}` is not declared by pack `{}`, so no template reads it\nhint: {hint}",
+            unknown.name,
+            pack.name()
+        ));
+    }
+    Ok(())
 }
 
 /// The variables given on the command line. Later sources override earlier

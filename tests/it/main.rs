@@ -14,4 +14,5 @@ mod render_settings;
 mod report;
 mod shared_partials;
 mod snapshots;
+mod unknown_variables;
 mod upgrades;

@@ -46,7 +46,7 @@ use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use promptpack_pack::{Pack, PackError};
+use promptpack_pack::{Pack, PackError, UnknownVariable, unknown_variables};
 use promptpack_render::{Renderer, Vars};
 use serde_json::Value;
 
@@ -70,6 +70,10 @@ struct Prepared {
     pack: Pack,
     template: String,
     base: Vars,
+    /// Whether a variable the pack does not declare fails its row.
+    strict_variables: bool,
+    /// Undeclared variables seen so far, each once (for one warning per name).
+    unknown_seen: std::sync::Mutex<std::collections::BTreeMap<String, UnknownVariable>>,
 }
 
 /// How [`Batch::render_jsonl`] writes each row.
@@ -146,8 +150,33 @@ impl Batch {
     /// over `base` (a row's own values win), then checked against the pack's
     /// declared variables and completed with their defaults.
     pub fn new(pack: &Pack, template: &str, base: Vars) -> Result<Self, PackError> {
+        Self::with_strict_variables(pack, template, base, false)
+    }
+
+    /// Like [`Batch::new`]; with `strict_variables`, a row holding a variable
+    /// the pack does not declare fails (a typo would otherwise drop a value
+    /// silently). Either way each such name is reported once by
+    /// [`Batch::unknown_variables`].
+    pub fn with_strict_variables(
+        pack: &Pack,
+        template: &str,
+        base: Vars,
+        strict_variables: bool,
+    ) -> Result<Self, PackError> {
         let template = pack.resolve_template_name(Some(template))?;
-        Ok(Self(Arc::new(Prepared { renderer: pack.renderer()?, pack: pack.clone(), template, base })))
+        Ok(Self(Arc::new(Prepared {
+            renderer: pack.renderer()?,
+            pack: pack.clone(),
+            template,
+            base,
+            strict_variables,
+            unknown_seen: std::sync::Mutex::default(),
+        })))
+    }
+
+    /// The undeclared variables rows held so far, each once, in name order.
+    pub fn unknown_variables(&self) -> Vec<UnknownVariable> {
+        self.0.unknown_seen.lock().map(|seen| seen.values().cloned().collect()).unwrap_or_default()
     }
 
     /// The pack this batch renders.
@@ -222,12 +251,33 @@ impl Prepared {
             Value::Object(vars) => vars,
             other => return Err(RowError::not_an_object(&other)),
         };
+        if vars.keys().any(|name| !self.pack.manifest().variables.contains_key(name)) {
+            self.note_unknown(&vars)?;
+        }
         for (name, value) in &self.base {
             if !vars.contains_key(name) {
                 vars.insert(name.clone(), value.clone());
             }
         }
         self.pack.complete_vars(vars).map_err(|err| RowError::from_variables(&err))
+    }
+
+    /// Remembers a row's undeclared variables; under `strict_variables` the
+    /// row fails on the first.
+    fn note_unknown(&self, vars: &Vars) -> Result<(), RowError> {
+        let unknown = unknown_variables(self.pack.manifest(), vars);
+        if let Ok(mut seen) = self.unknown_seen.lock() {
+            for variable in &unknown {
+                seen.entry(variable.name.clone()).or_insert_with(|| variable.clone());
+            }
+        }
+        match unknown.first() {
+            Some(variable) if self.strict_variables => Err(RowError::Variables {
+                message: format!("variable `{}` is not declared by pack `{}`", variable.name, self.pack.name()),
+                hint: Some(variable.hint(self.pack.manifest())),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn render_text(&self, row: Value) -> Result<String, RowError> {

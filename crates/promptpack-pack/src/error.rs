@@ -57,6 +57,9 @@ pub enum PackError {
 
     #[error("dependency `{dependency}` of pack `{pack}` {reason}")]
     Dependency { pack: String, dependency: String, reason: String, hint: String },
+
+    #[error("variable `{name}` is not declared by pack `{pack}`")]
+    UnknownVariable { pack: String, name: String, hint: String },
 }
 
 fn io_message(path: &std::path::Path, source: &std::io::Error) -> String {
@@ -87,7 +90,10 @@ impl PackError {
             Self::NotUtf8 { .. } => {
                 "save the file as UTF-8; prompts are text, and every engine reads them as UTF-8".to_owned()
             }
-            Self::Variables { hint, .. } | Self::Override { hint, .. } | Self::Dependency { hint, .. } => hint.clone(),
+            Self::Variables { hint, .. }
+            | Self::Override { hint, .. }
+            | Self::Dependency { hint, .. }
+            | Self::UnknownVariable { hint, .. } => hint.clone(),
             Self::UnknownTemplate { available, .. } | Self::AmbiguousTemplate { available, .. } => {
                 format!("templates: {available}")
             }

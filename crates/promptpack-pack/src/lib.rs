@@ -35,7 +35,7 @@ pub use crate::snapshot::{
     pending_path, pending_snapshots, read_snapshot, reject_pending, serialize_snapshot, snapshot_file_name,
     write_snapshot,
 };
-pub use crate::vars::{VarArgumentError, VarInput, VarValue, parse_var_argument};
+pub use crate::vars::{UnknownVariable, VarArgumentError, VarInput, VarValue, parse_var_argument, unknown_variables};
 
 /// The manifest file every pack has.
 pub const MANIFEST_FILE: &str = "pack.toml";

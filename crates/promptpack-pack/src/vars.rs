@@ -135,3 +135,75 @@ fn example_of(kind: VariableType) -> &'static str {
         VariableType::Object => "'{\"k\":1}'",
     }
 }
+
+/// A passed variable the pack does not declare: usually a typo, whose value
+/// would silently go nowhere (an optional section disappears from the prompt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownVariable {
+    pub name: String,
+    /// The declared name it most likely meant, if one is close.
+    pub nearest: Option<String>,
+}
+
+impl UnknownVariable {
+    /// "did you mean `previous_advice`?", or the declared names.
+    #[must_use]
+    pub fn hint(&self, manifest: &PackManifest) -> String {
+        if let Some(nearest) = &self.nearest {
+            return format!("did you mean `{nearest}`?");
+        }
+        let declared = manifest.variables.keys().map(|name| format!("`{name}`")).collect::<Vec<_>>();
+        if declared.is_empty() {
+            "the pack declares no variables".to_owned()
+        } else {
+            format!("the pack declares {}", declared.join(", "))
+        }
+    }
+}
+
+/// The variables in `vars` that `manifest` does not declare, each with the
+/// nearest declared name (by edit distance, at most a third of its length).
+#[must_use]
+pub fn unknown_variables(manifest: &PackManifest, vars: &Vars) -> Vec<UnknownVariable> {
+    vars.keys()
+        .filter(|name| !manifest.variables.contains_key(*name))
+        .map(|name| {
+            let nearest = manifest
+                .variables
+                .keys()
+                .map(|declared| (edit_distance(name, declared), declared))
+                .filter(|(distance, declared)| *distance <= declared.chars().count().div_ceil(3).max(1))
+                .min()
+                .map(|(_, declared)| declared.clone());
+            UnknownVariable { name: name.clone(), nearest }
+        })
+        .collect()
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("previous_advise", "previous_advice"), 1);
+        assert_eq!(edit_distance("role", "role"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("rloe", "role"), 2);
+    }
+}
