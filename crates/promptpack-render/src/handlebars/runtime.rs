@@ -580,20 +580,60 @@ impl<'a> Runtime<'a> {
     ) -> Result<(), Failure> {
         let inline_mark = self.inline_partials.len();
         self.declare_inline_partials(template);
-        let mut result = Ok(());
-        for (index, element) in template.elements.iter().enumerate() {
-            if let Err(mut failure) = self.render_element(element, scope, out) {
-                if failure.at.is_none()
-                    && let Some(mapping) = template.mapping.get(index)
-                {
-                    failure.at = Some((self.source.to_owned(), mapping.0, mapping.1));
-                }
-                result = Err(failure);
-                break;
-            }
-        }
+        let result = self.render_pieces(template, scope, out);
         self.inline_partials.truncate(inline_mark);
         result
+    }
+
+    /// Renders a program's elements as handlebars.js's compiled program adds
+    /// them up. Most pieces join one `+` expression, but a section with a
+    /// plain name (`{{#x}}`, which might be a helper) is a statement of its
+    /// own (`buffer += ...`), and the pieces between two such statements are
+    /// added up first, then to the rest (`buffer += a + b`).
+    fn render_pieces(
+        &mut self,
+        template: &'a Template,
+        scope: Scope<'_, 'a>,
+        out: &mut Output<'_>,
+    ) -> Result<(), Failure> {
+        let elements = &template.elements;
+        let is_statement = |element: &TemplateElement| is_statement(element, scope);
+        let grouped = match (elements.iter().position(is_statement), elements.iter().rposition(is_statement)) {
+            (Some(first), Some(last)) if first < last => first + 1..last,
+            _ => 0..0,
+        };
+        let mut index = 0;
+        while index < elements.len() {
+            if grouped.contains(&index) && !is_statement(&elements[index]) {
+                let end = (index..grouped.end).find(|&i| is_statement(&elements[i])).unwrap_or(grouped.end);
+                self.render_child(out, |runtime, run| {
+                    (index..end).try_for_each(|i| runtime.render_located(template, i, scope, run))
+                })?;
+                index = end;
+            } else {
+                self.render_located(template, index, scope, out)?;
+                index += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Renders one element, adding its position to a failure.
+    fn render_located(
+        &mut self,
+        template: &'a Template,
+        index: usize,
+        scope: Scope<'_, 'a>,
+        out: &mut Output<'_>,
+    ) -> Result<(), Failure> {
+        self.render_element(&template.elements[index], scope, out).map_err(|mut failure| {
+            if failure.at.is_none()
+                && let Some(mapping) = template.mapping.get(index)
+            {
+                failure.at = Some((self.source.to_owned(), mapping.0, mapping.1));
+            }
+            failure
+        })
     }
 
     /// `{{#*inline "name"}}` partials are visible from the start of the
@@ -938,7 +978,13 @@ impl<'a> Runtime<'a> {
                 }
                 let caller = std::mem::replace(&mut self.source, source);
                 let depths = Depths { this: context, up: None };
-                let result = self.render_branch(body, Scope { depths: &depths, data, params: None }, out);
+                // A template's result is text (handlebars.js's template
+                // function returns a string), unlike a block's program.
+                let scope = Scope { depths: &depths, data, params: None };
+                let result = self.render_child(out, |runtime, text| {
+                    text.push_text("");
+                    runtime.render_branch(body, scope, text)
+                });
                 self.source = caller;
                 self.inline_partials.truncate(inline_mark);
                 result
@@ -1190,6 +1236,25 @@ fn explain_missing(param: &Parameter, scope: Scope<'_, '_>) -> Option<String> {
         value = next;
     }
     None
+}
+
+/// Whether handlebars.js compiles an element as a statement rather than a
+/// piece of its `+` expression: a block whose name is one plain identifier
+/// that is neither a known helper nor a block parameter (`{{#x}}`, `{{^x}}`,
+/// `{{{{raw}}}}`), which it must check for a helper at run time.
+fn is_statement(element: &TemplateElement, scope: Scope<'_, '_>) -> bool {
+    match element {
+        TemplateElement::HelperBlock(ht) => match &ht.name {
+            Parameter::Name(name) => {
+                name != "this"
+                    && !is_helper_name(name)
+                    && decode_name(name) == name.as_str()
+                    && find_block_param(scope.params, name).is_none()
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn find_block_param<'a>(mut params: Option<&BlockParams<'_, 'a>>, name: &str) -> Option<Value<'a>> {

@@ -75,6 +75,7 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
         }
         let Some(end) = find_tag_end(source, start + 2) else { break };
         from = end + 2;
+        drop_tildes_next_to_tags(source, start, end, &mut edits);
         // The tag's inside, without `~` marks.
         let mut inner_start = start + 2;
         if bytes.get(inner_start) == Some(&b'~') {
@@ -184,6 +185,20 @@ fn path_ending_in_number(inner: &str) -> Option<(usize, &str)> {
         }
     }
     None
+}
+
+/// handlebars.js's `~` strips the text right next to its tag, and nothing
+/// when another tag is there; handlebars-rust strips the last text before
+/// the tag (or the next text after it, past comments). Where a tag is
+/// adjacent, the `~` changes nothing in handlebars.js, so it is dropped.
+fn drop_tildes_next_to_tags(source: &str, start: usize, end: usize, edits: &mut Vec<(usize, char, char)>) {
+    let bytes = source.as_bytes();
+    if source[start..].starts_with("{{~") && !source[start + 3..].starts_with('!') && bytes[..start].ends_with(b"}") {
+        edits.push((start + 2, '~', ' '));
+    }
+    if end > start + 2 && bytes[end - 1] == b'~' && source[end + 2..].starts_with("{{") {
+        edits.push((end - 1, '~', ' '));
+    }
 }
 
 /// Whether the `{{` at `at` is escaped by an odd number of backslashes.
@@ -355,7 +370,8 @@ mod tests {
     #[test]
     fn inverted_sections_open_as_blocks_and_are_remembered() {
         let (text, inverted) = rewritten("a\n {{^list}}none{{/list}} {{#x}}{{^}}y{{/x}} {{~^ a.b ~}}{{/a.b}}");
-        assert_eq!(text, "a\n {{#list}}none{{/list}} {{#x}}{{^}}y{{/x}} {{~# a.b ~}}{{/a.b}}");
+        // (A `~` right before another tag strips nothing, and is dropped.)
+        assert_eq!(text, "a\n {{#list}}none{{/list}} {{#x}}{{^}}y{{/x}} {{~# a.b  }}{{/a.b}}");
         assert_eq!(inverted, vec![(2, 2), (2, 44)]);
     }
 
