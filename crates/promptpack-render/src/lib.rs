@@ -581,11 +581,6 @@ fn jinja_error(
                 "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`"
                     .to_owned(),
             ),
-            _ if err.detail().is_some_and(|d| d.contains("% operator on unsupported types string")) => (
-                RenderErrorKind::Runtime,
-                describe_jinja(err),
-                "promptpack formats with `%` where the left side is written as a string (`\"%s!\" % name`); for a format string held in a variable use the `format` filter: `fmt | format(name)`".to_owned(),
-            ),
             _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
                 RenderErrorKind::LimitExceeded,
                 "template recursion is too deep".to_owned(),

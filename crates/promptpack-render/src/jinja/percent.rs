@@ -1,15 +1,17 @@
-//! Python's `%` string formatting: `{{ "%s!" % name }}`, `{{ "%d/%d" % (a, b) }}`
-//! and Jinja2's `format` filter, which is the same operation.
+//! Python's `%` string formatting: `{{ "%s!" % name }}`, `{{ "%d/%d" % (a, b) }}`,
+//! `{{ fmt % values }}`, and Jinja2's `format` filter, which is the same
+//! operation.
 //!
 //! minijinja's `%` operator is arithmetic only and its VM offers no hook for
-//! it, so a template is rewritten before minijinja compiles it: every
-//! `"literal" % operand` (a string literal on the left, or another
-//! expression that always makes a string, which is always formatting in Python) becomes `"literal"|__promptpack_percent( operand)`.
-//! The rewrite works on minijinja's own parse tree, so it touches exactly
-//! those operators and their operands, keeps every line break, and records
-//! its edits so error positions map back to the template as written
-//! ([`SourceEdits::original_offset`]). `%` with anything else on the left
-//! stays minijinja's arithmetic remainder.
+//! it, so a template is rewritten before minijinja compiles it: every `a % b`
+//! whose left side is not plainly a number becomes
+//! `(a)|__promptpack_percent( b)`, a filter that formats when `a` is a string
+//! and takes Python's remainder when it is a number. A left side that is
+//! plainly a number (`loop.index % 2`, `7 % 3`, `x|length % 2`) stays
+//! minijinja's own `%`. The rewrite works on minijinja's own parse tree, so
+//! it touches exactly those operators and their operands, keeps every line
+//! break, and records its edits so error positions map back to the template
+//! as written ([`SourceEdits::original_offset`]).
 
 use minijinja::machinery::ast;
 use minijinja::value::{Value, ValueKind};
@@ -49,32 +51,35 @@ impl SourceEdits {
     }
 }
 
-/// The template with `"literal" % operand` rewritten, or `None` when it has none.
+/// The template with every `a % b` that may be formatting rewritten, or
+/// `None` when it has none.
 pub(crate) fn rewrite_percent_formatting(source: &str, template: &ast::Stmt<'_>) -> Option<(String, SourceEdits)> {
-    let mut operators = Vec::new();
+    let call = format!("|{PERCENT_FILTER}(");
+    // (offset, length replaced, text): parentheses around a compound left
+    // side, the `%` itself, and the closing parenthesis of the call.
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
     walk_statement(template, &mut |node| {
-        if let Node::Expr(ast::Expr::BinOp(binop)) = node
-            && matches!(binop.op, ast::BinOpKind::Rem)
-            && is_string_expression(&binop.left)
-        {
-            let gap_start = binop.left.span().end_offset as usize;
-            let operand_end = binop.span().end_offset as usize;
-            if let Some(percent) = source.get(gap_start..operand_end).and_then(|gap| gap.find('%')) {
-                operators.push((gap_start + percent, operand_end));
-            }
+        let Node::Expr(ast::Expr::BinOp(binop)) = node else { return };
+        if !matches!(binop.op, ast::BinOpKind::Rem) || is_numeric_expression(&binop.left) {
+            return;
         }
+        let left = binop.left.span();
+        let (left_start, left_end) = (left.start_offset as usize, left.end_offset as usize);
+        let operand_end = binop.span().end_offset as usize;
+        let Some(percent) = source.get(left_end..operand_end).and_then(|gap| gap.find('%')) else { return };
+        if !binds_tighter_than_a_filter(&binop.left) {
+            edits.push((left_start, 0, "("));
+            edits.push((left_end, 0, ")"));
+        }
+        edits.push((left_end + percent, 1, call.as_str()));
+        edits.push((operand_end, 0, ")"));
     });
-    if operators.is_empty() {
+    if edits.is_empty() {
         return None;
     }
-    let call = format!("|{PERCENT_FILTER}(");
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
-    for (percent, end) in operators {
-        edits.push((percent, 1, call.as_str()));
-        edits.push((end, 0, ")"));
-    }
-    // Nested formats insert at the same end offset: inner first is fine, as
-    // the closing parentheses are identical.
+    // Insertions at one offset are all `(` or all `)`, so their order among
+    // themselves does not matter; an insertion goes before a replacement at
+    // the same offset (`a)|f(` for `a%b`).
     edits.sort_by_key(|&(at, removed, _)| (at, removed));
     let mut rewritten = String::with_capacity(source.len() + edits.len() * call.len());
     let mut last = 0;
@@ -88,26 +93,54 @@ pub(crate) fn rewrite_percent_formatting(source: &str, template: &ast::Stmt<'_>)
     Some((rewritten, SourceEdits { edits }))
 }
 
-/// Whether an expression always makes a string: a string literal, a `~`
-/// concatenation, a `%` format or the `format` filter.
-fn is_string_expression(expr: &ast::Expr<'_>) -> bool {
+/// Whether an expression is plainly a number, so `%` on it is arithmetic
+/// and can stay minijinja's.
+fn is_numeric_expression(expr: &ast::Expr<'_>) -> bool {
     match expr {
-        ast::Expr::Const(constant) => constant.value.kind() == ValueKind::String,
+        ast::Expr::Const(constant) => constant.value.kind() == ValueKind::Number,
+        ast::Expr::UnaryOp(op) => matches!(op.op, ast::UnaryOpKind::Neg) && is_numeric_expression(&op.expr),
         ast::Expr::BinOp(binop) => match binop.op {
-            ast::BinOpKind::Concat => true,
-            ast::BinOpKind::Rem => is_string_expression(&binop.left),
+            ast::BinOpKind::Sub | ast::BinOpKind::Div | ast::BinOpKind::FloorDiv | ast::BinOpKind::Pow => true,
+            ast::BinOpKind::Add | ast::BinOpKind::Mul | ast::BinOpKind::Rem => {
+                is_numeric_expression(&binop.left) && is_numeric_expression(&binop.right)
+            }
             _ => false,
         },
-        ast::Expr::Filter(filter) => filter.name == "format",
+        ast::Expr::GetAttr(attr) => {
+            matches!(&attr.expr, ast::Expr::Var(var) if var.id == "loop")
+                && matches!(attr.name, "index" | "index0" | "revindex" | "revindex0" | "length" | "depth" | "depth0")
+        }
+        ast::Expr::Filter(filter) => {
+            matches!(filter.name, "length" | "count" | "int" | "float" | "abs" | "round" | "sum" | "wordcount")
+        }
         _ => false,
     }
 }
 
-/// The filter behind the rewritten `%`: Python's `format % values`, where a
-/// tuple supplies several values and anything else is one value (or the
-/// mapping of `%(name)s`).
-pub(crate) fn percent_filter(state: &State, format: &Value, values: &Value) -> Result<Value, Error> {
-    let format = format.as_str().unwrap_or_default();
+/// Whether `expr|filter` applies the filter to all of `expr` (a primary
+/// with its attribute, item, call and filter suffixes).
+fn binds_tighter_than_a_filter(expr: &ast::Expr<'_>) -> bool {
+    matches!(
+        expr,
+        ast::Expr::Const(_)
+            | ast::Expr::Var(_)
+            | ast::Expr::GetAttr(_)
+            | ast::Expr::GetItem(_)
+            | ast::Expr::Call(_)
+            | ast::Expr::Filter(_)
+            | ast::Expr::List(_)
+            | ast::Expr::Map(_)
+    )
+}
+
+/// The filter behind the rewritten `%`: Python's `format % values` on a
+/// string, where a tuple supplies several values and anything else is one
+/// value (or the mapping of `%(name)s`); Python's remainder on numbers.
+pub(crate) fn percent_filter(state: &State, left: &Value, values: &Value) -> Result<Value, Error> {
+    if left.kind() != ValueKind::String {
+        return python_remainder(left, values);
+    }
+    let format = left.as_str().unwrap_or_default();
     let arguments = if values.is_tuple() {
         Arguments::Positional(values.try_iter()?.collect())
     } else {
@@ -121,6 +154,55 @@ pub(crate) fn percent_filter(state: &State, format: &Value, values: &Value) -> R
 pub(crate) enum Arguments {
     Positional(Vec<Value>),
     Single(Value),
+}
+
+/// Python's `a % b` on numbers: the remainder with the sign of `b` (floor
+/// division), for integers and floats alike; `bool` counts as an integer.
+fn python_remainder(left: &Value, right: &Value) -> Result<Value, Error> {
+    let integer = |value: &Value| match value.kind() {
+        ValueKind::Bool => Some(i128::from(value.is_true())),
+        ValueKind::Number if value.is_integer() => i128::try_from(value.clone()).ok(),
+        _ => None,
+    };
+    let float = |value: &Value| match value.kind() {
+        ValueKind::Bool | ValueKind::Number => f64::try_from(value.clone()).ok().or_else(|| {
+            #[allow(clippy::cast_precision_loss)]
+            integer(value).map(|i| i as f64)
+        }),
+        _ => None,
+    };
+    if left.is_undefined() || right.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value in `%`"));
+    }
+    if let (Some(a), Some(b)) = (integer(left), integer(right)) {
+        if b == 0 {
+            return Err(format_error("integer modulo by zero"));
+        }
+        let remainder = a % b;
+        let remainder = if remainder != 0 && (remainder < 0) != (b < 0) { remainder + b } else { remainder };
+        return Ok(Value::from(remainder));
+    }
+    match (float(left), float(right)) {
+        (Some(a), Some(b)) => {
+            if b == 0.0 {
+                return Err(format_error("float modulo"));
+            }
+            // CPython's `float_rem`.
+            let remainder = a % b;
+            Ok(Value::from(if remainder == 0.0 {
+                0.0f64.copysign(b)
+            } else if (b < 0.0) != (remainder < 0.0) {
+                remainder + b
+            } else {
+                remainder
+            }))
+        }
+        _ => Err(format_error(format!(
+            "unsupported operand type(s) for %: '{}' and '{}'",
+            python_type_name(left),
+            python_type_name(right)
+        ))),
+    }
 }
 
 fn format_error(message: impl Into<String>) -> Error {
