@@ -5,10 +5,13 @@
 //! space is a lie. So this crate's one job is to produce exactly those bytes,
 //! with settings chosen for prompts rather than web pages:
 //!
-//! - **No escaping**, in either engine, whatever the file name.
-//! - **Undefined is an error**: a variable that was neither passed nor given a
-//!   default (the pack layer fills declared defaults) fails with its name and
-//!   position instead of silently printing nothing.
+//! - **No escaping**, in either engine, whatever the file name; a Jinja
+//!   template that asks for it (`{% autoescape true %}`, `|e`) gets exactly
+//!   markupsafe's escaping.
+//! - **Undefined is an error** under the default `semi-strict` policy: printing
+//!   or iterating a variable that was neither passed nor given a default
+//!   fails with its name and position instead of silently printing nothing
+//!   (`RenderOptions::undefined` has the `strict` and `lenient` policies).
 //! - **Values are data**: variables are never rendered again, so a value that
 //!   contains `{{ role }}` comes out literally.
 //! - **Limits**: a recursion limit and an execution budget (fuel) for Jinja, a
@@ -580,6 +583,11 @@ fn jinja_error(
                 format!("included template not found: {}", err.detail().unwrap_or_default()),
                 "includes name a file of the pack relative to its folder, e.g. `{% include \"partials/intro.j2\" %}`"
                     .to_owned(),
+            ),
+            JinjaErrorKind::UnknownMethod => (
+                RenderErrorKind::Runtime,
+                describe_jinja(err),
+                "Python's methods of str, dict and list work as in Jinja2, except those that change a value in place (`append`, `update`, `pop`...), which transformers' sandbox refuses too: build a new value with `+` or `namespace()` instead".to_owned(),
             ),
             _ if err.detail().is_some_and(|d| d.contains("recursion limit")) => (
                 RenderErrorKind::LimitExceeded,
