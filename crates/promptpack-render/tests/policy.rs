@@ -84,6 +84,11 @@ fn handlebars_undefined_policies_fail_where_they_should() {
     assert_eq!(error.hint(), Some("the block's context (`this`) has no key `nickname`; its keys are: name"));
     assert_eq!(render(UndefinedPolicy::Lenient, source, json!({"user": {"name": "Ada"}})).unwrap(), "Ada aka ");
 
+    // After `~` removed the line break before it, the tag still points at the name.
+    let error = render(UndefinedPolicy::SemiStrict, "{{#if user~}}\n  {{nickname}}  x{{/if}}", json!({"user": {}}))
+        .unwrap_err();
+    assert_eq!(position(&error), ("t.hbs".to_owned(), 2, 5));
+
     let error = render(UndefinedPolicy::SemiStrict, "{{user.nickname}}", json!({"user": {}})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "user.nickname".into() });
     assert!(error.message().contains("`user.nickname`"), "{error}");

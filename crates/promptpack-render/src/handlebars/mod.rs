@@ -365,15 +365,20 @@ pub(crate) fn render_error(failure: runtime::Failure, sources: &HashMap<String, 
     }
     let Some((name, line, column)) = failure.at else { return error };
     let Some(source) = sources.get(&name) else { return error };
-    // The parser points at the tag's `{{`; point at the name inside it.
-    let found = failure.needle.as_deref().and_then(|needle| {
-        let text = source.text.lines().nth(line - 1)?;
-        let start = text.char_indices().nth(column - 1).map_or(text.len(), |(i, _)| i);
-        let at = text[start..].find(needle)?;
-        Some((column + text[start..start + at].chars().count(), needle.chars().count()))
+    // The parser points at the tag's `{{`; point at the name inside it (the
+    // tag may span lines, or start where a `~` removed whitespace).
+    let text = &source.text;
+    let tag = offset_at(text, &line_starts(text), line, column);
+    let found = failure.needle.as_deref().zip(tag).and_then(|(needle, tag)| {
+        let end = text[tag..].char_indices().nth(256).map_or(text.len(), |(i, _)| tag + i);
+        let window = &text[tag..end];
+        let window = &window[..window.find("}}").map_or(window.len(), |i| i + 2)];
+        window.find(needle).map(|at| (tag + at, needle.chars().count()))
     });
-    let (column, width) = found.unwrap_or((column, 2));
-    error.at(&source.origin, &source.text, line, column, width)
+    match found {
+        Some((offset, width)) => error.at_offset(&source.origin, text, offset, width),
+        None => error.at(&source.origin, text, line, column, 2),
+    }
 }
 
 #[cfg(test)]

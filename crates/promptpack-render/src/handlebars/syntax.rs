@@ -76,6 +76,7 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
         let Some(end) = find_tag_end(source, start + 2) else { break };
         from = end + 2;
         drop_tildes_next_to_tags(source, start, end, &mut edits);
+        let moved_indent = move_whitespace_a_tilde_strips(source, start, end, &mut edits);
         // The tag's inside, without `~` marks.
         let mut inner_start = start + 2;
         if bytes.get(inner_start) == Some(&b'~') {
@@ -111,7 +112,7 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
                         continue; // `{{^}}` is `{{else}}`
                     }
                     edits.push((inner_start, '^', '#'));
-                    inverted_offsets.push(start);
+                    inverted_offsets.push(start - moved_indent);
                 }
                 let name_start = inner.len() - rest.len();
                 let name_end = token_end(inner, name_start);
@@ -198,6 +199,70 @@ fn drop_tildes_next_to_tags(source: &str, start: usize, end: usize, edits: &mut 
     }
     if end > start + 2 && bytes[end - 1] == b'~' && source[end + 2..].starts_with("{{") {
         edits.push((end - 1, '~', ' '));
+    }
+}
+
+/// Whether a tag's inside (after `{{` and `~`) prints a value (`x`,
+/// `{x}`, `&x`, `helper x`) rather than opening, closing or splitting a
+/// block, including a partial or a comment.
+fn is_value_tag(inner: &str) -> bool {
+    let is_else = inner
+        .trim_start()
+        .strip_prefix("else")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || c == '~' || c == '}'));
+    !is_else && !inner.starts_with(['#', '/', '^', '>', '!', '*'])
+}
+
+/// handlebars-rust marks the line after a standalone tag for trimming and
+/// clears the mark when it meets text. When the tag ends with `~}}` and only
+/// whitespace (over a line break) comes before a value tag (`{{#if x~}}`
+/// then `{{name}}` on the next line), it meets no text there, and trims the
+/// text after the value instead (`{{name}}  is here` loses its spaces).
+///
+/// handlebars.js removes that whitespace (the `~`) and, the tag being
+/// standalone, the indentation before it. Both are moved inside the
+/// neighbouring tags, where they print nothing and no character moves
+/// across a line: `  {{#if x~}}\n{{name}}` becomes `{{  #if x }}{{\nname}}`.
+/// Returns how far the tag's `{{` moved back.
+fn move_whitespace_a_tilde_strips(
+    source: &str,
+    start: usize,
+    end: usize,
+    edits: &mut Vec<(usize, char, char)>,
+) -> usize {
+    let bytes = source.as_bytes();
+    let inner = source[start + 2..end].trim_start_matches('~');
+    if bytes[end - 1] != b'~' || is_value_tag(inner) || inner.starts_with('>') {
+        return 0;
+    }
+    let after = end + 2;
+    let whitespace_len = source[after..].bytes().take_while(u8::is_ascii_whitespace).count();
+    let whitespace = &source[after..after + whitespace_len];
+    let next = after + whitespace_len;
+    let next_is_value = source[next..].starts_with("{{")
+        && !source[next..].starts_with("{{{{")
+        && is_value_tag(source[next + 2..].trim_start_matches('~'));
+    if !whitespace.contains('\n') || !next_is_value {
+        return 0;
+    }
+    edits.push((end - 1, '~', ' '));
+    move_before_open(source, after, whitespace_len, edits);
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &source[line_start..start];
+    if indent.is_empty() || !indent.bytes().all(|b| b == b' ' || b == b'\t') || source[start..].starts_with("{{~") {
+        return 0;
+    }
+    move_before_open(source, line_start, indent.len(), edits);
+    indent.len()
+}
+
+/// Swaps the `len` bytes of ASCII whitespace at `at` with the `{{` after them.
+fn move_before_open(source: &str, at: usize, len: usize, edits: &mut Vec<(usize, char, char)>) {
+    let moved = format!("{{{{{}", &source[at..at + len]);
+    for (i, (old, new)) in source[at..at + len + 2].chars().zip(moved.chars()).enumerate() {
+        if old != new {
+            edits.push((at + i, old, new));
+        }
     }
 }
 
@@ -393,6 +458,18 @@ mod tests {
         assert_eq!(found("{{#each ../list.2}}{{/each}}"), Some((8, "../list.2".to_owned())));
         for fine in ["{{items.[0]}}", "{{items.0.name}}", "{{1.5}}", "{{f 2 \"a.1\"}}", "{{! a.1 }}", "{{#a}}{{/a}}"] {
             assert_eq!(found(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn whitespace_a_tilde_strips_before_a_value_moves_into_the_tags() {
+        let (text, inverted) = rewritten("a\n  {{#if x~}}\n\t{{name}}  is\n  {{^y~}}\n{{~z}}{{/y}}{{/if}}");
+        assert_eq!(text, "a\n{{  #if x }}{{\n\tname}}  is\n{{  #y }}{{\n~z}}{{/y}}{{/if}}");
+        assert_eq!(inverted, vec![(4, 1)]);
+        for unchanged in
+            ["{{#if x~}} {{name}}", "{{#if x~}}\n{{#each y}}{{/each}}{{/if}}", "  {{> p~}}\n{{x}}", "{{x~}}\n{{y}}"]
+        {
+            assert_eq!(rewritten(unchanged).0, unchanged);
         }
     }
 
