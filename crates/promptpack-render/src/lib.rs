@@ -438,6 +438,12 @@ impl Renderer {
                         used.extend(template.undeclared_variables(false));
                     }
                 }
+                // The environment's own functions (`range`, and in the
+                // transformers environment `raise_exception`, `strftime_now`)
+                // are not variables a pack passes.
+                for (global, _) in self.jinja.globals() {
+                    used.remove(global);
+                }
                 used
             }
             Some(Engine::Handlebars) => {

@@ -136,6 +136,19 @@ fn errors_point_into_the_template_as_written_around_percent_formatting() {
     assert!(error.message().contains("%d format: a real number is required, not str"), "{error}");
 }
 
+/// The environment's functions are not variables a pack must declare.
+#[test]
+fn used_variables_leave_out_the_environments_functions() {
+    use promptpack_render::{JinjaEnvironment, JinjaOptions};
+    let options =
+        RenderOptions { jinja: JinjaOptions::preset(JinjaEnvironment::Transformers), ..RenderOptions::default() };
+    let mut builder = Renderer::builder_with_options(options);
+    let source = "{% for i in range(2) %}{{ raise_exception(x) if y else strftime_now('%Y') }}{% endfor %}";
+    builder.add_template("t", Engine::Jinja, source, "t.j2").unwrap();
+    let used: Vec<String> = builder.build().unwrap().used_variables("t").into_iter().collect();
+    assert_eq!(used, ["x", "y"]);
+}
+
 /// Filters Jinja2 does not have are refused when the template is added,
 /// with the filter's position.
 #[test]
