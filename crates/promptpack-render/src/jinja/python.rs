@@ -148,7 +148,18 @@ fn push_map(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<
             let _ = write!(out, "<LoopContext {}/{length}>", index + 1);
             return Ok(());
         }
+        // The only other map a template can make is `namespace(...)`.
+        // minijinja keeps its attributes sorted by name, Jinja2 in the order
+        // they were set: the same for one attribute or names set in order.
+        out.push_str("<Namespace ");
+        push_dict_items(value, out, nested)?;
+        out.push('>');
+        return Ok(());
     }
+    push_dict_items(value, out, nested)
+}
+
+fn push_dict_items(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<(), Error> {
     out.push('{');
     for (i, key) in value.try_iter()?.enumerate() {
         if i > 0 {
