@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  failure: check or test found problems, rendering failed, bad pack
-  2  usage error: unknown flag, malformed argument, unreadable @FILE";
+  2  usage error: unknown flag, malformed argument, unreadable @FILE
+  3  upgrade --review: changes shown but not applied (no terminal to ask on; rerun with --yes)";
 
 /// Version, check, pin and review LLM prompt packs.
 #[derive(Debug, Parser)]
@@ -192,8 +193,8 @@ pub struct UpgradeArgs {
     /// (on a terminal) or apply with `--yes`; otherwise change nothing.
     #[arg(long)]
     pub review: bool,
-    /// With `--review`: apply without asking.
-    #[arg(long, requires = "review")]
+    /// Apply without asking (with or without `--review`).
+    #[arg(long, conflicts_with = "dry_run")]
     pub yes: bool,
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -211,6 +212,12 @@ pub struct OutdatedArgs {
     /// Print as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// List every pack, not only those that can move.
+    #[arg(long)]
+    pub all: bool,
+    /// Exit with 1 when any pack is outdated or its locked version yanked (0 otherwise).
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub network: NetworkArgs,
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 use promptpack_pack::{ContractChange, FixtureOrigin, RenderedPair};
+use promptpack_report::{ChangeGroup, ChangeKind};
 
 use crate::Printer;
 use crate::diff::{line_counts, unified_diff};
@@ -29,36 +30,39 @@ pub fn print_comparison(
             let _ = writeln!(out, "  {} ({})", change.describe(), change.impact().as_str());
         }
     }
-    let changed: Vec<&RenderedPair> = pairs.iter().filter(|p| p.changed()).collect();
-    let _ = writeln!(out, "rendered: {} of {} (template, fixture) pairs changed", changed.len(), pairs.len());
-    for pair in pairs {
-        let label = pair_label(pair);
-        match (&pair.old, &pair.new) {
-            (None, Some(_)) => {
+    let changed = pairs.iter().filter(|p| p.changed()).count();
+    let _ = writeln!(out, "rendered: {changed} of {} (template, fixture) pairs changed", pairs.len());
+    // Roles whose change is identical (a reworded rule changes every role
+    // alike) are one group: listed once in the summary, diffed once below.
+    let groups = promptpack_report::group_changes(pairs);
+    for group in &groups {
+        let label = group_label(group);
+        match group.kind {
+            ChangeKind::Added => {
                 let _ = writeln!(out, "  only in the new version: {label}");
             }
-            (Some(_), None) => {
+            ChangeKind::Removed => {
                 let _ = writeln!(out, "  only in the old version: {label}");
             }
-            _ => {}
+            ChangeKind::Changed | ChangeKind::Failed => {
+                let _ = writeln!(out, "  {label}: +{} -{}", group.lines_added, group.lines_removed);
+            }
         }
     }
-    for pair in changed {
-        let (Some(old), Some(new)) = (&pair.old, &pair.new) else { continue };
-        let label = pair_label(pair);
-        let old_text = old.as_deref().unwrap_or_else(|err| err);
-        let new_text = new.as_deref().unwrap_or_else(|err| err);
-        let (added, removed) = line_counts(old_text, new_text);
-        if stat {
-            let _ = writeln!(out, "  {label}: +{added} -{removed}");
-            continue;
+    if !stat {
+        for group in groups.iter().filter(|g| matches!(g.kind, ChangeKind::Changed | ChangeKind::Failed)) {
+            let pair = group.shown;
+            let (Some(old), Some(new)) = (&pair.old, &pair.new) else { continue };
+            let header = format!("--- {} (+{} -{})", group_label(group), group.lines_added, group.lines_removed);
+            let _ = writeln!(out, "\n{}", bold.apply_to(header));
+            if old.is_err() || new.is_err() {
+                let _ = writeln!(out, "  old: {}\n  new: {}", describe_result(old), describe_result(new));
+                continue;
+            }
+            let old_text = old.as_deref().unwrap_or_default();
+            let new_text = new.as_deref().unwrap_or_default();
+            out.push_str(&unified_diff(printer, old_text, new_text));
         }
-        let _ = writeln!(out, "\n{}", bold.apply_to(format!("--- {label} (+{added} -{removed})")));
-        if old.is_err() || new.is_err() {
-            let _ = writeln!(out, "  old: {}\n  new: {}", describe_result(old), describe_result(new));
-            continue;
-        }
-        out.push_str(&unified_diff(printer, old_text, new_text));
     }
     // The comparison is the command's result: stdout, so it can be redirected and `-q` keeps it.
     let _ = printer.stdout(&format!("{}\n", out.trim_end()));
@@ -71,12 +75,12 @@ fn describe_result(result: &Result<String, String>) -> String {
     }
 }
 
-fn pair_label(pair: &RenderedPair) -> String {
-    let origin = match pair.origin {
-        FixtureOrigin::Pack => "",
-        FixtureOrigin::Project => " (project fixture)",
-    };
-    format!("{} / {}{origin}", pair.template, pair.fixture)
+/// `template / role` or, for a group, `template / role-a, role-b (2 roles)`.
+fn group_label(group: &ChangeGroup<'_>) -> String {
+    match group.roles.as_slice() {
+        [role] => format!("{} / {role}", group.template),
+        roles => format!("{} / {} ({} roles)", group.template, roles.join(", "), roles.len()),
+    }
 }
 
 /// The same comparison as data, for `--json`.

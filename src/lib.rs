@@ -26,6 +26,9 @@ pub enum ExitStatus {
     Success = 0,
     Failure = 1,
     Usage = 2,
+    /// `upgrade --review` showed changes and applied none (no terminal to
+    /// ask on, no `--yes`): CI can tell it from "nothing to do" (0).
+    NotApplied = 3,
 }
 
 impl From<ExitStatus> for ExitCode {

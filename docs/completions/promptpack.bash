@@ -710,7 +710,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__outdated)
-            opts="-q -v -h -V --json --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --json --all --exit-code --offline --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -190,7 +190,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --dry-run 'Show what would change without changing anything'
             cand --review 'Show the rendered diff per role of every pack that would move, then ask (on a terminal) or apply with `--yes`; otherwise change nothing'
-            cand --yes 'With `--review`: apply without asking'
+            cand --yes 'Apply without asking (with or without `--review`)'
             cand --offline 'Never touch the network: use the cache or fail naming what is missing'
             cand -q 'Print only errors'
             cand --quiet 'Print only errors'
@@ -216,6 +216,8 @@ set edit:completion:arg-completer[promptpack] = {|@words|
         &'promptpack;outdated'= {
             cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
             cand --json 'Print as JSON on stdout'
+            cand --all 'List every pack, not only those that can move'
+            cand --exit-code 'Exit with 1 when any pack is outdated or its locked version yanked (0 otherwise)'
             cand --offline 'Never touch the network: use the cache or fail naming what is missing'
             cand -q 'Print only errors'
             cand --quiet 'Print only errors'

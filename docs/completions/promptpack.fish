@@ -156,7 +156,7 @@ always\t''
 never\t''"
 complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -l dry-run -d 'Show what would change without changing anything'
 complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -l review -d 'Show the rendered diff per role of every pack that would move, then ask (on a terminal) or apply with `--yes`; otherwise change nothing'
-complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -l yes -d 'With `--review`: apply without asking'
+complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -l yes -d 'Apply without asking (with or without `--review`)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -l offline -d 'Never touch the network: use the cache or fail naming what is missing'
 complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -s q -l quiet -d 'Print only errors'
 complete -c promptpack -n "__fish_promptpack_using_subcommand upgrade" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'
@@ -174,6 +174,8 @@ complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -l color
 always\t''
 never\t''"
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -l json -d 'Print as JSON on stdout'
+complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -l all -d 'List every pack, not only those that can move'
+complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -l exit-code -d 'Exit with 1 when any pack is outdated or its locked version yanked (0 otherwise)'
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -l offline -d 'Never touch the network: use the cache or fail naming what is missing'
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s q -l quiet -d 'Print only errors'
 complete -c promptpack -n "__fish_promptpack_using_subcommand outdated" -s v -l verbose -d 'Print more detail (e.g. every matching snapshot)'

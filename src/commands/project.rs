@@ -38,7 +38,10 @@ fn print_changes(printer: &Printer, report: &SyncReport, verb: &str) {
     for change in &report.changes {
         match change {
             PackChange::Added { name, version } => printer.status(verb, &format!("{name} {version}")),
-            PackChange::Changed { name, from, to } => printer.status("Updating", &format!("{name} {from} -> {to}")),
+            PackChange::Changed { name, from, to } => {
+                let verb = if to < from { "Downgrading" } else { "Updating" };
+                printer.status(verb, &format!("{name} {from} -> {to}"));
+            }
             PackChange::Removed { name, version } => printer.status("Removing", &format!("{name} {version}")),
             PackChange::Unchanged { .. } => {}
         }
@@ -221,7 +224,12 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     for pack in &plan.packs {
-        let verb = if args.dry_run || args.review { "Available" } else { "Upgrading" };
+        let verb = match (args.dry_run || args.review, pack.to < pack.from) {
+            (true, false) => "Available",
+            (true, true) => "Downgrade",
+            (false, false) => "Upgrading",
+            (false, true) => "Downgrading",
+        };
         printer.status(verb, &format!("{} {} -> {}", pack.name, pack.from, pack.to));
     }
     if args.review {
@@ -242,8 +250,10 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
     }
     if args.review && !args.yes {
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            printer.info("Not applied: no terminal to ask on. Rerun with `--review --yes` to apply.");
-            return Ok(ExitStatus::Success);
+            printer.warning(
+                "not applied: no terminal to ask on (exit code 3)\nhint: rerun with `--review --yes` to apply what was shown",
+            );
+            return Ok(ExitStatus::NotApplied);
         }
         if !confirm(printer, "Apply these upgrades? [y/N]")? {
             printer.status("Skipped", "nothing changed");
@@ -254,11 +264,14 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
     for path in &outcome.merged_overrides {
         printer.status("Merged", &format!("upstream changes into {path}"));
     }
+    let mut moved = Vec::new();
     for change in &outcome.report.changes {
         if let PackChange::Changed { name, from, to } = change {
-            printer.status("Upgraded", &format!("{name} {from} -> {to}"));
+            printer.status(if to < from { "Downgraded" } else { "Upgraded" }, &format!("{name} {from} -> {to}"));
+            moved.push(name.clone());
         }
     }
+    report_stale_snapshots(printer, &Project::require(project.root())?, &moved)?;
     if !outcome.held_back.is_empty() {
         let mut message =
             String::from("some packs were not upgraded because their local overrides conflict with upstream changes:");
@@ -271,6 +284,36 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         );
     }
     Ok(ExitStatus::Success)
+}
+
+/// After an upgrade: the project's snapshots of the moved packs whose text
+/// the new versions no longer render, and how to review them.
+fn report_stale_snapshots(printer: &Printer, project: &Project, moved: &[String]) -> Result<()> {
+    let snapshots = project.root().join("snapshots");
+    let mut stale = Vec::new();
+    for name in moved {
+        let pack = project.verified_installed_pack(name)?;
+        let cases = match project.manifest().fixtures.get(name) {
+            Some(fixtures) => pack.snapshot_cases_with(fixtures, PROJECT_FILE),
+            None => pack.snapshot_cases_with(&pack.manifest().fixtures, PROJECT_FILE),
+        };
+        let renderer = pack.renderer()?;
+        for case in cases {
+            let path = snapshots.join(case.file_name());
+            let Some(snapshot) = promptpack_pack::read_snapshot(&path)? else { continue };
+            if pack.render(&renderer, &case.template, case.vars.clone()).ok().as_deref() != Some(&snapshot.body) {
+                stale.push(path.strip_prefix(project.root()).unwrap_or(&path).display().to_string());
+            }
+        }
+    }
+    if !stale.is_empty() {
+        printer.warning(&format!(
+            "{} project snapshot(s) no longer match what the upgraded packs render:\n  {}\nhint: run `promptpack test` to write the new text as pending, then `promptpack review` to accept or reject it",
+            stale.len(),
+            stale.join("\n  ")
+        ));
+    }
+    Ok(())
 }
 
 fn report_merges(printer: &Printer, project: &Project, pack: &promptpack_project::PackUpgrade) {
@@ -330,20 +373,37 @@ pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStat
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     let rows = outdated(&project, &cache, args.network.offline, &reporter)?;
+    let movable = rows.iter().filter(|row| row.can_move()).count();
+    let status = if args.exit_code && movable > 0 { ExitStatus::Failure } else { ExitStatus::Success };
+    let shown: Vec<_> = rows.iter().filter(|row| args.all || row.can_move()).collect();
     let show = |v: &Option<semver::Version>| v.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
     if args.json {
-        let json: Vec<_> = rows
+        let json: Vec<_> = shown
             .iter()
-            .map(|r| serde_json::json!({ "name": r.name, "locked": show(&r.locked), "compatible": show(&r.compatible), "newest": show(&r.newest) }))
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name, "locked": show(&r.locked), "compatible": show(&r.compatible),
+                    "newest": show(&r.newest), "yanked": r.locked_yanked.is_some(), "yank_reason": r.locked_yanked,
+                })
+            })
             .collect();
         printer.json(&serde_json::json!(json))?;
-        return Ok(ExitStatus::Success);
+        return Ok(status);
+    }
+    if shown.is_empty() {
+        printer.status("Checked", &format!("{} pack(s): all up to date (`--all` lists them)", rows.len()));
+        return Ok(status);
     }
     let mut out = format!("{:<32} {:<12} {:<12} {:<12}\n", "name", "locked", "compatible", "newest");
-    for row in &rows {
+    for row in &shown {
+        let yanked = match &row.locked_yanked {
+            Some(reason) if reason.is_empty() => "  (locked version yanked)".to_owned(),
+            Some(reason) => format!("  (locked version yanked: {reason})"),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<32} {:<12} {:<12} {:<12}",
+            "{:<32} {:<12} {:<12} {:<12}{yanked}",
             row.name,
             show(&row.locked),
             show(&row.compatible),
@@ -351,5 +411,5 @@ pub fn outdated_packs(args: &OutdatedArgs, printer: &Printer) -> Result<ExitStat
         );
     }
     printer.stdout(&out)?;
-    Ok(ExitStatus::Success)
+    Ok(status)
 }

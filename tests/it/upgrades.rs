@@ -80,35 +80,33 @@ fn upgrade_review_shows_exactly_the_changed_sentence_for_every_role() {
     );
     publish_edit(&author, "1.1.0", |t| t.replace(OLD_SENTENCE, NEW_SENTENCE));
 
+    // The project pins its roles, so the upgrade can say which snapshots go stale.
+    assert_eq!(author.run_in("app", &["test"]).code, 1, "first snapshots are pending");
+    ok_in(&author, "app", &["review", "--accept"]);
+
     let before = project_files(&author.path().join("app"));
     let out = author.run_in("app", &["upgrade", "--review"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    for role in ROLES.iter().chain(&["platform-lead"]) {
-        assert!(
-            out.stdout.contains(&format!("--- threats-next-steps / {role}")),
-            "no diff for {role}:\n{}",
-            out.stdout
-        );
+    assert_eq!(out.code, 3, "shown but not applied:\n{}", out.stderr);
+    // One reworded sentence changes every role alike: one diff, the roles listed.
+    for role in ROLES.iter().chain(&["platform-lead (project fixture)"]) {
+        assert!(out.stdout.contains(role), "{role} is not listed:\n{}", out.stdout);
     }
-    assert_eq!(
-        out.stdout.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(),
-        ROLES.len() + 1,
-        "{}",
-        out.stdout
-    );
-    // Only that sentence: one line removed and one added per role.
-    assert_eq!(out.stdout.matches("(+1 -1)").count(), ROLES.len() + 1, "{}", out.stdout);
+    assert_eq!(out.stdout.matches(&format!("-{OLD_SENTENCE}\n+{NEW_SENTENCE}\n")).count(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("({} roles): +1 -1", ROLES.len() + 1)), "{}", out.stdout);
     assert!(out.stdout.contains("contract: unchanged"));
-    assert!(out.stderr.contains("Rerun with `--review --yes` to apply"));
+    assert!(out.stderr.contains("rerun with `--review --yes`"), "{}", out.stderr);
     assert_eq!(
         project_files(&author.path().join("app")),
         before,
         "a review without --yes off a terminal changes nothing"
     );
 
-    ok_in(&author, "app", &["upgrade", "--review", "--yes"]);
+    let applied = ok_in(&author, "app", &["upgrade", "--review", "--yes"]);
     assert!(author.read("app/promptpack.lock").contains("version = \"1.1.0\""));
     assert!(author.read("app/prompts/threats-next-steps/templates/threats-next-steps.md.j2").contains(NEW_SENTENCE));
+    assert!(applied.contains("1 project snapshot(s) no longer match"), "{applied}");
+    assert!(applied.contains("snapshots/threats-next-steps__threats-next-steps__platform-lead.snap"), "{applied}");
+    assert!(applied.contains("`promptpack review`"), "{applied}");
 }
 
 #[test]
@@ -231,7 +229,9 @@ fn diff_compares_versions_from_the_registry_as_text_json_and_stat() {
         "reg.git",
         "--stat",
     ]);
-    assert_eq!(out.stdout.matches(": +1 -1").count(), ROLES.len(), "{}", out.stdout);
+    // One sentence changed alike for every role: one summary line naming them all.
+    assert_eq!(out.stdout.matches(": +1 -1").count(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("{} ({} roles): +1 -1", ROLES.join(", "), ROLES.len())), "{}", out.stdout);
 }
 
 #[test]
@@ -287,4 +287,33 @@ fn an_offline_install_from_the_verified_store_rechecks_every_byte() {
     std::fs::remove_dir_all(author.path().join("app/prompts")).unwrap();
     ok_in(&author, "app", &["install", "--frozen"]);
     assert_eq!(author.read(installed), expected);
+}
+
+#[test]
+fn outdated_lists_what_can_move_flags_yanked_locks_and_gates_with_exit_code() {
+    let author = published_and_installed();
+    let out = author.run_in("app", &["outdated", "--exit-code"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "", "an up-to-date pack is not listed");
+    assert!(out.stderr.contains("all up to date"), "{}", out.stderr);
+    let all = author.run_in("app", &["outdated", "--all"]);
+    assert!(all.stdout.contains("threats-next-steps"), "{}", all.stdout);
+
+    publish_edit(&author, "1.1.0", |t| t.replace(OLD_SENTENCE, NEW_SENTENCE));
+    let out = author.run_in("app", &["outdated", "--exit-code"]);
+    assert_eq!(out.code, 1, "a newer version is out: {}", out.stderr);
+    assert!(out.stdout.contains("threats-next-steps"), "{}", out.stdout);
+    assert_eq!(author.run_in("app", &["outdated"]).code, 0, "without --exit-code, listing is success");
+
+    ok_in(&author, "app", &["upgrade"]);
+    ok(&author, &["yank", "threats-next-steps@1.1.0", "--registry", "reg.git", "--reason", "drops the table"]);
+    let out = author.run_in("app", &["outdated", "--exit-code"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("(locked version yanked: drops the table)"), "{}", out.stdout);
+
+    // Moving off a yanked version to an older one is called what it is.
+    let out = author.run_in("app", &["upgrade", "--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("Downgrade threats-next-steps 1.1.0 -> 1.0.0"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Available"), "{}", out.stderr);
 }

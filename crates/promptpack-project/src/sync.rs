@@ -335,6 +335,22 @@ pub struct OutdatedRow {
     pub compatible: Option<semver::Version>,
     /// Newest published version.
     pub newest: Option<semver::Version>,
+    /// The locked version is yanked: `Some(reason)` (empty when none was given).
+    pub locked_yanked: Option<String>,
+}
+
+impl OutdatedRow {
+    /// Whether the pack can move: a newer version is published, or the
+    /// locked one was yanked.
+    #[must_use]
+    pub fn can_move(&self) -> bool {
+        let newer = |candidate: &Option<semver::Version>| match (&self.locked, candidate) {
+            (Some(locked), Some(candidate)) => candidate > locked,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        self.locked_yanked.is_some() || newer(&self.compatible) || newer(&self.newest)
+    }
 }
 
 /// Locked vs newest compatible vs newest, for registry packs.
@@ -351,6 +367,7 @@ pub fn outdated(
     let mut rows = Vec::new();
     for (name, requirement) in &project.manifest().packs {
         let locked = project.lock().and_then(|l| l.get(name)).map(|l| l.version.clone());
+        let mut locked_yanked = None;
         let (compatible, newest) = match &requirement.source {
             RequirementSource::Registry { registry } => {
                 let url = resolver.registry_location(name, registry.as_deref())?.url;
@@ -364,11 +381,15 @@ pub fn outdated(
                     .map(|e| e.vers.clone())
                     .max();
                 let newest = visible().map(|e| e.vers.clone()).max();
+                locked_yanked = locked
+                    .as_ref()
+                    .and_then(|version| index.entries.iter().find(|e| &e.vers == version && e.yanked))
+                    .map(|entry| entry.yank_reason.clone().unwrap_or_default());
                 (compatible, newest)
             }
             _ => (None, None),
         };
-        rows.push(OutdatedRow { name: name.clone(), locked, compatible, newest });
+        rows.push(OutdatedRow { name: name.clone(), locked, compatible, newest, locked_yanked });
     }
     Ok(rows)
 }
