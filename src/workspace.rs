@@ -121,3 +121,16 @@ fn local_pack_names() -> Vec<String> {
     names.sort();
     names
 }
+
+/// The registry a command means: a `[registries]` name of the current
+/// project, a URL or folder, or (when none is given) `PROMPTPACK_REGISTRY`
+/// or the project's default.
+pub fn registry_location(requested: Option<&str>, pack: &str) -> Result<promptpack_project::RegistryLocation> {
+    // A broken promptpack.toml is an error here too, not "no project".
+    let project = Project::discover(Path::new("."))?;
+    Ok(promptpack_project::locate_registry(
+        project.as_ref().map(|p| (p.root(), &p.manifest().registries)),
+        requested,
+        pack,
+    )?)
+}

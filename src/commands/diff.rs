@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use promptpack_manifest::{DisplaySafeUrl, PackManifest};
-use promptpack_pack::{Impact, Pack, compare_renderings, contract_changes, required_impact, smallest_allowed_version};
+use promptpack_pack::{Pack, compare_renderings, contract_changes, semver_requirement, smallest_allowed_version};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
 use crate::cli::{BumpArgs, BumpLevel, DiffArgs, ReportFormat};
@@ -95,31 +95,7 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
 /// The registry URL for a pack: `--registry`, else `PROMPTPACK_REGISTRY`, else
 /// the project's default registry.
 fn registry_for(registry: Option<&str>, pack: &str) -> Result<DisplaySafeUrl> {
-    Ok(crate::commands::registry::registry_location(registry, pack)?.url)
-}
-
-/// The newest published version of `pack` below `version`, as a pack, if any.
-pub fn previous_published(registry: &Registry, name: &str, version: &semver::Version) -> Result<Option<Pack>> {
-    let index = registry.index(name)?;
-    let Some(previous) = index.entries.iter().filter(|e| &e.vers < version).max_by(|a, b| a.vers.cmp(&b.vers)) else {
-        return Ok(None);
-    };
-    let fetched = registry.read_pack(name, &previous.vers, None)?;
-    let pack = Pack::from_files(Path::new(&format!("{name}@{}", previous.vers)), fetched.files)?;
-    Ok(Some(promptpack_project::attach_registry_dependencies(registry, pack)?))
-}
-
-/// What changed from `old` to `new` and the smallest bump that allows it, with reasons.
-pub fn semver_requirement(old: &Pack, new: &Pack) -> Result<(Impact, Vec<String>)> {
-    let contract = contract_changes(old.manifest(), new.manifest());
-    let pairs = compare_renderings(old, new, &std::collections::BTreeMap::new(), None, None)?;
-    let mut reasons: Vec<String> =
-        contract.iter().map(|c| format!("{} ({})", c.describe(), c.impact().as_str())).collect();
-    let changed = pairs.iter().filter(|p| p.changed() && p.old.is_some() && p.new.is_some()).count();
-    if changed > 0 {
-        reasons.push(format!("rendered text changed for {changed} (template, fixture) pair(s) (patch)"));
-    }
-    Ok((required_impact(&contract), reasons))
+    Ok(crate::workspace::registry_location(registry, pack)?.url)
 }
 
 pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {

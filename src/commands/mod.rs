@@ -5,7 +5,7 @@ mod check;
 mod diff;
 mod new;
 mod project;
-pub(crate) mod registry;
+mod registry;
 mod render;
 mod review;
 mod test;

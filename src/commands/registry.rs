@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use promptpack_manifest::{DisplaySafeUrl, RegistryLimits};
-use promptpack_pack::{Pack, Severity, check_pack, read_snapshot};
-use promptpack_project::{Project, RegistryLocation};
-use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, publish, set_yanked};
+use promptpack_manifest::RegistryLimits;
+use promptpack_pack::{Pack, PackError};
+use promptpack_project::{ProjectError, PublishOptions};
+use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, set_yanked};
 
 use crate::cli::{PublishArgs, RegistryInitArgs, SearchArgs, YankArgs};
 use crate::reporter::TerminalReporter;
-use crate::workspace::resolve_pack_dir;
+use crate::workspace::{registry_location, resolve_pack_dir};
 use crate::{ExitStatus, Printer, UsageError};
 
 pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitStatus> {
@@ -27,19 +27,6 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
     Ok(ExitStatus::Success)
 }
 
-/// The registry a command means: a `[registries]` name of the current
-/// project, a URL or folder, or (when none is given) `PROMPTPACK_REGISTRY`
-/// or the project's default.
-pub fn registry_location(requested: Option<&str>, pack: &str) -> Result<RegistryLocation> {
-    // A broken promptpack.toml is an error here too, not "no project".
-    let project = Project::discover(Path::new("."))?;
-    Ok(promptpack_project::locate_registry(
-        project.as_ref().map(|p| (p.root(), &p.manifest().registries)),
-        requested,
-        pack,
-    )?)
-}
-
 pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus> {
     let dir = match &args.pack {
         Some(pack) => resolve_pack_dir(pack)?,
@@ -50,31 +37,26 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
     let url = registry_location(args.registry.as_deref(), pack.name())?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
-    // Checks and snapshot tests render with the dependencies this registry
-    // would give a consumer: a pack's includes must resolve where it is published.
-    let pack = if pack.manifest().dependencies.is_empty() {
-        pack
-    } else {
-        let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter)
-            .context("cannot read the registry for the pack's dependencies")?;
-        promptpack_project::attach_registry_dependencies(&registry, pack)?
+    let options = PublishOptions {
+        snapshots: &args.snapshots,
+        allow_semver_violation: args.allow_semver_violation,
+        dry_run: args.dry_run,
     };
-
-    // A registry only ever receives packs that pass their own checks.
-    let findings = check_pack(&pack);
-    let errors: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
-    if !errors.is_empty() {
-        for finding in &errors {
-            printer.error(&finding.message);
+    let published = match promptpack_project::publish_pack(&cache, &url, pack, &options, &reporter) {
+        Ok(published) => published,
+        Err(ProjectError::Pack(PackError::ChecksFailed { label, errors })) => {
+            // What `check` found, then why nothing was published.
+            for finding in &errors {
+                printer.error(&finding.message);
+            }
+            return Err(ProjectError::Pack(PackError::ChecksFailed { label, errors }).into());
         }
-        anyhow::bail!(
-            "refusing to publish {label}: `promptpack check` found {} error(s)\nhint: fix them (`promptpack check` shows them all), then publish again",
-            errors.len()
-        );
+        Err(err) => return Err(err.into()),
+    };
+    if let Some(violation) = &published.semver_violation {
+        printer.warning(&format!("{violation}\nhint: publishing anyway because of --allow-semver-violation"));
     }
-    verify_snapshots(&pack, &args.snapshots, &label)?;
-    check_semver_against_registry(&cache, &url, &pack, args.allow_semver_violation, printer, &reporter)?;
-    let outcome = publish(&cache, &url, &pack, args.dry_run, &reporter)?;
+    let outcome = published.outcome;
     if args.dry_run {
         printer.status(
             "Would publish",
@@ -87,67 +69,6 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
         printer.status("Published", &format!("{label} to {} ({})", url, outcome.entry.cksum));
     }
     Ok(ExitStatus::Success)
-}
-
-/// The version bump must be as large as the changes since the newest
-/// published version below it require (see `promptpack bump auto`).
-fn check_semver_against_registry(
-    cache: &Cache,
-    url: &DisplaySafeUrl,
-    pack: &Pack,
-    allow_violation: bool,
-    printer: &Printer,
-    reporter: &TerminalReporter,
-) -> Result<()> {
-    // `publish` reports an unreachable or invalid registry itself.
-    let Ok(registry) = Registry::open(cache, url, FetchPolicy::Always, reporter) else {
-        return Ok(());
-    };
-    let version = &pack.manifest().version;
-    let Some(previous) = crate::commands::diff::previous_published(&registry, pack.name(), version)? else {
-        return Ok(());
-    };
-    let (impact, reasons) = crate::commands::diff::semver_requirement(&previous, pack)?;
-    let old_version = &previous.manifest().version;
-    if let Err(smallest) = promptpack_pack::check_bump(old_version, version, impact) {
-        let message = format!(
-            "{} {version} is too small a bump over {old_version}: the changes need a {} bump (at least {smallest})\n  {}",
-            pack.name(),
-            impact.as_str(),
-            reasons.join("\n  ")
-        );
-        if allow_violation {
-            printer.warning(&format!("{message}\nhint: publishing anyway because of --allow-semver-violation"));
-            return Ok(());
-        }
-        anyhow::bail!(
-            "{message}\nhint: run `promptpack bump auto --registry {url}` (or set version = \"{smallest}\"), or pass --allow-semver-violation"
-        );
-    }
-    Ok(())
-}
-
-/// Every snapshot of the pack must exist and match, byte for byte.
-fn verify_snapshots(pack: &Pack, dir: &Path, label: &str) -> Result<()> {
-    let renderer = pack.renderer()?;
-    let mut failures = Vec::new();
-    for case in pack.snapshot_cases() {
-        let rendered = pack.render(&renderer, &case.template, case.vars.clone())?;
-        match read_snapshot(&dir.join(case.file_name()))? {
-            Some(snapshot) if snapshot.body == rendered => {}
-            Some(_) => {
-                failures.push(format!("{} / {}: rendered text differs from its snapshot", case.template, case.fixture));
-            }
-            None => failures.push(format!("{} / {}: no snapshot in {}", case.template, case.fixture, dir.display())),
-        }
-    }
-    if failures.is_empty() {
-        return Ok(());
-    }
-    anyhow::bail!(
-        "refusing to publish {label}: its snapshot tests fail\n  {}\nhint: run `promptpack test`, review the changes with `promptpack review`, then publish again",
-        failures.join("\n  ")
-    )
 }
 
 pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {

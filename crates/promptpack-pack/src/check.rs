@@ -180,3 +180,45 @@ fn error_finding(rule: &str, template: Option<&str>, fixture: Option<&str>, err:
         hint: None,
     }
 }
+
+/// A pack that passed what a registry requires of every pack it receives:
+/// `check` finds no errors, and every snapshot exists and matches byte for
+/// byte. Only [`check_for_publish`] makes one, and publishing takes one.
+#[derive(Debug, Clone)]
+pub struct CheckedPack(Pack);
+
+impl CheckedPack {
+    #[must_use]
+    pub fn pack(&self) -> &Pack {
+        &self.0
+    }
+}
+
+/// Runs the checks a registry requires (see [`CheckedPack`]); `snapshots`
+/// is the folder of the pack's snapshot files.
+pub fn check_for_publish(pack: Pack, snapshots: &std::path::Path) -> Result<CheckedPack, PackError> {
+    let label = format!("{} {}", pack.name(), pack.manifest().version);
+    let errors: Vec<CheckFinding> =
+        check_pack(&pack).into_iter().filter(|finding| finding.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        return Err(PackError::ChecksFailed { label, errors });
+    }
+    let renderer = pack.renderer()?;
+    let mut failures = Vec::new();
+    for case in pack.snapshot_cases() {
+        let rendered = pack.render(&renderer, &case.template, case.vars.clone())?;
+        match crate::read_snapshot(&snapshots.join(case.file_name()))? {
+            Some(snapshot) if snapshot.body == rendered => {}
+            Some(_) => {
+                failures.push(format!("{} / {}: rendered text differs from its snapshot", case.template, case.fixture));
+            }
+            None => {
+                failures.push(format!("{} / {}: no snapshot in {}", case.template, case.fixture, snapshots.display()));
+            }
+        }
+    }
+    if !failures.is_empty() {
+        return Err(PackError::SnapshotsFail { label, failures });
+    }
+    Ok(CheckedPack(pack))
+}

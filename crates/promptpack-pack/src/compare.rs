@@ -244,6 +244,21 @@ pub fn required_impact(changes: &[ContractChange]) -> Impact {
     changes.iter().map(ContractChange::impact).max().unwrap_or(Impact::Patch)
 }
 
+/// What changed from `old` to `new` and the smallest bump that allows it,
+/// with one reason per change: the contract's changes, then whether any
+/// rendered text changed (a patch).
+pub fn semver_requirement(old: &Pack, new: &Pack) -> Result<(Impact, Vec<String>), PackError> {
+    let contract = contract_changes(old.manifest(), new.manifest());
+    let pairs = compare_renderings(old, new, &BTreeMap::new(), None, None)?;
+    let mut reasons: Vec<String> =
+        contract.iter().map(|c| format!("{} ({})", c.describe(), c.impact().as_str())).collect();
+    let changed = pairs.iter().filter(|p| p.changed() && p.old.is_some() && p.new.is_some()).count();
+    if changed > 0 {
+        reasons.push(format!("rendered text changed for {changed} (template, fixture) pair(s) (patch)"));
+    }
+    Ok((required_impact(&contract), reasons))
+}
+
 /// Whether `new` is a large enough bump over `old` for `impact`; `Err` with
 /// the smallest allowed version otherwise.
 pub fn check_bump(old: &semver::Version, new: &semver::Version, impact: Impact) -> Result<(), semver::Version> {

@@ -55,6 +55,13 @@ pub enum PackError {
     #[error("snapshot file `{}` is not in insta's format: {reason}", path.display())]
     MalformedSnapshot { path: PathBuf, reason: String },
 
+    /// `errors` are the findings, for the caller to show before this error.
+    #[error("refusing to publish {label}: `promptpack check` found {} error(s)", errors.len())]
+    ChecksFailed { label: String, errors: Vec<crate::CheckFinding> },
+
+    #[error("refusing to publish {label}: its snapshot tests fail\n  {}", failures.join("\n  "))]
+    SnapshotsFail { label: String, failures: Vec<String> },
+
     #[error("dependency `{dependency}` of pack `{pack}` {reason}")]
     Dependency { pack: String, dependency: String, reason: String, hint: String },
 
@@ -100,6 +107,10 @@ impl PackError {
             Self::UnknownFixture { available, .. } => format!("fixtures: {available}"),
             Self::MalformedSnapshot { .. } => {
                 "delete it and run `promptpack test` to write a fresh one".to_owned()
+            }
+            Self::ChecksFailed { .. } => "fix them (`promptpack check` shows them all), then publish again".to_owned(),
+            Self::SnapshotsFail { .. } => {
+                "run `promptpack test`, review the changes with `promptpack review`, then publish again".to_owned()
             }
             Self::Manifest(_) | Self::Render { .. } | Self::Compile { .. } => return None,
         })

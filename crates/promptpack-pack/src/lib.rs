@@ -24,10 +24,10 @@ use promptpack_manifest::{JinjaPreset, PackManifest, RenderSettings, TemplateEng
 use promptpack_render::{Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, UndefinedPolicy, Vars};
 use sha2::{Digest, Sha256};
 
-pub use crate::check::{CheckFinding, Severity, check_pack};
+pub use crate::check::{CheckFinding, CheckedPack, Severity, check_for_publish, check_pack};
 pub use crate::compare::{
     ContractChange, FixtureOrigin, Impact, RenderedPair, check_bump, compare_renderings, contract_changes,
-    required_impact, smallest_allowed_version,
+    required_impact, semver_requirement, smallest_allowed_version,
 };
 pub use crate::error::PackError;
 pub use crate::snapshot::{

@@ -59,6 +59,13 @@ pub enum ProjectError {
     #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`", path.display())]
     NameMismatch { expected: String, found: String, path: PathBuf },
 
+    #[error("cannot read the registry for the pack's dependencies")]
+    PublishDependencies { source: RegistryError },
+
+    /// `message` says what changed and which bump it needs.
+    #[error("{message}")]
+    SemverViolation { message: String, url: promptpack_manifest::DisplaySafeUrl, smallest: semver::Version },
+
     #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it")]
     OfflineMissing { name: String, url: promptpack_manifest::DisplaySafeUrl },
 }
@@ -125,10 +132,16 @@ impl ProjectError {
             Self::NotADependency { available, .. } => format!("dependencies: {available}"),
             Self::NameMismatch { .. } => "the key in [packs] must match the pack's name".to_owned(),
             Self::OfflineMissing { .. } => "run once without `--offline` (or `--frozen`) to fill the cache".to_owned(),
+            Self::SemverViolation { url, smallest, .. } => format!(
+                "run `promptpack bump auto --registry {url}` (or set version = \"{smallest}\"), or pass --allow-semver-violation"
+            ),
             Self::Registry(err) => return err.hint(),
             Self::Pack(err) => return err.hint(),
             Self::Io { .. } => "check that the path exists and that you can read (or write) it".to_owned(),
-            Self::Manifest { .. } | Self::Merge { .. } | Self::PathVersionMismatch { .. } => return None,
+            Self::Manifest { .. }
+            | Self::Merge { .. }
+            | Self::PathVersionMismatch { .. }
+            | Self::PublishDependencies { .. } => return None,
         })
     }
 

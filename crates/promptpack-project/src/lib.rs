@@ -13,6 +13,7 @@ mod error;
 mod install;
 mod manifest_edit;
 mod overrides;
+mod publish;
 mod registries;
 mod resolve;
 mod sync;
@@ -26,6 +27,7 @@ pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack}
 pub use crate::error::{ChangedFile, FileChange, ProjectError};
 pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
+pub use crate::publish::{PublishOptions, Published, previous_published, publish_pack};
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
 pub use crate::resolve::{ResolvedPack, ResolvedSource};
 pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};

@@ -8,7 +8,7 @@ use std::path::Path;
 use promptpack_manifest::{
     DisplaySafeUrl, IndexEntry, IndexFile, RegistryConfig, RegistryLimits, index_path, pack_path,
 };
-use promptpack_pack::Pack;
+use promptpack_pack::CheckedPack;
 
 use crate::cache::{Cache, CachedRepo, FetchPolicy, classify_network_error, remote_url};
 use crate::error::RegistryError;
@@ -247,16 +247,18 @@ pub struct PublishOutcome {
     pub pushed: bool,
 }
 
-/// Publishes `pack` to the registry at `url`: its files in
+/// Publishes `pack` to the registry at `url` (only a [`CheckedPack`]: a
+/// registry never receives a pack that fails its checks): its files in
 /// `packs/<name>/<version>/` and an index line, in one commit, pushed
 /// without force. A publisher that loses a race re-fetches and tries again.
 pub fn publish(
     cache: &Cache,
     url: &DisplaySafeUrl,
-    pack: &Pack,
+    pack: &CheckedPack,
     dry_run: bool,
     reporter: &dyn Reporter,
 ) -> Result<PublishOutcome, RegistryError> {
+    let pack = pack.pack();
     let manifest = pack.manifest();
     let files = pack.file_contents();
     let deps: BTreeMap<String, String> =
