@@ -93,17 +93,27 @@ pub fn packs_to_process(arguments: &[String]) -> Result<Vec<PackLocation>> {
     }
     let mut locations: Vec<PackLocation> =
         local_pack_names().into_iter().map(|name| PackLocation::Folder(Path::new(PACKS_DIR).join(name))).collect();
-    if let Some(project) = Project::discover(Path::new("."))? {
-        for name in project.manifest().fixtures.keys() {
+    // In a consuming project: every pack it asks for, with the project's
+    // fixtures for it, or the pack's own when the project has none.
+    let project = Project::discover(Path::new("."))?;
+    if let Some(project) = &project {
+        let names: std::collections::BTreeSet<&String> =
+            project.manifest().packs.keys().chain(project.manifest().fixtures.keys()).collect();
+        for name in names {
             if project.installed_pack_dir(name).is_dir() {
                 locations.push(PackLocation::Installed { project: Box::new(project.clone()), name: name.clone() });
             }
         }
     }
     if locations.is_empty() {
+        let hint = if project.is_some() {
+            "install the project's packs with `promptpack install`, or name a pack folder"
+        } else {
+            "name a pack folder, or create one with `promptpack new <NAME>`"
+        };
         return Err(UsageError {
-            message: format!("no packs to process: ./{PACKS_DIR} has no pack folders"),
-            hint: "name a pack folder, or create one with `promptpack new <NAME>`".to_owned(),
+            message: format!("no packs to process: ./{PACKS_DIR} has no pack folders and no packs are installed"),
+            hint: hint.to_owned(),
         }
         .into());
     }

@@ -183,6 +183,16 @@ pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
     let report = sync_project(&edited, &SyncOptions::default(), printer)?;
     edited.write_manifest()?;
     print_changes(printer, &report, "Installing");
+    if project.manifest().fixtures.contains_key(&args.name) {
+        printer.status("Removed", &format!("the project fixtures of {} ([fixtures.{}])", args.name, args.name));
+    }
+    let snapshots = edited.remove_snapshots_of(&args.name)?;
+    if !snapshots.is_empty() {
+        printer.status(
+            "Removed",
+            &format!("{} snapshot(s) of {} from {}", snapshots.len(), args.name, edited.snapshots_dir().display()),
+        );
+    }
     Ok(ExitStatus::Success)
 }
 

@@ -317,3 +317,34 @@ fn outdated_lists_what_can_move_flags_yanked_locks_and_gates_with_exit_code() {
     assert!(out.stderr.contains("Downgrade threats-next-steps 1.1.0 -> 1.0.0"), "{}", out.stderr);
     assert!(!out.stderr.contains("Available"), "{}", out.stderr);
 }
+
+#[test]
+fn a_consuming_project_without_fixtures_checks_and_tests_its_installed_packs_and_remove_cleans_up() {
+    let author = published_and_installed();
+    let check = author.run_in("app", &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stderr.contains("threats-next-steps"), "{}", check.stderr);
+
+    // The pack's own roles are pinned in the project's snapshots.
+    let first = author.run_in("app", &["test"]);
+    assert_eq!(first.code, 1, "first snapshots are pending: {}", first.stderr);
+    ok_in(&author, "app", &["review", "--accept"]);
+    ok_in(&author, "app", &["test"]);
+    let pinned = std::fs::read_dir(author.path().join("app/snapshots")).unwrap().count();
+    assert_eq!(pinned, ROLES.len());
+
+    author.write(
+        "app/promptpack.toml",
+        author.read("app/promptpack.toml")
+            + "\n[fixtures.threats-next-steps.platform-lead.vars]\nrole = \"platform lead\"\n",
+    );
+    let removed = ok_in(&author, "app", &["remove", "threats-next-steps"]);
+    assert!(removed.contains("the project fixtures of threats-next-steps"), "{removed}");
+    assert!(removed.contains(&format!("{} snapshot(s) of threats-next-steps", ROLES.len())), "{removed}");
+    assert_eq!(std::fs::read_dir(author.path().join("app/snapshots")).unwrap().count(), 0);
+    assert!(!author.read("app/promptpack.toml").contains("fixtures"), "{}", author.read("app/promptpack.toml"));
+    // Nothing left to process: a clear usage error that says what to do.
+    let out = author.run_in("app", &["check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("promptpack install"), "{}", out.stderr);
+}

@@ -107,6 +107,36 @@ impl Project {
         locate_registry(Some((&self.root, &self.manifest.registries)), requested, pack)
     }
 
+    /// The folder of the project's snapshots of installed packs.
+    #[must_use]
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+
+    /// Deletes the project's snapshots (accepted and pending) of pack `name`,
+    /// after it was removed; returns what was deleted.
+    pub fn remove_snapshots_of(&self, name: &str) -> Result<Vec<PathBuf>, ProjectError> {
+        let dir = self.snapshots_dir();
+        let entries = match fs_err::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(ProjectError::Io { path: dir, source: err.into() }),
+        };
+        let prefix = format!("{name}__");
+        let mut removed = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(ProjectError::io(&dir))?;
+            let file_name = entry.file_name();
+            let Some(file_name) = file_name.to_str() else { continue };
+            if file_name.starts_with(&prefix) && (file_name.ends_with(".snap") || file_name.ends_with(".snap.new")) {
+                fs_err::remove_file(entry.path()).map_err(ProjectError::io(entry.path()))?;
+                removed.push(entry.path());
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+
     /// Where pack `name` is installed (whether or not it is).
     #[must_use]
     pub fn installed_pack_dir(&self, name: &str) -> PathBuf {

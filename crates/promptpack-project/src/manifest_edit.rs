@@ -46,6 +46,13 @@ impl Project {
             if let Some(packs) = doc.get_mut("packs").and_then(Item::as_table_like_mut) {
                 packs.remove(name);
             }
+            // Fixtures of a pack the project no longer has would fail every `check`.
+            if let Some(fixtures) = doc.get_mut("fixtures").and_then(Item::as_table_like_mut) {
+                fixtures.remove(name);
+                if fixtures.is_empty() {
+                    doc.remove("fixtures");
+                }
+            }
         })
     }
 
