@@ -120,7 +120,7 @@ impl Project {
         let entries = match fs_err::read_dir(&dir) {
             Ok(entries) => entries,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => return Err(ProjectError::Io { path: dir, source: err.into() }),
+            Err(err) => return Err(ProjectError::Io { path: dir, source: err }),
         };
         let prefix = format!("{name}__");
         let mut removed = Vec::new();
@@ -128,7 +128,11 @@ impl Project {
             let entry = entry.map_err(ProjectError::io(&dir))?;
             let file_name = entry.file_name();
             let Some(file_name) = file_name.to_str() else { continue };
-            if file_name.starts_with(&prefix) && (file_name.ends_with(".snap") || file_name.ends_with(".snap.new")) {
+            // Snapshot names are written by promptpack, always in lower case.
+            let is_snapshot = Path::new(file_name)
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("snap") || ext.eq_ignore_ascii_case("new"));
+            if file_name.starts_with(&prefix) && is_snapshot {
                 fs_err::remove_file(entry.path()).map_err(ProjectError::io(entry.path()))?;
                 removed.push(entry.path());
             }
