@@ -474,6 +474,9 @@ enum Fold {
     Nothing,
     /// Only numbers and booleans so far: their sum (or the one value).
     Primitive(Primitive),
+    /// One list or object, written to the buffer as text but not yet text
+    /// to handlebars.js (which cannot indent it, see `render_partial`).
+    Object,
     /// Text, written to the buffer.
     Text,
 }
@@ -501,7 +504,7 @@ impl<'o> Output<'o> {
         self.fold = match self.fold {
             Fold::Nothing => Fold::Primitive(value),
             Fold::Primitive(sum) => Fold::Primitive(Primitive::Number(sum.to_f64() + value.to_f64())),
-            Fold::Text => {
+            Fold::Object | Fold::Text => {
                 self.text.push_str(&value.to_js_string());
                 Fold::Text
             }
@@ -513,6 +516,10 @@ impl<'o> Output<'o> {
         match value.view() {
             View::Json(JsonValue::Number(n)) => self.push_primitive(Primitive::Number(n.as_f64().unwrap_or(f64::NAN))),
             View::Json(JsonValue::Bool(b)) => self.push_primitive(Primitive::Bool(*b)),
+            View::Json(JsonValue::Array(_)) | View::Object(_) if matches!(self.fold, Fold::Nothing) => {
+                self.push_text(&value.to_js_string());
+                self.fold = Fold::Object;
+            }
             _ => self.push_text(&value.to_js_string()),
         }
     }
@@ -943,14 +950,19 @@ impl<'a> Runtime<'a> {
                 let mut indented = String::new();
                 let mut indented_out = Output::new(&mut indented);
                 let result = self.render_partial_target(dt, is_block, target, context, data, &mut indented_out);
-                match indented_out.fold {
-                    // handlebars.js indents with `result.split`, which numbers lack.
-                    Fold::Primitive(value) if result.is_ok() => Err(Failure::runtime(format!(
-                        "handlebars.js fails to indent partial `{name}`: its output is the {} `{}`, not text",
-                        if matches!(value, Primitive::Bool(_)) { "boolean" } else { "number" },
-                        value.to_js_string()
+                // handlebars.js indents with `result.split`, which only text
+                // has: it fails on a partial block whose body is one value.
+                let not_text = match indented_out.fold {
+                    Fold::Primitive(Primitive::Bool(_)) => Some("a boolean"),
+                    Fold::Primitive(Primitive::Number(_)) => Some("a number"),
+                    Fold::Object => Some("a list or an object"),
+                    Fold::Nothing | Fold::Text => None,
+                };
+                match not_text {
+                    Some(what) if result.is_ok() => Err(Failure::runtime(format!(
+                        "handlebars.js fails to indent `{{{{> {name}}}}}`: its output is {what}, not text (`result.split is not a function`)"
                     ))
-                    .hint("give the partial text around the value, or put the partial on a line with other text")),
+                    .hint("give the block text around the value, or put the partial on a line with other text")),
                     _ => result.map(|()| out.push_text(&indented_text(&indented, indent))),
                 }
             }
@@ -1048,16 +1060,20 @@ impl<'a> Runtime<'a> {
             render(self, &mut child)?;
             match child.fold {
                 Fold::Primitive(value) => out.push_primitive(value),
-                Fold::Nothing | Fold::Text => out.push_text(&text),
+                Fold::Nothing | Fold::Object | Fold::Text => out.push_text(&text),
             }
         } else {
             let mut child = Output::new(&mut *out.text);
             render(self, &mut child)?;
-            match child.fold {
-                Fold::Primitive(value) => out.push_primitive(value),
+            out.fold = match (out.fold, child.fold) {
+                (_, Fold::Primitive(value)) => {
+                    out.push_primitive(value);
+                    out.fold
+                }
+                (Fold::Nothing, Fold::Object) => Fold::Object,
                 // A program that printed nothing returns `''`.
-                Fold::Nothing | Fold::Text => out.fold = Fold::Text,
-            }
+                _ => Fold::Text,
+            };
         }
         Ok(())
     }

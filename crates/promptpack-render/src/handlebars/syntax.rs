@@ -143,16 +143,17 @@ pub(crate) fn rewrite_for_parser(source: &str) -> Rewritten<'_> {
     if edits.is_empty() {
         return Rewritten { text: Cow::Borrowed(source), inverted_sections: Vec::new(), unparseable_path };
     }
-    edits.sort_by_key(|&(offset, ..)| offset);
-    let mut text = String::with_capacity(source.len() + edits.len() * 2);
-    let mut copied = 0;
-    for &(offset, old, new) in &edits {
-        text.push_str(&source[copied..offset]);
-        text.push(new);
-        copied = offset + old.len_utf8();
-    }
-    text.push_str(&source[copied..]);
-    let inverted_sections = inverted_offsets.into_iter().map(|offset| line_column(source, offset)).collect();
+    let text = apply_edits(source, &mut edits);
+    // Every edit replaces one character with one, so a tag's `{{` keeps its
+    // character index; its line and column are the rewritten text's (where
+    // whitespace moved inside a tag, a line's later tags shift).
+    let inverted_sections = inverted_offsets
+        .into_iter()
+        .map(|offset| {
+            let index = source[..offset].chars().count();
+            line_column(&text, text.char_indices().nth(index).map_or(text.len(), |(i, _)| i))
+        })
+        .collect();
     Rewritten { text: Cow::Owned(text), inverted_sections, unparseable_path }
 }
 
@@ -202,6 +203,20 @@ fn drop_tildes_next_to_tags(source: &str, start: usize, end: usize, edits: &mut 
     }
 }
 
+/// The source with each `(byte offset, old, new)` character replaced.
+fn apply_edits(source: &str, edits: &mut [(usize, char, char)]) -> String {
+    edits.sort_by_key(|&(offset, ..)| offset);
+    let mut text = String::with_capacity(source.len() + edits.len() * 2);
+    let mut copied = 0;
+    for &(offset, old, new) in edits.iter() {
+        text.push_str(&source[copied..offset]);
+        text.push(new);
+        copied = offset + old.len_utf8();
+    }
+    text.push_str(&source[copied..]);
+    text
+}
+
 /// Whether a tag's inside (after `{{` and `~`) prints a value (`x`,
 /// `{x}`, `&x`, `helper x`) rather than opening, closing or splitting a
 /// block, including a partial or a comment.
@@ -221,8 +236,9 @@ fn is_value_tag(inner: &str) -> bool {
 ///
 /// handlebars.js removes that whitespace (the `~`) and, the tag being
 /// standalone, the indentation before it. Both are moved inside the
-/// neighbouring tags, where they print nothing and no character moves
-/// across a line: `  {{#if x~}}\n{{name}}` becomes `{{  #if x }}{{\nname}}`.
+/// neighbouring tags, where they print nothing: `  {{#if x~}}\n{{name}}`
+/// becomes `{{  #if x }}{{\nname}}`. Lines keep their numbers; the tags
+/// after the moved `{{` on its line shift two columns left.
 /// Returns how far the tag's `{{` moved back.
 fn move_whitespace_a_tilde_strips(
     source: &str,
@@ -459,6 +475,17 @@ mod tests {
         for fine in ["{{items.[0]}}", "{{items.0.name}}", "{{1.5}}", "{{f 2 \"a.1\"}}", "{{! a.1 }}", "{{#a}}{{/a}}"] {
             assert_eq!(found(fine), None, "{fine}");
         }
+    }
+
+    #[test]
+    fn inverted_sections_are_found_after_moved_whitespace() {
+        let source = "{{#if a~}}\n{{b}}{{^c}}x{{/c}}{{/if}}";
+        let result = rewrite_for_parser(source);
+        let template = handlebars::Template::compile(&result.text).unwrap();
+        let handlebars::template::TemplateElement::HelperBlock(block) = &template.elements[0] else { panic!() };
+        let inner = block.template.as_ref().unwrap();
+        let position = inner.mapping[1].clone();
+        assert_eq!(result.inverted_sections, vec![(position.0, position.1)]);
     }
 
     #[test]
