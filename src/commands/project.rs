@@ -9,9 +9,10 @@ use anyhow::Result;
 use promptpack_manifest::{DisplaySafeUrl, PROJECT_FILE};
 use promptpack_pack::{compare_renderings, contract_changes};
 use promptpack_project::{
-    MergeOutcome, PackChange, Project, SyncOptions, SyncReport, Upgrade, apply_upgrade, outdated, plan_upgrade, sync,
+    MergeOutcome, PackChange, Project, ProjectError, SyncOptions, SyncReport, Upgrade, apply_upgrade,
+    compatible_requirement, outdated, plan_upgrade, sync,
 };
-use promptpack_registry::{Cache, FetchPolicy, Registry};
+use promptpack_registry::Cache;
 
 use crate::cli::{AddArgs, InitArgs, InstallArgs, ListArgs, OutdatedArgs, RemoveArgs, UpgradeArgs};
 use crate::comparison::print_comparison;
@@ -67,12 +68,13 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
             hint: "e.g. `^1`, `~1.2`, `=1.0.3` or `>=1, <3`".to_owned(),
         })?;
     }
-    let edited = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
+    let (edited, fetched) = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
     // Resolve and install against the edited manifest; write it only once that worked.
     let edited = project.with_manifest_source(&edited)?;
     let options = SyncOptions {
         offline: args.network.offline,
         upgrade: Upgrade::Only(vec![name.clone()]),
+        fetched,
         ..SyncOptions::default()
     };
     let report = sync_project(&edited, &options, printer)?;
@@ -82,14 +84,15 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
 }
 
 /// The manifest text with the new requirement (and, for `--registry <URL>`,
-/// a `[registries]` entry for it).
+/// a `[registries]` entry for it), and the registry fetched to choose the
+/// requirement, if any.
 fn edited_manifest(
     args: &AddArgs,
     project: &Project,
     name: &str,
     requirement: Option<&str>,
     printer: &Printer,
-) -> Result<String> {
+) -> Result<(String, Vec<DisplaySafeUrl>)> {
     let mut table = toml_edit::InlineTable::new();
     if let Some(url) = &args.git {
         table.insert("git", url.as_str().into());
@@ -101,79 +104,53 @@ fn edited_manifest(
         if let Some(req) = requirement {
             table.insert("version", req.into());
         }
-        return Ok(project.manifest_with_requirement(name, toml_edit::value(table))?);
+        return Ok((project.manifest_with_requirement(name, toml_edit::value(table))?, Vec::new()));
     }
     if let Some(path) = &args.path {
         table.insert("path", path.as_str().into());
-        return Ok(project.manifest_with_requirement(name, toml_edit::value(table))?);
+        return Ok((project.manifest_with_requirement(name, toml_edit::value(table))?, Vec::new()));
     }
     let location = project.registry(args.registry.as_deref(), name)?;
     // Like `cargo add`: without a requirement, allow what is compatible with the newest release.
-    let requirement = if let Some(req) = requirement {
-        req.to_owned()
+    let (requirement, fetched) = if let Some(req) = requirement {
+        (req.to_owned(), Vec::new())
     } else {
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);
-        let policy = if args.network.offline { FetchPolicy::Never } else { FetchPolicy::Always };
-        let registry = Registry::open(&cache, &location.url, policy, &reporter)?;
-        let index = registry.published_versions(name)?;
-        let newest = index.newest_release().ok_or_else(|| UsageError {
-            message: format!("every version of `{name}` is yanked"),
-            hint: "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
-        })?;
-        format!("^{}", newest.vers)
+        let requirement = compatible_requirement(&cache, &location.url, name, args.network.offline, &reporter)
+            .map_err(|err| match err {
+                // Naming a pack that cannot be added without a version is a usage error (exit code 2).
+                ProjectError::AllYanked { .. } => {
+                    anyhow::Error::from(UsageError { message: err.to_string(), hint: err.hint().unwrap_or_default() })
+                }
+                other => other.into(),
+            })?;
+        (requirement, vec![location.url.clone()])
     };
     let Some(requested) = &args.registry else {
-        return Ok(project.manifest_with_requirement(name, toml_edit::value(requirement))?);
+        return Ok((project.manifest_with_requirement(name, toml_edit::value(requirement))?, fetched));
     };
     table.insert("version", requirement.as_str().into());
     let registry_name = if project.manifest().registries.contains_key(requested) {
         requested.clone()
     } else {
         // A URL typed on the command line gets a name in [registries], as a person would add it.
-        registry_name_for(project, &location.configured)
+        project.registry_name_for(&location.configured)
     };
     table.insert("registry", registry_name.as_str().into());
     let text = project.manifest_with_requirement(name, toml_edit::value(table))?;
     if project.manifest().registries.contains_key(&registry_name) {
-        Ok(text)
+        Ok((text, fetched))
     } else {
         // Written as typed: promptpack.toml is the user's own file.
-        Ok(project.manifest_with_registry(&text, &registry_name, location.configured.expose_secrets())?)
+        Ok((project.manifest_with_registry(&text, &registry_name, location.configured.expose_secrets())?, fetched))
     }
-}
-
-/// A `[registries]` name for a URL: its last path segment, made unique.
-fn registry_name_for(project: &Project, url: &DisplaySafeUrl) -> String {
-    if let Some((name, _)) =
-        project.manifest().registries.iter().find(|(_, configured)| *configured == url.expose_secrets())
-    {
-        return name.clone();
-    }
-    let base: String = url
-        .redacted()
-        .trim_end_matches('/')
-        .rsplit(['/', ':', '\\'])
-        .next()
-        .unwrap_or("registry")
-        .trim_end_matches(".git")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect();
-    let base = if base.is_empty() || base == "default" { "registry".to_owned() } else { base };
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while project.manifest().registries.contains_key(&candidate) {
-        candidate = format!("{base}-{n}");
-        n += 1;
-    }
-    candidate
 }
 
 pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
     let project = Project::require(Path::new("."))?;
     if !project.manifest().packs.contains_key(&args.name) {
-        return Err(promptpack_project::ProjectError::NotADependency {
+        return Err(ProjectError::NotADependency {
             name: args.name.clone(),
             available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
         }
@@ -218,7 +195,7 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
     let project = Project::require(Path::new("."))?;
     for name in &args.names {
         if !project.manifest().packs.contains_key(name) && project.lock().and_then(|l| l.get(name)).is_none() {
-            return Err(promptpack_project::ProjectError::NotADependency {
+            return Err(ProjectError::NotADependency {
                 name: name.clone(),
                 available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
             }

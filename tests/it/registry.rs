@@ -1170,6 +1170,24 @@ fn http_basic_auth_from_credential_helper_publish_and_add() {
 }
 
 #[test]
+fn add_without_a_version_fetches_the_registry_once() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let url = server.url("registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    let before = server.requests().len();
+    sandbox.ok(&project, "consumer", &["add", PACK]);
+    // Each fetch starts with one authenticated ref advertisement.
+    let fetches = server.requests()[before..]
+        .iter()
+        .filter(|r| r.authenticated && r.target.contains("info/refs?service=git-upload-pack"))
+        .count();
+    assert_eq!(fetches, 1, "{:?}", &server.requests()[before..]);
+    assert_installed_as_published(&project, &publisher, PACK);
+}
+
+#[test]
 fn http_wrong_password_fails_fast_with_an_authentication_error() {
     let (sandbox, server) = http_sandbox("not-the-password");
     let url = server.url("registry.git");

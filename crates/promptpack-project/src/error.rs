@@ -59,6 +59,9 @@ pub enum ProjectError {
     #[error("pack folder `{}` is named `{found}` in its pack.toml, not `{expected}`", path.display())]
     NameMismatch { expected: String, found: String, path: PathBuf },
 
+    #[error("every version of `{name}` is yanked")]
+    AllYanked { name: String },
+
     #[error("cannot read the registry for the pack's dependencies")]
     PublishDependencies { source: RegistryError },
 
@@ -135,6 +138,7 @@ impl ProjectError {
             Self::SemverViolation { url, smallest, .. } => format!(
                 "run `promptpack bump auto --registry {url}` (or set version = \"{smallest}\"), or pass --allow-semver-violation"
             ),
+            Self::AllYanked { .. } => "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
             Self::Registry(err) => return err.hint(),
             Self::Pack(err) => return err.hint(),
             Self::Io { .. } => "check that the path exists and that you can read (or write) it".to_owned(),

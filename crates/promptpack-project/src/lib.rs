@@ -8,6 +8,7 @@
 //! only then write, each pack folder and the lockfile by temp-and-rename. A
 //! verification failure changes nothing.
 
+mod add;
 mod dependencies;
 mod error;
 mod install;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 
+pub use crate::add::compatible_requirement;
 pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack};
 pub use crate::error::{ChangedFile, FileChange, ProjectError};
 pub use crate::manifest_edit::init_project;

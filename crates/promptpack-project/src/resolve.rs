@@ -116,6 +116,8 @@ pub(crate) struct Resolver<'a> {
     pub lock: Option<&'a Lockfile>,
     /// Names whose locked version must not be reused (upgrade).
     pub unlocked: &'a dyn Fn(&str) -> bool,
+    /// Registries fetched earlier in this run: opened without fetching again.
+    pub fetched: Vec<DisplaySafeUrl>,
     registries: HashMap<DisplaySafeUrl, Registry>,
     git_sources: HashMap<DisplaySafeUrl, GitSource>,
 }
@@ -138,6 +140,7 @@ impl<'a> Resolver<'a> {
             manifest,
             lock,
             unlocked,
+            fetched: Vec::new(),
             registries: HashMap::new(),
             git_sources: HashMap::new(),
         }
@@ -154,7 +157,11 @@ impl<'a> Resolver<'a> {
 
     fn registry(&mut self, url: &DisplaySafeUrl) -> Result<&Registry, ProjectError> {
         if !self.registries.contains_key(url) {
-            let registry = Registry::open(self.cache, url, self.policy, self.reporter)?;
+            let policy = match self.policy {
+                FetchPolicy::Always if self.fetched.contains(url) => FetchPolicy::IfNeeded,
+                policy => policy,
+            };
+            let registry = Registry::open(self.cache, url, policy, self.reporter)?;
             self.registries.insert(url.clone(), registry);
         }
         Ok(&self.registries[url])

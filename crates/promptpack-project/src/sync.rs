@@ -36,6 +36,9 @@ pub struct SyncOptions {
     /// Resolve to exactly these versions (a reviewed upgrade plan) instead of
     /// the project's lockfile; nothing newer is fetched.
     pub pinned: Option<Lockfile>,
+    /// Registries this run has just fetched (`add` looking up the newest
+    /// version): read from the cache instead of fetched again.
+    pub fetched: Vec<promptpack_manifest::DisplaySafeUrl>,
 }
 
 /// What happened to one pack.
@@ -185,6 +188,7 @@ fn resolve(
     };
     let mut resolver =
         Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
+    resolver.fetched.clone_from(&options.fetched);
     resolver.resolve()
 }
 
