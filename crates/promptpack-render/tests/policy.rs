@@ -136,6 +136,26 @@ fn errors_point_into_the_template_as_written_around_percent_formatting() {
     assert!(error.message().contains("%d format: a real number is required, not str"), "{error}");
 }
 
+/// What a template could use to exhaust the machine fails that render
+/// instead: a namespace holding itself (printed, pretty-printed, as JSON),
+/// a gigantic `str.format` width, a long word wrapped at width 1.
+#[test]
+fn runaway_values_fail_the_render_not_the_process() {
+    for source in [
+        "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}",
+        "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns|pprint }}",
+        "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns|tojson }}",
+        "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns|json }}",
+        "{{ '{:>999999999}'.format(1) }}",
+    ] {
+        let error = render_one(Engine::Jinja, source, json!({})).unwrap_err();
+        assert_eq!(error.kind(), &RenderErrorKind::Runtime, "{source}: {error}");
+    }
+    let long_word = "x".repeat(50_000);
+    let wrapped = render_one(Engine::Jinja, "{{ w|wordwrap(1)|length }}", json!({"w": long_word})).unwrap();
+    assert_eq!(wrapped, "99999");
+}
+
 /// The environment's functions are not variables a pack must declare.
 #[test]
 fn used_variables_leave_out_the_environments_functions() {

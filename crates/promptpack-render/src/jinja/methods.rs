@@ -366,6 +366,9 @@ fn str_format(state: &State, s: &str, args: &[Value]) -> Result<Value, Error> {
             }
         })
     };
+    if let Some(width) = largest_spec_number(s).filter(|width| *width > MAX_FORMAT_WIDTH) {
+        return Err(type_error(format!("format width {width} is over the limit of {MAX_FORMAT_WIDTH}")));
+    }
     let (positional, kwargs): (&[Value], Kwargs) = from_args(args)?;
     let mut converted = Vec::with_capacity(args.len());
     for arg in positional {
@@ -382,6 +385,27 @@ fn str_format(state: &State, s: &str, args: &[Value]) -> Result<Value, Error> {
     let formatted = minijinja::formatting::format(minijinja::formatting::FormatStyle::StrFormat, s, &converted)?;
     charge_bytes(state, formatted.len())?;
     Ok(Value::from(formatted))
+}
+
+/// The widest padding or precision a `str.format` field may ask for: far
+/// beyond any prompt, and small enough that `"{:>999999999}"` cannot make a
+/// gigabyte string.
+const MAX_FORMAT_WIDTH: u64 = 100_000;
+
+/// The largest number in the format specs (after `:`) of a `str.format` string.
+fn largest_spec_number(format: &str) -> Option<u64> {
+    format
+        .split('{')
+        .skip(1)
+        .filter_map(|field| {
+            let field = &field[..field.find('}').unwrap_or(field.len())];
+            let spec = &field[field.find(':')? + 1..];
+            spec.split(|c: char| !c.is_ascii_digit())
+                .filter(|digits| !digits.is_empty())
+                .map(|digits| digits.parse::<u64>().unwrap_or(u64::MAX))
+                .max()
+        })
+        .max()
 }
 
 /// Whether a `str.format` string has a field like `{0[key]}` or `{x.attr}`.

@@ -260,6 +260,7 @@ fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result
 /// (unlike `tojson`, which sorts keys and escapes for HTML), the same bytes
 /// as the Handlebars `json` helper.
 fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
+    python::ensure_bounded_depth(value)?;
     let json = serde_json::to_value(value)
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let rendered = match indent {

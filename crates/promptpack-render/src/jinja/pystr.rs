@@ -206,57 +206,70 @@ fn wrap_chunks(text: &str, break_on_hyphens: bool) -> Vec<&str> {
     chunks
 }
 
-fn is_blank(chunk: &str) -> bool {
-    chunk.chars().all(is_python_space)
-}
-
 /// Python's `textwrap.wrap(text, width, expand_tabs=False,
 /// replace_whitespace=False, break_long_words, break_on_hyphens)`.
+///
+/// Chunks are character ranges, so breaking a long word is linear in its
+/// length (copying the rest of the word at every break would be quadratic,
+/// and the words come from the user's data).
 pub(crate) fn text_wrap(text: &str, width: usize, break_long_words: bool, break_on_hyphens: bool) -> Vec<String> {
-    let mut chunks: Vec<String> = wrap_chunks(text, break_on_hyphens).into_iter().map(str::to_owned).collect();
+    let chars: Vec<char> = text.chars().collect();
+    // Character ranges of the chunks, last chunk first (a stack, as in textwrap).
+    let mut chunks: Vec<(usize, usize)> = Vec::new();
+    let mut position = 0;
+    for chunk in wrap_chunks(text, break_on_hyphens) {
+        let len = chunk.chars().count();
+        chunks.push((position, position + len));
+        position += len;
+    }
     chunks.reverse();
-    let len = |s: &str| s.chars().count();
+    let len = |(start, end): (usize, usize)| end - start;
+    let is_blank_range = |(start, end): (usize, usize)| chars[start..end].iter().all(|c| is_python_space(*c));
     let mut lines: Vec<String> = Vec::new();
     while !chunks.is_empty() {
-        let mut line: Vec<String> = Vec::new();
+        let mut line: Vec<(usize, usize)> = Vec::new();
         let mut line_len = 0;
-        if chunks.last().is_some_and(|c| is_blank(c)) && !lines.is_empty() {
+        if chunks.last().is_some_and(|&c| is_blank_range(c)) && !lines.is_empty() {
             chunks.pop();
         }
-        while let Some(chunk) = chunks.last() {
-            let chunk_len = len(chunk);
-            if line_len + chunk_len <= width {
-                line_len += chunk_len;
-                line.push(chunks.pop().unwrap_or_default());
-            } else {
+        while let Some(&chunk) = chunks.last() {
+            if line_len + len(chunk) > width {
                 break;
             }
+            line_len += len(chunk);
+            line.push(chunk);
+            chunks.pop();
         }
-        if chunks.last().is_some_and(|c| len(c) > width) {
+        if let Some(&(start, end)) = chunks.last()
+            && end - start > width
+        {
             let space_left = if width < 1 { 1 } else { width - line_len };
             if break_long_words {
-                let chunk = chunks.pop().unwrap_or_default();
-                let chars: Vec<char> = chunk.chars().collect();
-                let mut end = space_left;
-                if break_on_hyphens && chars.len() > space_left {
-                    let hyphen = chars[..space_left.min(chars.len())].iter().rposition(|c| *c == '-');
-                    if let Some(hyphen) = hyphen.filter(|&h| h > 0 && chars[..h].iter().any(|c| *c != '-')) {
-                        end = hyphen + 1;
+                let mut cut = space_left;
+                if break_on_hyphens && end - start > space_left {
+                    let window = &chars[start..start + space_left.min(end - start)];
+                    if let Some(hyphen) = window.iter().rposition(|c| *c == '-')
+                        && hyphen > 0
+                        && chars[start..start + hyphen].iter().any(|c| *c != '-')
+                    {
+                        cut = hyphen + 1;
                     }
                 }
-                let end = end.min(chars.len());
-                line.push(chars[..end].iter().collect());
-                let rest: String = chars[end..].iter().collect();
-                chunks.push(rest);
+                let cut = cut.min(end - start);
+                line.push((start, start + cut));
+                if let Some(last) = chunks.last_mut() {
+                    *last = (start + cut, end);
+                }
             } else if line.is_empty() {
-                line.push(chunks.pop().unwrap_or_default());
+                line.push((start, end));
+                chunks.pop();
             }
         }
-        if line.last().is_some_and(|c| is_blank(c)) {
+        if line.last().is_some_and(|&c| is_blank_range(c)) {
             line.pop();
         }
         if !line.is_empty() {
-            lines.push(line.concat());
+            lines.push(line.iter().flat_map(|&(start, end)| chars[start..end].iter()).collect());
         }
     }
     lines

@@ -5,6 +5,7 @@
 //! minijinja has its own notation (`[1, 2]` for a tuple, `true`, a list for
 //! `range(3)`), so everything printed goes through here instead.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -34,6 +35,62 @@ fn undefined_error() -> Error {
     Error::new(ErrorKind::UndefinedError, "undefined value inside a printed container")
 }
 
+/// How deep printing and JSON may go into nested values. A namespace can
+/// hold itself (`{% set ns.me = ns %}`); without a bound that would exhaust
+/// the stack and abort the whole process instead of failing one render.
+const MAX_DEPTH: usize = 256;
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One level deeper into a value; the level is left when the guard drops.
+pub(crate) struct DepthGuard;
+
+impl DepthGuard {
+    pub(crate) fn enter() -> Result<DepthGuard, Error> {
+        let depth = DEPTH.with(|depth| {
+            let next = depth.get() + 1;
+            depth.set(next);
+            next
+        });
+        let guard = DepthGuard;
+        if depth > MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("value nests more than {MAX_DEPTH} levels deep (does a namespace contain itself?)"),
+            ));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// Checks that a value can be walked to the bottom within [`MAX_DEPTH`],
+/// before handing it to code without a bound of its own (serde).
+pub(crate) fn ensure_bounded_depth(value: &Value) -> Result<(), Error> {
+    let _guard = DepthGuard::enter()?;
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => {
+            for item in value.try_iter()? {
+                ensure_bounded_depth(&item)?;
+            }
+        }
+        ValueKind::Map => {
+            for key in value.try_iter()? {
+                ensure_bounded_depth(&value.get_item(&key)?)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Python's `str()` of a value: strings as they are, everything else as `repr`.
 /// A bare undefined value prints as nothing (Jinja2's `Undefined.__str__`)
 /// where undefined values may be printed at all.
@@ -51,6 +108,7 @@ pub(crate) fn python_str(value: &Value, out: &mut String, nested: NestedUndefine
 
 /// Python's `repr()` of a value, as Jinja2 prints containers and their items.
 pub(crate) fn python_repr(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<(), Error> {
+    let _guard = DepthGuard::enter()?;
     match value.kind() {
         ValueKind::Undefined => match nested {
             NestedUndefined::Print => out.push_str("Undefined"),
@@ -131,7 +189,13 @@ fn push_map(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<
     // minijinja's own objects that Jinja2 prints with a class repr: they
     // render themselves as `<macro name>` and `<loop index/length>`.
     if value.as_object().is_some() && !is_plain_dict(value) {
-        let rendered = value.to_string();
+        // Only macros and loops are rendered by minijinja to find their
+        // names: a namespace may contain itself, and rendering it would not end.
+        let keys: Vec<Value> = value.try_iter()?.take(3).collect();
+        let first_keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
+        let is_macro_or_loop =
+            matches!(first_keys.as_slice(), ["name", "arguments", "caller"] | ["index0", "index", "length"]);
+        let rendered = if is_macro_or_loop { value.to_string() } else { String::new() };
         if let Some(name) = rendered.strip_prefix("<macro ").and_then(|rest| rest.strip_suffix('>')) {
             out.push_str("<Macro ");
             text::python_str_repr(name, out);
@@ -348,6 +412,7 @@ pub(crate) fn pformat(value: &Value, indent: usize, out: &mut String) -> Result<
 }
 
 fn pformat_at(value: &Value, indent: usize, allowance: usize, out: &mut String) -> Result<(), Error> {
+    let _guard = DepthGuard::enter()?;
     let mut rep = String::new();
     sorted_repr(value, &mut rep)?;
     let max_width = PPRINT_WIDTH.saturating_sub(indent).saturating_sub(allowance);
@@ -403,6 +468,7 @@ fn pformat_at(value: &Value, indent: usize, allowance: usize, out: &mut String) 
 
 /// `repr` as `pprint` writes it: dict keys sorted at every level.
 fn sorted_repr(value: &Value, out: &mut String) -> Result<(), Error> {
+    let _guard = DepthGuard::enter()?;
     match value.kind() {
         ValueKind::Map if is_plain_dict(value) => {
             let mut keys: Vec<Value> = value.try_iter()?.collect();
