@@ -1,6 +1,7 @@
 """Type stubs of the Rust extension module (crates/promptpack-py)."""
 
 import os
+import pathlib
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union, final
 
 from promptpack._errors import RowError
@@ -114,7 +115,8 @@ class Project:
     def discover(path: _Path = ".") -> "Project":
         """The project in `path` or the nearest folder above; `ProjectError` if none."""
     @property
-    def root(self) -> str: ...
+    def root(self) -> "pathlib.Path":
+        """The folder holding promptpack.toml."""
     @property
     def packs(self) -> list[str]:
         """Names of the locked packs."""

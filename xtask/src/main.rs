@@ -66,6 +66,9 @@ enum Task {
     /// Build the Python wheel, install it into a fresh venv under
     /// target/py-test, and run the pytest suite and mypy --strict on it.
     PyTest(py_test::PyTestArgs),
+    /// Time the Python API (release wheel) against Jinja2 and minijinja-py
+    /// and write its section of BENCHMARKS.md.
+    PyBench(py_test::PyBenchArgs),
     /// Time promptpack against Python Jinja2, handlebars.js and git (release
     /// build, peers installed under target/bench) and write BENCHMARKS.md.
     Bench(bench::BenchArgs),
@@ -128,6 +131,7 @@ fn run(task: Task) -> Result<()> {
         Task::Test(args) => return run_tests(&args.cargo_args),
         Task::Tidy => return tidy::run(&workspace_root()),
         Task::PyTest(args) => return py_test::run(&args, &workspace_root()),
+        Task::PyBench(args) => return py_test::bench(&args, &workspace_root()),
         Task::Bench(args) => return bench::run(&args, &workspace_root()),
         Task::BenchFloor { text, escape_once } => return bench::floor(&text, escape_once),
         Task::Schema(mode) => (vec![schema()?], mode.check),

@@ -9,6 +9,11 @@
 //! 4. `pytest tests/python` (the API, the `promptpack` console command, byte
 //!    identity with the Rust binary, lock verification, pickling, Dask),
 //!    then `mypy --strict tests/python` against the package's stubs.
+//!
+//! `cargo xtask py-bench` does the same with a release wheel and the peers
+//! (Jinja2, minijinja-py) in `target/py-bench/venv`, then runs
+//! `benches/python/bench_python.py`, which writes its section of
+//! BENCHMARKS.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +25,10 @@ const VENV: &str = "target/py-test/venv";
 const WHEELS: &str = "target/py-test/wheels";
 const REQUIREMENTS: &str = "tests/python/requirements.txt";
 const SUITE: &str = "tests/python";
+const BENCH_VENV: &str = "target/py-bench/venv";
+const BENCH_WHEELS: &str = "target/py-bench/wheels";
+const BENCH_REQUIREMENTS: &str = "benches/python/requirements.txt";
+const BENCH_SCRIPT: &str = "benches/python/bench_python.py";
 
 #[derive(Debug, Args)]
 pub struct PyTestArgs {
@@ -28,9 +37,19 @@ pub struct PyTestArgs {
     pytest_args: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct PyBenchArgs {
+    /// Smaller inputs, fewer repeats: a smoke run, not numbers to publish.
+    #[arg(long)]
+    quick: bool,
+    /// Print the tables only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
+}
+
 pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
-    let python = ensure_venv(root)?;
-    let wheel = build_wheel(root, &python)?;
+    let python = ensure_venv(root, VENV, REQUIREMENTS)?;
+    let wheel = build_wheel(root, &python, WHEELS, false)?;
     run_checked(
         root,
         Command::new(&python).args(["-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps"]).arg(&wheel),
@@ -50,25 +69,44 @@ pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
     )
 }
 
-fn ensure_venv(root: &Path) -> Result<PathBuf> {
-    let python = root.join(VENV).join("bin/python");
-    let stamp = root.join(VENV).join("requirements.txt");
-    let wanted = std::fs::read(root.join(REQUIREMENTS)).with_context(|| format!("reading {REQUIREMENTS}"))?;
+pub fn bench(args: &PyBenchArgs, root: &Path) -> Result<()> {
+    let python = ensure_venv(root, BENCH_VENV, BENCH_REQUIREMENTS)?;
+    let wheel = build_wheel(root, &python, BENCH_WHEELS, true)?;
+    run_checked(
+        root,
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps"]).arg(&wheel),
+    )?;
+    let mut script = Command::new(&python);
+    script.arg(BENCH_SCRIPT);
+    if args.quick {
+        script.arg("--quick");
+    }
+    if !args.no_write && !args.quick {
+        script.args(["--write", "BENCHMARKS.md"]);
+    }
+    run_checked(root, &mut script)
+}
+
+/// A venv with `requirements` installed, made again when they change.
+fn ensure_venv(root: &Path, venv: &str, requirements: &str) -> Result<PathBuf> {
+    let python = root.join(venv).join("bin/python");
+    let stamp = root.join(venv).join("requirements.txt");
+    let wanted = std::fs::read(root.join(requirements)).with_context(|| format!("reading {requirements}"))?;
     if std::fs::read(&stamp).ok().as_deref() == Some(wanted.as_slice()) && python.exists() {
         return Ok(python);
     }
-    eprintln!("xtask: creating {VENV} with the pinned test tools");
-    crate::run_in(root, "python3", &["-m", "venv", "--clear", VENV])?;
-    run_checked(root, Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", REQUIREMENTS]))?;
+    eprintln!("xtask: creating {venv} with {requirements}");
+    crate::run_in(root, "python3", &["-m", "venv", "--clear", venv])?;
+    run_checked(root, Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", requirements]))?;
     std::fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(python)
 }
 
-/// Builds the wheel with the venv's maturin; returns its path.
-fn build_wheel(root: &Path, python: &Path) -> Result<PathBuf> {
-    let wheels = root.join(WHEELS);
+/// Builds the wheel with the venv's maturin into `out`; returns its path.
+fn build_wheel(root: &Path, python: &Path, out: &str, release: bool) -> Result<PathBuf> {
+    let wheels = root.join(out);
     if wheels.is_dir() {
-        std::fs::remove_dir_all(&wheels).with_context(|| format!("clearing {WHEELS}"))?;
+        std::fs::remove_dir_all(&wheels).with_context(|| format!("clearing {out}"))?;
     }
     // The test wheel runs on this machine only: no bundling of system
     // libraries (libssl, for git2) into a manylinux wheel.
@@ -77,16 +115,17 @@ fn build_wheel(root: &Path, python: &Path) -> Result<PathBuf> {
         Command::new(python)
             .args(["-m", "maturin", "build", "--quiet", "--auditwheel", "skip", "--interpreter"])
             .arg(python)
-            .args(["--out", WHEELS]),
+            .args(["--out", out])
+            .args(release.then_some("--release")),
     )?;
     let mut built = std::fs::read_dir(&wheels)
-        .with_context(|| format!("listing {WHEELS}"))?
+        .with_context(|| format!("listing {out}"))?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "whl"));
     match (built.next(), built.next()) {
         (Some(wheel), None) => Ok(wheel),
-        _ => bail!("expected exactly one wheel in {WHEELS}"),
+        _ => bail!("expected exactly one wheel in {out}"),
     }
 }
 
