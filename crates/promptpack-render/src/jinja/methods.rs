@@ -24,9 +24,8 @@ pub(crate) fn call_python_method(
 ) -> Result<Value, Error> {
     let result = match value.kind() {
         ValueKind::String => string_method(state, value, method, args),
-        ValueKind::Map if value.as_object().is_none_or(|_| value.downcast_object_ref::<DictView>().is_none()) => {
-            map_method(value, method, args)
-        }
+        // Plain dicts only: a namespace, macro or loop has no `items()`.
+        ValueKind::Map if super::python::is_plain_dict(value) => map_method(value, method, args),
         ValueKind::Seq => seq_method(value, method, args),
         _ => Err(Error::from(ErrorKind::UnknownMethod)),
     };
