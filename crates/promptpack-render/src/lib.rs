@@ -305,6 +305,20 @@ impl RendererBuilder {
                     return Err(error);
                 }
             }
+            // A partial block renders its own body when the partial is
+            // missing, as handlebars.js does; but a dependency known to be
+            // missing would render other bytes than the pack's users get.
+            for partial in &partials.blocks {
+                if !self.handlebars_sources.contains_key(partial)
+                    && let Some(unavailable) = Unavailable::find(&self.unavailable, partial)
+                {
+                    let mut error = unavailable.error(partial);
+                    if let Some(offset) = find_partial_include(&source.text, partial) {
+                        error = error.at_offset(&source.origin, &source.text, offset, partial.len() + 3);
+                    }
+                    return Err(error);
+                }
+            }
         }
         Ok(Renderer {
             options: self.options,
@@ -494,10 +508,12 @@ impl Renderer {
     }
 }
 
-/// The byte offset of `{{> name` (with any spacing or `~`) in a template.
+/// The byte offset of `{{> name` or `{{#> name` (with any spacing or `~`)
+/// in a template.
 fn find_partial_include(text: &str, name: &str) -> Option<usize> {
     text.match_indices("{{").map(|(i, _)| i).find(|&i| {
         let rest = text[i + 2..].trim_start_matches('~').trim_start();
+        let rest = rest.strip_prefix('#').unwrap_or(rest);
         rest.strip_prefix('>').is_some_and(|after| {
             let after = after.trim_start();
             after.starts_with(name)

@@ -288,6 +288,22 @@ fn runaway_handlebars_partials_are_stopped() {
     }
 }
 
+/// A partial block renders its body when its partial is missing (as
+/// handlebars.js does), except from a dependency known to be missing.
+#[test]
+fn partial_blocks_fall_back_unless_the_partial_is_a_missing_dependency() {
+    let mut builder = Renderer::builder();
+    builder.add_template("t", Engine::Handlebars, "{{#> local}}fallback{{/local}}", "t.hbs").unwrap();
+    assert_eq!(builder.build().unwrap().render("t", &Vars::new()).unwrap(), "fallback");
+
+    let mut builder = Renderer::builder();
+    builder.mark_unavailable("shared", "`shared` is not installed", "run `promptpack install`");
+    builder.add_template("t", Engine::Handlebars, "x\n{{#> shared/layout}}body{{/shared/layout}}", "t.hbs").unwrap();
+    let error = builder.build().unwrap_err();
+    assert!(error.message().contains("shared/layout"), "{error}");
+    assert_eq!(error.location().map(|l| (l.line, l.column)), Some((2, 1)), "{error}");
+}
+
 #[test]
 fn partials_work_in_both_engines() {
     let mut builder = Renderer::builder();

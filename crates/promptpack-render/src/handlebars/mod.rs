@@ -210,6 +210,9 @@ fn standalone_indent(source: &str, line_starts: &[usize], line: usize, column: u
 pub(crate) struct PartialUse {
     /// Names included with `{{> name}}`, which must exist.
     pub(crate) included: BTreeSet<String>,
+    /// Names of partial blocks (`{{#> name}}...{{/name}}`), which render
+    /// their body when the partial is missing.
+    pub(crate) blocks: BTreeSet<String>,
     /// Names defined with `{{#*inline "name"}}`.
     pub(crate) defined_inline: BTreeSet<String>,
 }
@@ -224,8 +227,13 @@ pub(crate) fn partial_use(template: &Template, found: &mut PartialUse) -> Result
                 let Some(name) = literal_partial_name(&dt.name) else { return Err(index) };
                 // A partial block renders its own body when the partial is
                 // missing, and `@partial-block` is the body handed down.
-                if matches!(element, TemplateElement::PartialExpression(_)) && name != "@partial-block" {
-                    found.included.insert(name.to_owned());
+                let names = match element {
+                    _ if name == "@partial-block" => None,
+                    TemplateElement::PartialExpression(_) => Some(&mut found.included),
+                    _ => Some(&mut found.blocks),
+                };
+                if let Some(names) = names {
+                    names.insert(name.to_owned());
                 }
                 if let Some(inner) = &dt.template {
                     partial_use(inner, found)?;
