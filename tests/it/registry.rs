@@ -665,6 +665,13 @@ fn tampering_moved_git_tag_is_refused() {
 
     let out = assert_tamper_detected(&sandbox, &project, "the commit of tag=v1.0.0", &original, &moved);
     insta::assert_snapshot!("tamper_moved_tag", sandbox.pinned(&out, &[]));
+
+    // The hint leads out: if the new bytes are trusted, upgrade re-locks them.
+    assert!(out.stderr.contains(&format!("`promptpack upgrade {PACK}`")), "{}", out.stderr);
+    let ci = checkout(&project);
+    let upgraded = sandbox.run(&ci, "fresh-ci", &["upgrade", PACK]);
+    assert_eq!(upgraded.code, 0, "following the hint must work:\n{}", upgraded.stderr);
+    assert_eq!(locked(&lockfile(&ci), PACK).commit.as_deref(), Some(moved.as_str()));
 }
 
 /// A registry with the repository's pack published, and a consumer project

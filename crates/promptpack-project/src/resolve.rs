@@ -411,10 +411,14 @@ impl<'a> Resolver<'a> {
             selected.iter().map(|(n, c)| (n.clone(), c.version.clone())).collect();
         let mut resolved = BTreeMap::new();
         for (name, candidate) in selected {
+            // A pack being upgraded is re-resolved from scratch: its old lock
+            // entry must not be checked against (that is what upgrading it
+            // after a moved tag or rewritten history is for).
             let locked = self
                 .lock
                 .and_then(|lock| lock.get(&name))
                 .filter(|l| l.version == candidate.version && l.source == candidate.source.lock_source())
+                .filter(|_| !(self.unlocked)(&name))
                 .cloned();
             let (files, commit) = match &candidate.source {
                 ResolvedSource::Registry { location } => {
@@ -432,6 +436,7 @@ impl<'a> Resolver<'a> {
                         };
                         return Err(promptpack_registry::RegistryError::integrity(
                             &name,
+                            promptpack_registry::IntegrityBasis::Lockfile,
                             &what,
                             locked.commit.as_deref().unwrap_or_default(),
                             &commit,
@@ -520,6 +525,7 @@ impl<'a> Resolver<'a> {
         {
             return Err(promptpack_registry::RegistryError::integrity(
                 name,
+                promptpack_registry::IntegrityBasis::Lockfile,
                 "the registry commit",
                 commit,
                 &format!("not in the history of the registry's tip {}", registry.tip()),
@@ -532,6 +538,7 @@ impl<'a> Resolver<'a> {
         if files.tree != entry.tree || files.checksum != entry.cksum {
             return Err(promptpack_registry::RegistryError::integrity(
                 name,
+                promptpack_registry::IntegrityBasis::RegistryIndex,
                 "the registry's files",
                 &format!("tree {} / {}", entry.tree, entry.cksum),
                 &format!("tree {} / {}", files.tree, files.checksum),
@@ -546,6 +553,7 @@ impl<'a> Resolver<'a> {
             {
                 return Err(promptpack_registry::RegistryError::integrity(
                     name,
+                    promptpack_registry::IntegrityBasis::PublishedCopy,
                     "the tip's copy of the registry's files",
                     &files.tree,
                     &at_tip.tree,
@@ -593,7 +601,7 @@ fn verify_against_lock(
         && tree != &files.tree
     {
         return Err(promptpack_registry::RegistryError::integrity(
-                name,
+                name, promptpack_registry::IntegrityBasis::Lockfile,
                 "the git tree id",
                 tree,
                 &files.tree,
@@ -603,7 +611,7 @@ fn verify_against_lock(
     }
     if locked.checksum != files.checksum {
         return Err(promptpack_registry::RegistryError::integrity(
-            name,
+            name, promptpack_registry::IntegrityBasis::Lockfile,
             "the content checksum",
             &locked.checksum,
             &files.checksum,

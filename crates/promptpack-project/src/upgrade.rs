@@ -58,8 +58,11 @@ pub fn plan_upgrade(
         let PackChange::Changed { name, from, to } = change else { continue };
         let Some(resolved) = report.resolved.get(name) else { continue };
         let installed_dir = project.installed_pack_dir(name);
-        let old_files = read_files(&installed_dir)?;
         let new_files = resolved.files.files.clone();
+        // A fresh checkout (lock, no install folder) has no old bytes to
+        // compare or merge against: the new files stand in for them.
+        let installed = installed_dir.join(promptpack_pack::MANIFEST_FILE).is_file();
+        let old_files = if installed { read_files(&installed_dir)? } else { new_files.clone() };
         let overrides = project.overrides(name)?;
         let merges = merge_overrides(
             &overrides,
@@ -78,7 +81,12 @@ pub fn plan_upgrade(
         merged.retain(|path, _| {
             !merges.iter().any(|m| &m.path == path && matches!(m.outcome, MergeOutcome::Conflict(_)))
         });
-        let old = Pack::load(&installed_dir)?.with_overrides(&overrides)?;
+        let old = if installed {
+            Pack::load(&installed_dir)?
+        } else {
+            Pack::from_files(Path::new(&format!("{name}@{from}")), old_files.clone())?
+        }
+        .with_overrides(&overrides)?;
         let new = Pack::from_files(Path::new(&format!("{name}@{to}")), new_files)?.with_overrides(&merged)?;
         packs.push(PackUpgrade { name: name.clone(), from: from.clone(), to: to.clone(), old, new, merges });
     }

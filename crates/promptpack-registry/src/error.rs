@@ -61,17 +61,35 @@ pub enum RegistryError {
 pub struct IntegrityError {
     pub pack: String,
     pub what: String,
+    /// What the bytes were checked against: `the lockfile`, `the registry's index`.
+    pub against: String,
     pub expected: String,
     pub found: String,
     pub causes: String,
+    /// What gets the project out of this state.
+    pub remedy: String,
+}
+
+/// What an integrity check compared with, and so what can repair it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrityBasis {
+    /// `promptpack.lock`: if the new bytes are trusted, re-resolving the
+    /// pack (`promptpack upgrade <pack>`) locks them.
+    Lockfile,
+    /// The registry's own record of what was published: nothing a project
+    /// does repairs it; the registry must be restored, or another version used.
+    RegistryIndex,
+    /// The copy published at the registry commit the lockfile pins: a
+    /// published folder must never change, so the registry must be restored.
+    PublishedCopy,
 }
 
 impl std::fmt::Display for IntegrityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "integrity check failed for pack `{}`: {} does not match the lockfile\n  expected: {}\n  found:    {}",
-            self.pack, self.what, self.expected, self.found
+            "integrity check failed for pack `{}`: {} does not match {}\n  expected: {}\n  found:    {}",
+            self.pack, self.what, self.against, self.expected, self.found
         )
     }
 }
@@ -80,10 +98,7 @@ impl IntegrityError {
     /// What may have happened, and what to do if the new bytes are trusted.
     #[must_use]
     pub fn hint(&self) -> String {
-        format!(
-            "{}. Nothing was changed. If the new bytes are trusted, `promptpack upgrade {}` re-resolves and re-locks it",
-            self.causes, self.pack
-        )
+        format!("{}. Nothing was changed. {}", self.causes, self.remedy)
     }
 }
 
@@ -123,13 +138,31 @@ impl RegistryError {
     }
 
     #[must_use]
-    pub fn integrity(pack: &str, what: &str, expected: &str, found: &str, causes: &str) -> Self {
+    pub fn integrity(pack: &str, basis: IntegrityBasis, what: &str, expected: &str, found: &str, causes: &str) -> Self {
+        let (against, remedy) = match basis {
+            IntegrityBasis::Lockfile => (
+                "the lockfile",
+                format!("If the new bytes are trusted, `promptpack upgrade {pack}` re-resolves and re-locks it"),
+            ),
+            IntegrityBasis::RegistryIndex | IntegrityBasis::PublishedCopy => (
+                if basis == IntegrityBasis::RegistryIndex {
+                    "the registry's index"
+                } else {
+                    "the copy published at the locked registry commit"
+                },
+                format!(
+                    "The registry must be restored by its maintainers; until then, pin another published version (`promptpack add {pack}@<version>`)"
+                ),
+            ),
+        };
         Self::Integrity(Box::new(IntegrityError {
             pack: pack.to_owned(),
             what: what.to_owned(),
+            against: against.to_owned(),
             expected: expected.to_owned(),
             found: found.to_owned(),
             causes: causes.to_owned(),
+            remedy,
         }))
     }
 

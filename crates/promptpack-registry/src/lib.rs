@@ -29,7 +29,7 @@ mod tree;
 mod verified;
 
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
-pub use crate::error::{IntegrityError, RegistryError};
+pub use crate::error::{IntegrityBasis, IntegrityError, RegistryError};
 pub use crate::git_source::{GitSource, TaggedVersion};
 pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};
 pub use crate::reporter::{Reporter, SilentReporter};
