@@ -255,27 +255,39 @@ fn move_whitespace_a_tilde_strips(
     let whitespace_len = source[after..].bytes().take_while(u8::is_ascii_whitespace).count();
     let whitespace = &source[after..after + whitespace_len];
     let next = after + whitespace_len;
-    let next_is_value = source[next..].starts_with("{{")
+    // A comment, like a value, is no standalone tag to handlebars-rust when
+    // it follows; its opening (`{{!` or `{{!--`) must stay whole.
+    let next_open = if source[next..].starts_with("{{!--") {
+        "{{!--"
+    } else if source[next..].starts_with("{{!") {
+        "{{!"
+    } else if source[next..].starts_with("{{")
         && !source[next..].starts_with("{{{{")
-        && is_value_tag(source[next + 2..].trim_start_matches('~'));
-    if !whitespace.contains('\n') || !next_is_value {
+        && is_value_tag(source[next + 2..].trim_start_matches('~'))
+    {
+        "{{"
+    } else {
+        return 0;
+    };
+    if !whitespace.contains('\n') {
         return 0;
     }
     edits.push((end - 1, '~', ' '));
-    move_before_open(source, after, whitespace_len, edits);
+    move_before_open(source, after, whitespace_len, next_open, edits);
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let indent = &source[line_start..start];
     if indent.is_empty() || !indent.bytes().all(|b| b == b' ' || b == b'\t') || source[start..].starts_with("{{~") {
         return 0;
     }
-    move_before_open(source, line_start, indent.len(), edits);
+    move_before_open(source, line_start, indent.len(), "{{", edits);
     indent.len()
 }
 
-/// Swaps the `len` bytes of ASCII whitespace at `at` with the `{{` after them.
-fn move_before_open(source: &str, at: usize, len: usize, edits: &mut Vec<(usize, char, char)>) {
-    let moved = format!("{{{{{}", &source[at..at + len]);
-    for (i, (old, new)) in source[at..at + len + 2].chars().zip(moved.chars()).enumerate() {
+/// Swaps the `len` bytes of ASCII whitespace at `at` with the tag opening
+/// `open` (`{{`, `{{!`) after them.
+fn move_before_open(source: &str, at: usize, len: usize, open: &str, edits: &mut Vec<(usize, char, char)>) {
+    let moved = format!("{open}{}", &source[at..at + len]);
+    for (i, (old, new)) in source[at..at + len + open.len()].chars().zip(moved.chars()).enumerate() {
         if old != new {
             edits.push((at + i, old, new));
         }
