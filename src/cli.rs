@@ -1,6 +1,7 @@
 //! The command line, as clap sees it. Kept apart from the commands so that
 //! `cargo xtask` can generate the man page and completions from it.
 
+use promptpack_manifest::{PackRequirementSpec, PackSpec, SpecError};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -138,7 +139,8 @@ pub struct NetworkArgs {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// `NAME` or `NAME@REQUIREMENT` (e.g. `threats-next-steps@^1`).
-    pub pack: String,
+    #[arg(value_parser = parse_spec::<PackRequirementSpec>)]
+    pub pack: PackRequirementSpec,
     /// A registry name from promptpack.toml, or a registry URL/path.
     #[arg(long, value_name = "NAME|URL", conflicts_with_all = ["git", "path"])]
     pub registry: Option<String>,
@@ -244,7 +246,8 @@ pub struct PublishArgs {
 #[derive(Debug, Args)]
 pub struct YankArgs {
     /// `NAME@VERSION`
-    pub pack: String,
+    #[arg(value_parser = parse_spec::<PackSpec>)]
+    pub pack: PackSpec,
     /// The registry: a URL or folder, or a registry name from promptpack.toml;
     /// by default `PROMPTPACK_REGISTRY`, else the project's default registry.
     #[arg(long, value_name = "URL|PATH|NAME")]
@@ -333,6 +336,12 @@ pub enum BatchFormat {
     Jsonl,
     /// Each row's rendered text, then the separator.
     Text,
+}
+
+/// A pack name or spec, checked once here; clap prints the message it gets
+/// as is, so the hint goes in the text.
+fn parse_spec<T: std::str::FromStr<Err = SpecError>>(argument: &str) -> Result<T, String> {
+    argument.parse().map_err(|err: SpecError| format!("{err}\nhint: {}", err.hint()))
 }
 
 /// clap prints the message it gets as is, so the hint goes in the text.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use promptpack_manifest::{DisplaySafeUrl, PackManifest};
+use promptpack_manifest::{DisplaySafeUrl, PackManifest, PackSpec};
 use promptpack_pack::{Pack, compare_renderings, contract_changes, semver_requirement, smallest_allowed_version};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
@@ -55,18 +55,12 @@ pub fn diff(args: &DiffArgs, printer: &Printer) -> Result<ExitStatus> {
 
 /// `NAME@VERSION` from a registry, or a pack folder.
 fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Printer) -> Result<Pack> {
-    if let Some((name, version)) = spec.split_once('@').filter(|_| !Path::new(spec).is_dir()) {
-        if !promptpack_manifest::is_valid_pack_name(name) {
-            return Err(UsageError {
-                message: format!("invalid pack name `{name}` in `{spec}`"),
-                hint: "write NAME@VERSION, e.g. `threats-next-steps@1.1.0`, or give a pack folder".to_owned(),
-            }
-            .into());
-        }
-        let version = semver::Version::parse(version).map_err(|err| UsageError {
-            message: format!("`{version}` in `{spec}` is not a version: {err}"),
-            hint: "write NAME@VERSION with an exact version, e.g. `threats-next-steps@1.1.0`".to_owned(),
+    if spec.contains('@') && !Path::new(spec).is_dir() {
+        let PackSpec { name, version } = spec.parse::<PackSpec>().map_err(|err| UsageError {
+            message: err.to_string(),
+            hint: format!("{}, or give a pack folder", err.hint()),
         })?;
+        let name = name.as_str();
         let url = registry_for(registry, name)?;
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);

@@ -51,23 +51,8 @@ fn print_changes(printer: &Printer, report: &SyncReport, verb: &str) {
 
 pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
     let project = Project::require(Path::new("."))?;
-    let (name, requirement) = match args.pack.split_once('@') {
-        Some((name, req)) => (name.to_owned(), Some(req.to_owned())),
-        None => (args.pack.clone(), None),
-    };
-    if !promptpack_manifest::is_valid_pack_name(&name) {
-        return Err(UsageError {
-            message: format!("invalid pack name `{name}`"),
-            hint: "pack names are lowercase letters, digits and `-`".to_owned(),
-        }
-        .into());
-    }
-    if let Some(req) = &requirement {
-        semver::VersionReq::parse(req).map_err(|err| UsageError {
-            message: format!("invalid version requirement `{req}`: {err}"),
-            hint: "e.g. `^1`, `~1.2`, `=1.0.3` or `>=1, <3`".to_owned(),
-        })?;
-    }
+    let name = args.pack.name.to_string();
+    let requirement = args.pack.requirement.clone();
     let (edited, fetched) = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
     // Resolve and install against the edited manifest; write it only once that worked.
     let edited = project.with_manifest_source(&edited)?;

@@ -12,7 +12,7 @@ use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, set_yanke
 use crate::cli::{PublishArgs, RegistryInitArgs, SearchArgs, YankArgs};
 use crate::reporter::TerminalReporter;
 use crate::workspace::{registry_location, resolve_pack_dir};
-use crate::{ExitStatus, Printer, UsageError};
+use crate::{ExitStatus, Printer};
 
 pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitStatus> {
     let name = match &args.name {
@@ -72,25 +72,11 @@ pub fn publish_pack(args: &PublishArgs, printer: &Printer) -> Result<ExitStatus>
 }
 
 pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
-    let (name, version) = args.pack.split_once('@').ok_or_else(|| UsageError {
-        message: format!("`{}` is not NAME@VERSION", args.pack),
-        hint: "e.g. `promptpack yank threats-next-steps@1.0.1 --reason \"drops the table\"`".to_owned(),
-    })?;
-    if !promptpack_manifest::is_valid_pack_name(name) {
-        return Err(UsageError {
-            message: format!("invalid pack name `{name}`"),
-            hint: "pack names are lowercase letters, digits and `-`".to_owned(),
-        }
-        .into());
-    }
-    let version = semver::Version::parse(version).map_err(|err| UsageError {
-        message: format!("`{version}` is not a version: {err}"),
-        hint: "give the exact version to yank, e.g. `1.0.1`".to_owned(),
-    })?;
+    let (name, version) = (args.pack.name.as_str(), &args.pack.version);
     let url = registry_location(args.registry.as_deref(), name)?.url;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
-    set_yanked(&cache, &url, name, &version, !args.undo, args.reason.as_deref(), &reporter)?;
+    set_yanked(&cache, &url, name, version, !args.undo, args.reason.as_deref(), &reporter)?;
     let verb = if args.undo { "Unyanked" } else { "Yanked" };
     printer.status(verb, &format!("{name} {version} in {url}"));
     Ok(ExitStatus::Success)

@@ -16,6 +16,7 @@ mod lockfile;
 mod pack;
 mod project;
 mod registry;
+mod spec;
 mod url;
 mod value;
 
@@ -31,5 +32,6 @@ pub use crate::project::{
 pub use crate::registry::{
     INDEX_LINE_FORMAT, IndexEntry, IndexFile, REGISTRY_FORMAT, RegistryConfig, RegistryLimits, index_path, pack_path,
 };
+pub use crate::spec::{PackName, PackRequirementSpec, PackSpec, SpecError};
 pub use crate::url::{DisplaySafeUrl, redact_url, redact_urls_in};
 pub use crate::value::toml_to_json;
