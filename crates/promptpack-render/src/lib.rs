@@ -9,13 +9,15 @@
 //!   template that asks for it (`{% autoescape true %}`, `|e`) gets exactly
 //!   markupsafe's escaping.
 //! - **Undefined is an error** under the default `semi-strict` policy: printing
-//!   or iterating a variable that was neither passed nor given a default
-//!   fails with its name and position instead of silently printing nothing
+//!   (in Jinja also iterating) a variable that was neither passed nor given a
+//!   default fails with its name and position instead of silently printing
+//!   nothing, while testing it works as in the reference engine
 //!   (`RenderOptions::undefined` has the `strict` and `lenient` policies).
 //! - **Values are data**: variables are never rendered again, so a value that
 //!   contains `{{ role }}` comes out literally.
 //! - **Limits**: a recursion limit and an execution budget (fuel) for Jinja, a
-//!   checked partial depth for Handlebars, because packs come from other people.
+//!   partial depth checked while rendering for Handlebars (whose evaluator
+//!   grows its stack on the heap), because packs come from other people.
 //! - **Parse once**: templates are compiled when added and reused for every
 //!   render.
 //! - **Direct rendering**: the templates most prompts are (text, values,
