@@ -251,8 +251,9 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
             let _ = write!(message, "\n  {name}: conflicts written to {}", files.join(", "));
         }
         anyhow::bail!(
-            "{message}\nhint: resolve the conflict markers in each `{suffix}` file, copy the result over the override, delete the `{suffix}` file, and run `promptpack upgrade` again",
-            suffix = promptpack_project::CONFLICT_SUFFIX
+            "{message}\nhint: resolve the conflict markers in each `{suffix}` file, copy the result over the override, delete the `{suffix}` file (keep `{base}`: the next upgrade merges against it), and run `promptpack upgrade` again",
+            suffix = promptpack_project::CONFLICT_SUFFIX,
+            base = promptpack_project::RESOLVED_BASE_SUFFIX
         );
     }
     Ok(ExitStatus::Success)

@@ -153,6 +153,29 @@ fn a_conflicting_override_stops_that_packs_upgrade_and_shows_the_conflict() {
     assert!(side.contains("our platform teams") && side.contains(NEW_SENTENCE));
     assert_eq!(author.read("app/promptpack.lock"), lock_before, "the pack stays locked where it was");
     assert_eq!(author.read(override_path), override_before, "the override is never dropped");
+
+    // Resolve by hand to a text of our own (neither side), as the hint says.
+    let resolved_sentence = "Provide potential impacts to our platform teams and downstream consumers.";
+    let resolved = author.read(&format!("{override_path}.merge"));
+    let start = resolved.find("<<<<<<<").unwrap();
+    let end = resolved.find(">>>>>>> upstream 1.1.0\n").unwrap() + ">>>>>>> upstream 1.1.0\n".len();
+    author.write(override_path, format!("{}- {resolved_sentence}\n{}", &resolved[..start], &resolved[end..]));
+    std::fs::remove_file(author.path().join(format!("{override_path}.merge"))).unwrap();
+    let log = ok_in(&author, "app", &["upgrade"]);
+    assert!(author.read("app/promptpack.lock").contains("version = \"1.1.0\""), "{log}");
+    assert!(author.read(override_path).contains(resolved_sentence), "the resolution is kept");
+    let out = author.run_in("app", &["render", "threats-next-steps", "--fixture", "sre"]);
+    assert!(out.stdout.contains(resolved_sentence), "{}", out.stdout);
+    assert!(!author.path().join(format!("{override_path}.merge-base")).exists(), "the base is the installed one again");
+
+    // A later upgrade merges against the resolved base: upstream's other change comes in cleanly.
+    publish_edit(&author, "1.2.0", |t| {
+        t.replace("- Only code should be enclosed in backticks.", "- Only code goes in backticks.")
+    });
+    let log = ok_in(&author, "app", &["upgrade"]);
+    assert!(log.contains("upstream changes merge cleanly"), "{log}");
+    let merged = author.read(override_path);
+    assert!(merged.contains(resolved_sentence) && merged.contains("- Only code goes in backticks."), "{merged}");
 }
 
 #[test]

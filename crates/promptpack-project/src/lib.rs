@@ -28,7 +28,9 @@ pub use crate::add::compatible_requirement;
 pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack};
 pub use crate::error::{ChangedFile, FileChange, ProjectError};
 pub use crate::manifest_edit::init_project;
-pub use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, merge_overrides};
+pub use crate::overrides::{
+    CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, RESOLVED_BASE_SUFFIX, merge_overrides,
+};
 pub use crate::publish::{PublishOptions, Published, previous_published, publish_pack};
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
 pub use crate::resolve::{ResolvedPack, ResolvedSource};

@@ -18,6 +18,12 @@ pub const OVERRIDES_DIR: &str = "overrides";
 /// The suffix of a side file holding a conflicted merge.
 pub const CONFLICT_SUFFIX: &str = ".merge";
 
+/// The suffix of a side file holding the upstream file a conflict was
+/// merged with: once the user has resolved the conflict into the override
+/// (and deleted the `.merge` file), the override is based on that file, and
+/// the next upgrade merges against it instead of the still-installed old one.
+pub const RESOLVED_BASE_SUFFIX: &str = ".merge-base";
+
 /// What merging one override produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MergeOutcome {
@@ -41,6 +47,22 @@ impl Project {
         self.root().join(OVERRIDES_DIR).join(pack)
     }
 
+    /// The upstream files resolved overrides of `pack` are based on: for each
+    /// override with a `.merge-base` side file and no `.merge` file left (the
+    /// user resolved the conflict), that side file's bytes.
+    pub fn resolved_override_bases(&self, pack: &str) -> Result<BTreeMap<String, Vec<u8>>, ProjectError> {
+        let dir = self.overrides_dir(pack);
+        let mut bases = BTreeMap::new();
+        for path in self.overrides(pack)?.keys() {
+            let base = dir.join(format!("{path}{RESOLVED_BASE_SUFFIX}"));
+            let unresolved = dir.join(format!("{path}{CONFLICT_SUFFIX}"));
+            if base.is_file() && !unresolved.exists() {
+                bases.insert(path.clone(), fs_err::read(&base).map_err(ProjectError::io(&base))?);
+            }
+        }
+        Ok(bases)
+    }
+
     /// The overrides of `pack` (relative path -> bytes), without conflict side files.
     pub fn overrides(&self, pack: &str) -> Result<BTreeMap<String, Vec<u8>>, ProjectError> {
         let dir = self.overrides_dir(pack);
@@ -60,7 +82,7 @@ impl Project {
             let Some(relative) = relative.to_str().map(|r| r.replace('\\', "/")) else {
                 return Err(promptpack_pack::PackError::NonUtf8Name { path: entry.path().to_path_buf() }.into());
             };
-            if relative.ends_with(CONFLICT_SUFFIX) {
+            if relative.ends_with(CONFLICT_SUFFIX) || relative.ends_with(RESOLVED_BASE_SUFFIX) {
                 continue;
             }
             let bytes = fs_err::read(entry.path()).map_err(ProjectError::io(entry.path()))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use promptpack_pack::Pack;
 use promptpack_registry::{Cache, Reporter};
 
-use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OverrideMerge, merge_overrides};
+use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OverrideMerge, RESOLVED_BASE_SUFFIX, merge_overrides};
 use crate::sync::{PackChange, SyncOptions, SyncReport, Upgrade, sync};
 use crate::{Project, ProjectError};
 
@@ -22,6 +22,9 @@ pub struct PackUpgrade {
     /// The candidate as it would render (merged overrides applied).
     pub new: Pack,
     pub merges: Vec<OverrideMerge>,
+    /// Upstream's new bytes of each overridden file: what a conflict's
+    /// resolution will be based on.
+    pub new_upstream: BTreeMap<String, Vec<u8>>,
 }
 
 impl PackUpgrade {
@@ -64,13 +67,19 @@ pub fn plan_upgrade(
         let installed = installed_dir.join(promptpack_pack::MANIFEST_FILE).is_file();
         let old_files = if installed { read_files(&installed_dir)? } else { new_files.clone() };
         let overrides = project.overrides(name)?;
+        // An override resolved by hand after a conflict is based on the
+        // upstream file it was resolved against, not on the installed one.
+        let mut base_files = old_files.clone();
+        base_files.extend(project.resolved_override_bases(name)?);
         let merges = merge_overrides(
             &overrides,
-            &old_files,
+            &base_files,
             &new_files,
             &format!("upstream {from}"),
             &format!("upstream {to}"),
         )?;
+        let new_upstream: BTreeMap<String, Vec<u8>> =
+            overrides.keys().filter_map(|path| new_files.get(path).map(|b| (path.clone(), b.clone()))).collect();
         let mut merged = overrides.clone();
         for merge in &merges {
             if let MergeOutcome::Clean(bytes) = &merge.outcome {
@@ -88,7 +97,15 @@ pub fn plan_upgrade(
         }
         .with_overrides(&overrides)?;
         let new = Pack::from_files(Path::new(&format!("{name}@{to}")), new_files)?.with_overrides(&merged)?;
-        packs.push(PackUpgrade { name: name.clone(), from: from.clone(), to: to.clone(), old, new, merges });
+        packs.push(PackUpgrade {
+            name: name.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            old,
+            new,
+            merges,
+            new_upstream,
+        });
     }
     Ok(UpgradePlan { upgrade, offline, report, packs })
 }
@@ -141,8 +158,24 @@ pub fn apply_upgrade(
                     let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
                     promptpack_fs::write_atomic(&side, bytes)?;
                     side_files.push(side.display().to_string());
+                    // What the resolution will be based on: upstream's new file.
+                    if let Some(theirs) = pack.new_upstream.get(&merge.path) {
+                        promptpack_fs::write_atomic(
+                            &dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path)),
+                            theirs,
+                        )?;
+                    }
                 }
                 _ => {}
+            }
+        }
+        if !pack.has_conflicts() {
+            // Upgraded: the installed version is every override's base again.
+            for merge in &pack.merges {
+                let base = dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path));
+                if base.is_file() {
+                    fs_err::remove_file(&base).map_err(ProjectError::io(&base))?;
+                }
             }
         }
         if pack.has_conflicts() {
