@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import NoReturn, Optional, Sequence
+# `typing` costs milliseconds to import; annotations need it only for checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn, Optional, Sequence
 
 
 def main(argv: Optional[Sequence[str]] = None) -> NoReturn:

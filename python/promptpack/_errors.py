@@ -8,7 +8,10 @@ Dask, Ray) intact.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+# `typing` costs milliseconds to import; annotations need it only for checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 
 class Error(Exception):
