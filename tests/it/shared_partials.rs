@@ -218,6 +218,8 @@ fn a_pack_includes_its_dependencys_partials_in_workspace_registry_and_project() 
         world.run(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
     assert_eq!(tampered.code, 1, "{}", tampered.stdout);
     assert!(tampered.stderr.contains("changed by hand"), "{}", tampered.stderr);
+    // The verified store still has the locked bytes, so the file is named.
+    assert!(tampered.stderr.contains("edited: partials/footer.md.j2"), "{}", tampered.stderr);
 }
 
 #[test]
