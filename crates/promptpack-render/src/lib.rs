@@ -117,13 +117,20 @@ impl Default for Limits {
     }
 }
 
+impl Source {
+    /// The offset in `text` of an offset in what minijinja compiled.
+    fn original_offset(&self, offset: usize) -> usize {
+        self.edits.iter().rev().fold(offset, |offset, edits| edits.original_offset(offset))
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Source {
     origin: PathBuf,
     text: Arc<str>,
-    /// How the text minijinja compiled differs from `text` (see
-    /// `jinja::percent`), to map error positions back.
-    edits: Option<Arc<jinja::percent::SourceEdits>>,
+    /// How the text minijinja compiled differs from `text`, stage by stage
+    /// (`jinja::literals`, then `jinja::percent`), to map error positions back.
+    edits: Vec<Arc<jinja::percent::SourceEdits>>,
 }
 
 /// Collects templates and partials, compiling each as it is added.
@@ -215,30 +222,49 @@ impl RendererBuilder {
 
     fn add_source(&mut self, name: &str, engine: Engine, text: String, origin: PathBuf) -> Result<(), RenderError> {
         let text: Arc<str> = Arc::from(text);
-        let source = Source { origin, text: Arc::clone(&text), edits: None };
+        let source = Source { origin, text: Arc::clone(&text), edits: Vec::new() };
         match engine {
             Engine::Jinja => {
                 // Jinja2's lexer turns every `\r\n` and `\r` of the template
                 // text (not of values) into `\n`.
                 let normalized = normalize_newlines(&text);
-                let mut source = Source { origin: source.origin, text: Arc::from(normalized.as_str()), edits: None };
+                let mut source =
+                    Source { origin: source.origin, text: Arc::from(normalized.as_str()), edits: Vec::new() };
                 // Length-preserving, so positions in it are positions in the file.
                 let normalized =
                     jinja::checks::rewrite_generation_tags(&normalized, self.options.jinja).unwrap_or(normalized);
+                let normalized = match jinja::literals::rewrite_string_escapes(&normalized, self.options.jinja) {
+                    Ok(Some((rewritten, edits))) => {
+                        source.edits.push(Arc::new(edits));
+                        rewritten
+                    }
+                    Ok(None) => normalized,
+                    Err(offset) => {
+                        return Err(RenderError::new(
+                            RenderErrorKind::Syntax,
+                            "this escape in a string literal is not supported by promptpack",
+                        )
+                        .with_hint(
+                            "`\\N{...}` names a Unicode character; write the character itself, or `\\u` with its code",
+                        )
+                        .at_offset(&source.origin, &source.text, offset, 2));
+                    }
+                };
                 let ast = minijinja::machinery::parse(&normalized, name, jinja::syntax_config(self.options.jinja)).ok();
                 if let Some(ast) = &ast
                     && let Err(refusal) = jinja::checks::check_supported(&normalized, ast, self.options.jinja)
                 {
+                    let offset = source.original_offset(refusal.offset);
                     return Err(RenderError::new(RenderErrorKind::Syntax, refusal.message)
                         .with_hint(refusal.hint)
-                        .at_offset(&source.origin, &source.text, refusal.offset, refusal.width));
+                        .at_offset(&source.origin, &source.text, offset, refusal.width));
                 }
                 let program = ast.as_ref().and_then(|ast| direct::Program::from_jinja(ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
                 let compiled =
                     match ast.as_ref().and_then(|ast| jinja::percent::rewrite_percent_formatting(&normalized, ast)) {
                         Some((rewritten, edits)) => {
-                            source.edits = Some(Arc::new(edits));
+                            source.edits.push(Arc::new(edits));
                             rewritten
                         }
                         None => normalized,
@@ -546,10 +572,7 @@ fn jinja_error(
     let text = &source.text;
     let span = err
         .range()
-        .map(|range| match &source.edits {
-            Some(edits) => edits.original_offset(range.start)..edits.original_offset(range.end),
-            None => range,
-        })
+        .map(|range| source.original_offset(range.start)..source.original_offset(range.end))
         .filter(|r| r.end <= text.len());
     let snippet = span.clone().map(|r| &text[r]).unwrap_or_default();
     // `raise_exception(message)` (transformers' environment): the template's own words.

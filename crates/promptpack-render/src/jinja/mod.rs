@@ -15,6 +15,7 @@ use crate::{RenderOptions, text};
 
 pub(crate) mod checks;
 mod filters;
+pub(crate) mod literals;
 mod methods;
 pub(crate) mod percent;
 mod pyjson;

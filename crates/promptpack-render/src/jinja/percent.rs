@@ -33,6 +33,11 @@ pub(crate) struct SourceEdits {
 }
 
 impl SourceEdits {
+    /// Edits made at `(original offset, original length, replacement length)`, in order.
+    pub(crate) fn from_edits(edits: Vec<(usize, usize, usize)>) -> Self {
+        Self { edits }
+    }
+
     /// The offset in the original source of `offset` in the rewritten one;
     /// an offset inside inserted text maps to where the insertion was made.
     pub(crate) fn original_offset(&self, offset: usize) -> usize {
