@@ -1,6 +1,6 @@
 //! Reviewable upgrades: rendered diffs per role, overrides that survive,
 //! semver checked against the variable contract. Registries here are local
-//! bare repositories (the network paths are covered in `registry.rs`).
+//! bare repositories (the network paths are covered in `registry/`).
 
 use std::path::Path;
 

@@ -1,0 +1,101 @@
+//! Error transcripts: unreachable registries, unknown packs and versions, broken lockfiles, conflicts.
+
+use super::*;
+
+// 10.
+#[test]
+fn error_unreachable_registry() {
+    let sandbox = Sandbox::new();
+    // Nothing listens there: we bound it a moment ago and let it go.
+    let url = format!("git://127.0.0.1:{}/registry.git", free_port());
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+    let started = Instant::now();
+    let out = sandbox.run(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("cannot reach `{url}`")), "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(20), "a refused connection must fail fast");
+    assert!(dir_contents(project.path()) == before, "promptpack.toml is restored, nothing is written");
+    insta::assert_snapshot!("unreachable", sandbox.pinned(&out, &[&project]));
+}
+
+#[test]
+fn error_pack_not_found_suggests_near_name() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    sandbox.publish(&TestProject::with_repository_packs(), PACK, &url);
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+    let out = sandbox.run(&project, "consumer", &["add", "threats-next-step@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("pack `threats-next-step` not found"), "{}", out.stderr);
+    assert!(out.stderr.contains("did you mean `threats-next-steps`?"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before);
+    insta::assert_snapshot!("pack_not_found", sandbox.pinned(&out, &[&project]));
+}
+
+#[test]
+fn error_no_matching_version_lists_published_versions() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    set_version(&publisher, "packs/threats-next-steps", "1.1.0");
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+    let out = sandbox.run(&project, "consumer", &["add", "threats-next-steps@^2"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("1.0.0") && out.stderr.contains("1.1.0"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before);
+    insta::assert_snapshot!("no_matching_version", sandbox.pinned(&out, &[&project]));
+}
+
+#[test]
+fn error_malformed_lockfile_points_at_line_and_column() {
+    let sandbox = Sandbox::new();
+    let project = TestProject::empty();
+    project.write(
+        "promptpack.toml",
+        "[registries]\ndefault = \"git://127.0.0.1:9/registry.git\"\n\n[packs]\nthreats-next-steps = \"^1\"\n",
+    );
+    project.write("promptpack.lock", "version = 1\n\n[[pack]]\nname = \"threats-next-steps\"\nversion = 1.0.0\n");
+    let out = sandbox.run(&project, "consumer", &["install"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("promptpack.lock:5:"), "{}", out.stderr);
+    assert!(!out.stderr.contains("cannot reach"), "the lockfile is read before any network: {}", out.stderr);
+    insta::assert_snapshot!("malformed_lockfile", sandbox.pinned(&out, &[&project]));
+}
+
+#[test]
+fn error_version_conflict_through_dependencies_names_the_chain() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = TestProject::empty();
+    std::fs::create_dir(publisher.path().join("packs")).unwrap();
+    for (name, version, dependency) in
+        [("b", "1.0.0", None), ("b", "2.0.0", None), ("a", "1.0.0", Some("^1")), ("c", "1.0.0", Some("^2"))]
+    {
+        if !publisher.path().join("packs").join(name).exists() {
+            new_pack(&sandbox, &publisher, name, version);
+        }
+        set_version(&publisher, &format!("packs/{name}"), version);
+        if let Some(requirement) = dependency {
+            let manifest = format!("packs/{name}/pack.toml");
+            publisher
+                .write(&manifest, format!("{}\n[dependencies]\nb = \"{requirement}\"\n", publisher.read(&manifest)));
+        }
+        sandbox.publish(&publisher, name, &url);
+    }
+    let project = sandbox.consumer(&url);
+    sandbox.ok(&project, "consumer", &["add", "a@^1"]);
+    assert_eq!(locked(&lockfile(&project), "b").version, semver::Version::new(1, 0, 0));
+    let before = dir_contents(project.path());
+    let out = sandbox.run(&project, "consumer", &["add", "c@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot resolve `b`"), "{}", out.stderr);
+    assert!(out.stderr.contains("^1 required by a 1.0.0"), "{}", out.stderr);
+    assert!(out.stderr.contains("^2 required by c 1.0.0"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before);
+    insta::assert_snapshot!("dependency_conflict", sandbox.pinned(&out, &[&project]));
+}

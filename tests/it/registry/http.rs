@@ -1,0 +1,122 @@
+//! Smart HTTP behind basic auth: credential helpers, wrong passwords, credentials in URLs.
+
+use super::*;
+
+// 11. Smart HTTP with basic auth.
+const USER: &str = "pp-user";
+const PASSWORD: &str = "s3cret-pw-5e6f";
+
+/// A sandbox with an HTTP-served registry and `password` in git's credential store.
+fn http_sandbox(password: &str) -> (Sandbox, HttpGitServer) {
+    let sandbox = Sandbox::new();
+    sandbox.init_registry("registry.git");
+    let server = HttpGitServer::start(&sandbox.served, &sandbox.env, USER, PASSWORD);
+    let creds = sandbox.root.path().join("creds");
+    std::fs::write(&creds, format!("http://{USER}:{password}@127.0.0.1:{}\n", server.port())).unwrap();
+    sandbox.env.set("credential.helper", &format!("store --file {}", creds.display()));
+    (sandbox, server)
+}
+
+#[test]
+fn http_basic_auth_from_credential_helper_publish_and_add() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let url = server.url("registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_installed_as_published(&project, &publisher, PACK);
+    assert_eq!(locked(&lockfile(&project), PACK).source, format!("registry+{url}"));
+    let requests = server.requests();
+    assert!(requests.iter().any(|r| r.status == 401), "the server must have asked for credentials");
+    assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-receive-pack")), "{requests:?}");
+}
+
+#[test]
+fn add_without_a_version_fetches_the_registry_once() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let url = server.url("registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    let before = server.requests().len();
+    sandbox.ok(&project, "consumer", &["add", PACK]);
+    // Each fetch starts with one authenticated ref advertisement.
+    let fetches = server.requests()[before..]
+        .iter()
+        .filter(|r| r.authenticated && r.target.contains("info/refs?service=git-upload-pack"))
+        .count();
+    assert_eq!(fetches, 1, "{:?}", &server.requests()[before..]);
+    assert_installed_as_published(&project, &publisher, PACK);
+}
+
+#[test]
+fn http_wrong_password_fails_fast_with_an_authentication_error() {
+    let (sandbox, server) = http_sandbox("not-the-password");
+    let url = server.url("registry.git");
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+    let started = Instant::now();
+    let out = sandbox.run(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(out.stderr.contains(&format!("authentication to `{url}` failed")), "{}", out.stderr);
+    assert!(!out.stderr.contains("not-the-password"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before);
+    insta::assert_snapshot!("http_wrong_password", sandbox.pinned(&out, &[&project]));
+
+    let out = sandbox.run(&TestProject::with_repository_packs(), "publisher", &["publish", PACK, "--registry", &url]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("authentication"), "{}", out.stderr);
+}
+
+#[test]
+fn http_credentials_in_the_url_never_reach_output_or_lockfile() {
+    let (sandbox, server) = http_sandbox("unused-helper-password");
+    let url = server.url_with_credentials(USER, PASSWORD, "registry.git");
+    let publisher = TestProject::with_repository_packs();
+    let mut outputs = vec![sandbox.publish(&publisher, PACK, &url)];
+    let project = sandbox.consumer(&url);
+    outputs.push(sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]));
+    outputs.push(sandbox.ok(&project, "consumer", &["list"]));
+    outputs.push(sandbox.ok(&project, "consumer", &["search", "--registry", &url]));
+    outputs.push(sandbox.ok(&project, "consumer", &["outdated"]));
+    let wrong = server.url_with_credentials(USER, "wr0ng-pw-91c2", "registry.git");
+    let failed = sandbox.run(&project, "other", &["search", "--registry", &wrong]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains("authentication"), "{}", failed.stderr);
+    outputs.push(failed);
+    for out in &outputs {
+        for secret in [PASSWORD, "wr0ng-pw-91c2"] {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "credentials leaked:\n{}\n{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+    let lock = project.read("promptpack.lock");
+    assert!(!lock.contains(PASSWORD) && !lock.contains(USER), "{lock}");
+    assert!(lock.contains(&format!("source = \"registry+{}\"", server.url("registry.git"))), "{lock}");
+}
+
+#[test]
+fn http_credentials_in_the_url_are_not_stored_in_the_cache() {
+    let (sandbox, server) = http_sandbox("unused-helper-password");
+    let url = server.url_with_credentials(USER, PASSWORD, "registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    for cache in ["publisher", "consumer"] {
+        let leaked: Vec<String> = dir_contents(&sandbox.cache(cache))
+            .into_iter()
+            .filter(|(_, bytes)| {
+                bytes.as_ref().is_some_and(|b| b.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes()))
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert!(leaked.is_empty(), "the password is stored in the {cache} cache, in {leaked:?}");
+    }
+}
