@@ -1,6 +1,16 @@
 //! The Jinja engine: minijinja configured to behave like Python Jinja2 3.1
-//! with a default `Environment()`, minus auto-escaping and with strict
-//! undefined variables.
+//! with the pack's `Environment(...)` options (or transformers' chat-template
+//! environment), no auto-escaping unless a template asks for it, and the
+//! pack's undefined policy.
+//!
+//! Where minijinja's semantics are not Python's, promptpack supplies its own:
+//! printing with `str()`/`repr()` (`python`), the methods of `str`, `dict`
+//! and `list` (`methods`, `pystr`), `%` formatting and string escapes (source
+//! rewrites on minijinja's parse tree: `percent`, `literals`), Jinja2's
+//! filters, tests and globals (`filters`), what is refused when a template is
+//! compiled (`checks`), JSON as Python writes it (`pyjson`), transformers'
+//! environment (`transformers`) and the naming of undefined values
+//! (`undefined`).
 
 // minijinja's filter signature takes `Kwargs` (and some values) by value.
 #![allow(clippy::needless_pass_by_value)]
