@@ -7,6 +7,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union, 
 from promptpack._errors import RowError
 
 __version__: str
+__all__ = ["BatchResults", "Pack", "Project", "Template", "Variable", "__version__", "_pack_from_pickle", "load_pack", "run_cli"]
 
 _Path = Union[str, "os.PathLike[str]"]
 

@@ -8,7 +8,8 @@
 //! 3. The wheel installed into the venv, replacing any earlier one.
 //! 4. `pytest tests/python` (the API, the `promptpack` console command, byte
 //!    identity with the Rust binary, lock verification, pickling, Dask),
-//!    then `mypy --strict tests/python` against the package's stubs.
+//!    then `mypy --strict tests/python` against the package's stubs, and
+//!    `stubtest`, which compares the stubs with the extension module.
 //!
 //! `cargo xtask py-bench` does the same with a release wheel and the peers
 //! (Jinja2, minijinja-py) in `target/py-bench/venv`, then runs
@@ -66,7 +67,9 @@ pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
     run_checked(
         root,
         Command::new(&python).args(["-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", SUITE]),
-    )
+    )?;
+    // The stubs say what the extension module really has.
+    run_checked(root, Command::new(&python).args(["-m", "mypy.stubtest", "promptpack._native"]))
 }
 
 pub fn bench(args: &PyBenchArgs, root: &Path) -> Result<()> {

@@ -30,7 +30,7 @@ impl Project {
     /// The project whose `promptpack.toml` is in `path` or the nearest
     /// folder above it; raises `ProjectError` when there is none.
     #[staticmethod]
-    #[pyo3(signature = (path = PathBuf::from(".")))]
+    #[pyo3(signature = (path = PathBuf::from(".")), text_signature = "(path='.')")]
     fn discover(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let found = py.detach(|| LoadedProject::discover(&path).map_err(Box::new)).map_err(|err| raise(&err))?;
         if let Some(inner) = found {
