@@ -47,3 +47,13 @@ def test_python_dash_m(tmp_path: Path) -> None:
     binary = run(["render", "packs/threats-next-steps", "--batch", str(rows)], cwd=REPO)
     assert module.returncode == binary.returncode == 1
     assert module.stdout == binary.stdout
+
+
+def test_the_readme_example_prints_what_the_readme_command_prints() -> None:
+    readme = (REPO / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "load_pack" in example
+    ours = subprocess.run([sys.executable, "-c", example], cwd=REPO, capture_output=True, check=True)
+    command = run(["render", "packs/threats-next-steps", "--var", "role=security engineer"], cwd=REPO)
+    assert command.returncode == 0
+    assert ours.stdout == command.stdout
