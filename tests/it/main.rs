@@ -8,7 +8,6 @@ mod ci_integration;
 mod cli;
 mod common;
 mod differential;
-mod git_server;
 mod registry;
 mod render_settings;
 mod report;

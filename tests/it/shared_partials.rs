@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{Running, TestProject, Transcript};
-use crate::git_server::{GitDaemon, GitEnv};
+use promptpack_test_git_server::{GitDaemon, GitEnv};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("promptpack-diagnostics", 0),
     ("promptpack-lint", 0),
     ("promptpack-fs", 0),
+    ("promptpack-test-git-server", 0),
     ("promptpack-manifest", 1),
     ("promptpack-render", 1),
     ("promptpack-pack", 2),
@@ -36,6 +37,13 @@ const LAYERS: &[(&str, u8)] = &[
 /// algorithm, no repository or network) in one module.
 const GIT2_ALLOWED: &[(&str, Option<&str>)] =
     &[("promptpack-registry", None), ("promptpack-project", Some("src/overrides.rs"))];
+
+/// Crates that may open sockets: the registry crate talks to git servers;
+/// the test git server is one (and only ever a dev-dependency).
+const NETWORK_ALLOWED: &[&str] = &["promptpack-registry", TEST_GIT_SERVER];
+
+/// Test support, never linked into promptpack: only in `[dev-dependencies]`.
+const TEST_GIT_SERVER: &str = "promptpack-test-git-server";
 
 /// Dependencies only the binary and xtask may have.
 const CLI_ONLY_DEPENDENCIES: &[&str] = &["clap", "clap_complete", "clap_mangen", "indicatif", "console"];
@@ -116,7 +124,7 @@ pub fn check(root: &Path) -> Result<Vec<Violation>> {
                         "`git2` in `{name}/{relative}`: only promptpack-registry talks git (and promptpack-project merges overrides in src/overrides.rs)"
                     ));
                 }
-                if text.contains("std::net") && name != "promptpack-registry" {
+                if text.contains("std::net") && !NETWORK_ALLOWED.contains(&name.as_str()) {
                     report(format!("`std::net` in `{name}`: only promptpack-registry does network I/O"));
                 }
                 if text.contains("clap::") {
@@ -178,6 +186,9 @@ fn check_manifest(root: &Path, dir: &Path, name: &str, violations: &mut Vec<Viol
         else {
             continue;
         };
+        if key == TEST_GIT_SERVER {
+            report(line_number, format!("`{name}` depends on `{key}` outside [dev-dependencies]: it is test support"));
+        }
         if CLI_ONLY_DEPENDENCIES.contains(&key) {
             report(
                 line_number,

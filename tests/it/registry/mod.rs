@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::{Running, TestProject, Transcript, copy_dir, dir_contents};
-use crate::git_server::{GitDaemon, GitEnv, HttpGitServer, free_port};
+use promptpack_test_git_server::{GitDaemon, GitEnv, HttpGitServer, free_port};
 
 mod concurrency;
 mod errors;

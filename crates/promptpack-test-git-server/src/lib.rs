@@ -1,6 +1,9 @@
-//! Real git servers for the registry tests, all on 127.0.0.1 and all torn
-//! down by `Drop`: `git daemon` for `git://`, and a small smart-HTTP server
-//! that runs `git http-backend` as a CGI behind HTTP basic auth.
+//! Real git servers for tests, all on 127.0.0.1 and all torn down by
+//! `Drop`: `git daemon` for `git://`, and a small smart-HTTP server that runs
+//! `git http-backend` as a CGI behind HTTP basic auth.
+//!
+//! A crate of its own (a dev-dependency only, never linked into promptpack)
+//! so that crate tests can use it as well as the CLI tests in `tests/it/`.
 //!
 //! Nothing here touches the internet or the user's git configuration:
 //! [`GitEnv`] gives every test its own `HOME` and global config, and every
