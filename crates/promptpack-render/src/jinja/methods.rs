@@ -369,6 +369,11 @@ fn str_format(state: &State, s: &str, args: &[Value]) -> Result<Value, Error> {
         return Err(type_error(format!("format width {width} is over the limit of {MAX_FORMAT_WIDTH}")));
     }
     let (positional, kwargs): (&[Value], Kwargs) = from_args(args)?;
+    if has_conversion(s) {
+        let formatted = format_with_conversions(s, positional, &kwargs, nested)?;
+        charge_bytes(state, formatted.len())?;
+        return Ok(Value::from(formatted));
+    }
     let mut converted = Vec::with_capacity(args.len());
     for arg in positional {
         converted.push(as_python(arg)?);
@@ -384,6 +389,146 @@ fn str_format(state: &State, s: &str, args: &[Value]) -> Result<Value, Error> {
     let formatted = minijinja::formatting::format(minijinja::formatting::FormatStyle::StrFormat, s, &converted)?;
     charge_bytes(state, formatted.len())?;
     Ok(Value::from(formatted))
+}
+
+/// Whether a `str.format` string has a field with a conversion (`{!r}`,
+/// `{0!s:>5}`), which minijinja's implementation does not read.
+fn has_conversion(format: &str) -> bool {
+    format.split('{').skip(1).any(|field| {
+        let field = &field[..field.find('}').unwrap_or(field.len())];
+        field.find('!').is_some_and(|bang| field.find(':').is_none_or(|colon| bang < colon))
+    })
+}
+
+/// `str.format` for a string with conversions: each field is resolved here
+/// (automatic or explicit numbering, keyword names, `.attr` and `[key]`),
+/// converted with `repr()`/`str()`/`ascii()`, and padded by minijinja's
+/// formatting of a one-field `{:spec}`.
+fn format_with_conversions(
+    format: &str,
+    positional: &[Value],
+    kwargs: &Kwargs,
+    nested: NestedUndefined,
+) -> Result<String, Error> {
+    let mut out = String::with_capacity(format.len() + 16);
+    let mut numbering = FieldNumbering::default();
+    let mut rest = format;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        let brace = rest.as_bytes()[open];
+        if rest[open + 1..].starts_with(char::from(brace)) {
+            out.push(char::from(brace));
+            rest = &rest[open + 2..];
+            continue;
+        }
+        if brace == b'}' {
+            return Err(type_error("Single '}' encountered in format string"));
+        }
+        let close =
+            rest[open..].find('}').map(|i| open + i).ok_or_else(|| type_error("expected '}' before end of string"))?;
+        let field = &rest[open + 1..close];
+        rest = &rest[close + 1..];
+        if field.contains('{') {
+            return Err(type_error("nested replacement fields are not supported together with conversions"));
+        }
+        let (name_and_conversion, spec) = field.split_once(':').unwrap_or((field, ""));
+        let (name, conversion) = match name_and_conversion.split_once('!') {
+            Some((name, conversion)) => (name, Some(conversion)),
+            None => (name_and_conversion, None),
+        };
+        let value = numbering.resolve(name, positional, kwargs)?;
+        let value = convert_field(&value, conversion, nested)?;
+        let one_field = format!("{{:{spec}}}");
+        out.push_str(&minijinja::formatting::format(
+            minijinja::formatting::FormatStyle::StrFormat,
+            &one_field,
+            &[value],
+        )?);
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Python's rule that a format string numbers its fields either
+/// automatically (`{}`) or by hand (`{0}`), never both.
+#[derive(Default)]
+struct FieldNumbering {
+    automatic: Option<usize>,
+    manual: bool,
+}
+
+impl FieldNumbering {
+    /// The value a field names: `""`, an index or a keyword, then `.attr`
+    /// and `[key]` steps.
+    fn resolve(&mut self, name: &str, positional: &[Value], kwargs: &Kwargs) -> Result<Value, Error> {
+        let head_end = name.find(['.', '[']).unwrap_or(name.len());
+        let (head, mut path) = name.split_at(head_end);
+        let out_of_range = |index: usize| type_error(format!("Replacement index {index} out of range"));
+        let mut value = if head.is_empty() {
+            if self.manual {
+                return Err(type_error("cannot switch from manual field specification to automatic field numbering"));
+            }
+            let index = self.automatic.map_or(0, |i| i + 1);
+            self.automatic = Some(index);
+            positional.get(index).cloned().ok_or_else(|| out_of_range(index))?
+        } else if let Ok(index) = head.parse::<usize>() {
+            if self.automatic.is_some() {
+                return Err(type_error("cannot switch from automatic field numbering to manual field specification"));
+            }
+            self.manual = true;
+            positional.get(index).cloned().ok_or_else(|| out_of_range(index))?
+        } else {
+            kwargs.peek::<Value>(head).map_err(|_| type_error(format!("KeyError: '{head}'")))?
+        };
+        while !path.is_empty() {
+            if let Some(after) = path.strip_prefix('.') {
+                let end = after.find(['.', '[']).unwrap_or(after.len());
+                value = value.get_attr(&after[..end])?;
+                path = &after[end..];
+            } else if let Some(after) = path.strip_prefix('[') {
+                let end = after.find(']').ok_or_else(|| type_error("Missing ']' in format string"))?;
+                let key = &after[..end];
+                value = match key.parse::<i64>() {
+                    Ok(index) => value.get_item(&Value::from(index))?,
+                    Err(_) => value.get_item(&Value::from(key))?,
+                };
+                path = &after[end + 1..];
+            } else {
+                return Err(type_error("Only '.' or '[' may follow ']' in format field specifier"));
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// A field's value after its conversion: `!r` is `repr()`, `!a` `ascii()`,
+/// `!s` and no conversion `str()` (numbers, bools and strings are left to
+/// the format spec, which formats them itself).
+fn convert_field(value: &Value, conversion: Option<&str>, nested: NestedUndefined) -> Result<Value, Error> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    match conversion {
+        Some("r") => python_repr(value, &mut text, nested)?,
+        Some("a") => {
+            let mut repr = String::new();
+            python_repr(value, &mut repr, nested)?;
+            for c in repr.chars() {
+                let _ = match c as u32 {
+                    0..=0x7f => write!(text, "{c}"),
+                    code @ 0x80..=0xff => write!(text, "\\x{code:02x}"),
+                    code @ 0x100..=0xffff => write!(text, "\\u{code:04x}"),
+                    code => write!(text, "\\U{code:08x}"),
+                };
+            }
+        }
+        Some("s") => python_str(value, &mut text, nested)?,
+        Some(other) => return Err(type_error(format!("Unknown conversion specifier {other}"))),
+        None if matches!(value.kind(), ValueKind::Number | ValueKind::Bool | ValueKind::String) => {
+            return Ok(value.clone());
+        }
+        None => python_str(value, &mut text, nested)?,
+    }
+    Ok(Value::from(text))
 }
 
 /// The widest padding or precision a `str.format` field may ask for: far
