@@ -8,6 +8,7 @@ mod ci_integration;
 mod cli;
 mod common;
 mod differential;
+mod portable_names;
 mod registry;
 mod render_settings;
 mod report;

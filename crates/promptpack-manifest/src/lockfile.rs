@@ -79,7 +79,51 @@ impl Lockfile {
             .with_hint("upgrade promptpack")
             .into());
         }
+        lock.validate(path, source)?;
         Ok(lock)
+    }
+
+    /// What TOML cannot say: one entry per pack, valid names, checksums in
+    /// promptpack's form. A lockfile merged by hand (two branches each
+    /// adding a pack) is the usual way to get a duplicate.
+    fn validate(&self, path: &Path, source: &str) -> Result<(), ManifestErrors> {
+        let restore = "restore it from version control, or delete it and run `promptpack install` to resolve again";
+        let mut errors = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for pack in &self.packs {
+            let span = name_span(source, &pack.name, seen.contains(pack.name.as_str()));
+            if !crate::is_valid_pack_name(&pack.name) {
+                errors.push(
+                    ManifestError::at(
+                        path,
+                        source,
+                        span.clone(),
+                        format!("invalid pack name `{}` in the lockfile", pack.name),
+                    )
+                    .with_hint(restore),
+                );
+            }
+            if !seen.insert(pack.name.as_str()) {
+                errors.push(
+                    ManifestError::at(path, source, span.clone(), format!("pack `{}` is locked twice", pack.name))
+                        .with_hint("keep one entry per pack (a merge of two branches' lockfiles?), or delete the lockfile and run `promptpack install`"),
+                );
+            }
+            let hex = pack.checksum.strip_prefix("sha256:").unwrap_or_default();
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let span = source.find(&pack.checksum).map(|start| start..start + pack.checksum.len());
+                errors.push(
+                    ManifestError::at(
+                        path,
+                        source,
+                        span,
+                        format!("checksum of `{}` is not `sha256:` and 64 hex digits", pack.name),
+                    )
+                    .with_hint(restore),
+                );
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(ManifestErrors(errors)) }
     }
 
     /// The lockfile text: header comment, packs sorted by name.
@@ -100,9 +144,34 @@ impl Lockfile {
     }
 }
 
+/// Where `name = "<name>"` is written: its second occurrence for a duplicate.
+fn name_span(source: &str, name: &str, second: bool) -> Option<std::ops::Range<usize>> {
+    let needle = format!("name = \"{name}\"");
+    let mut found = source.match_indices(&needle).map(|(start, _)| start..start + needle.len());
+    if second { found.nth(1) } else { found.next() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_entries_and_bad_checksums_are_errors_with_positions() {
+        let entry = |name: &str, checksum: &str| {
+            format!(
+                "[[pack]]\nname = \"{name}\"\nversion = \"1.0.0\"\nsource = \"registry+git://h/r\"\nchecksum = \"{checksum}\"\n"
+            )
+        };
+        let good = format!("sha256:{}", "a".repeat(64));
+        let text = format!("version = 1\n{}{}{}", entry("a", &good), entry("b", "md5:x"), entry("a", &good));
+        let errors = Lockfile::parse(Path::new("promptpack.lock"), &text).unwrap_err();
+        let messages: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("pack `a` is locked twice") && m.contains("promptpack.lock:13:")),
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.contains("checksum of `b`")), "{messages:?}");
+    }
 
     #[test]
     fn lockfile_is_sorted_and_round_trips() {
@@ -114,7 +183,7 @@ mod tests {
             reference: None,
             commit: Some("c".into()),
             tree: Some("t".into()),
-            checksum: "sha256:x".into(),
+            checksum: format!("sha256:{}", "0".repeat(64)),
             dependencies: vec![],
         };
         let lock = Lockfile { version: 1, renderer: None, packs: vec![pack("b"), pack("a")] };

@@ -82,6 +82,9 @@ pub(crate) fn read_pack_tree(
             }
         }
     }
+    if let Some(problem) = unportable_paths(blobs.iter().map(|(path, _)| path.as_str())) {
+        return Err(unsafe_tree(problem));
+    }
     let mut files = BTreeMap::new();
     for (path, id) in blobs {
         let blob = repo.find_blob(id).map_err(|err| RegistryError::git(url, &err))?;
@@ -89,6 +92,40 @@ pub(crate) fn read_pack_tree(
     }
     let checksum = checksum_of(&files);
     Ok(FetchedPack { files, tree: tree_id.to_string(), checksum })
+}
+
+/// Names Windows reserves for devices, with or without an extension.
+const WINDOWS_RESERVED: [&str; 22] = [
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Why a set of pack paths cannot be installed the same way on every
+/// machine, if it cannot: two paths that are one file on a case-insensitive
+/// file system (macOS, Windows), where one would overwrite the other, or a
+/// name Windows cannot create.
+pub fn unportable_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    for path in paths {
+        for part in path.split('/') {
+            let stem = part.split('.').next().unwrap_or(part).to_ascii_lowercase();
+            if WINDOWS_RESERVED.contains(&stem.as_str()) {
+                return Some(format!("`{path}` uses `{part}`, a name Windows reserves for a device"));
+            }
+            if part.ends_with(['.', ' ']) {
+                return Some(format!("`{path}` has a name ending in a dot or space, which Windows drops"));
+            }
+            if part.chars().any(|c| matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') || c.is_control()) {
+                return Some(format!("`{path}` has a character Windows does not allow in file names"));
+            }
+        }
+        if let Some(other) = folded.insert(path.to_lowercase(), path) {
+            return Some(format!(
+                "`{other}` and `{path}` differ only in case: on macOS and Windows one would overwrite the other"
+            ));
+        }
+    }
+    None
 }
 
 /// The content checksum of in-memory files.
@@ -158,3 +195,19 @@ pub(crate) fn read_blob_text(repo: &git2::Repository, root: &git2::Tree<'_>, pat
 
 pub(crate) const TREE_MODE: i32 = MODE_TREE;
 pub(crate) const BLOB_MODE: i32 = MODE_BLOB;
+
+#[cfg(test)]
+mod portability_tests {
+    use super::unportable_paths;
+
+    #[test]
+    fn case_collisions_and_reserved_names_are_named() {
+        assert_eq!(unportable_paths(["pack.toml", "templates/a.md.j2", "partials/b.hbs"]), None);
+        let collision = unportable_paths(["templates/A.md", "templates/a.md"]).unwrap();
+        assert!(collision.contains("`templates/A.md` and `templates/a.md`"), "{collision}");
+        assert!(unportable_paths(["partials/aux.md"]).unwrap().contains("reserves"));
+        assert!(unportable_paths(["CON"]).unwrap().contains("reserves"));
+        assert!(unportable_paths(["notes."]).unwrap().contains("dot or space"));
+        assert!(unportable_paths(["a?.md"]).unwrap().contains("does not allow"));
+    }
+}

@@ -1,0 +1,26 @@
+//! A pack must install the same way on every machine: paths that collide
+//! when case is folded (one file on macOS and Windows) or that Windows
+//! cannot create are refused at publish, naming them, before anything is pushed.
+
+use crate::common::{TestProject, dir_contents};
+
+#[test]
+fn publish_refuses_paths_that_differ_only_in_case_or_that_windows_reserves() {
+    let project = TestProject::with_repository_packs();
+    let cache = project.path().join("cache");
+    project.env("PROMPTPACK_CACHE", &cache);
+    assert_eq!(project.run(&["registry", "init", "reg.git"]).code, 0);
+    project.write("packs/threats-next-steps/notes/README.md", "one\n");
+    project.write("packs/threats-next-steps/notes/readme.md", "two\n");
+    let before = dir_contents(&project.path().join("reg.git"));
+    let out = project.run(&["publish", "packs/threats-next-steps", "--registry", "reg.git"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("`notes/README.md` and `notes/readme.md` differ only in case"), "{}", out.stderr);
+    assert!(dir_contents(&project.path().join("reg.git")) == before, "nothing was pushed");
+
+    std::fs::remove_file(project.path().join("packs/threats-next-steps/notes/readme.md")).unwrap();
+    project.write("packs/threats-next-steps/notes/aux.md", "device\n");
+    let out = project.run(&["publish", "packs/threats-next-steps", "--registry", "reg.git"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("`notes/aux.md` uses `aux.md`, a name Windows reserves"), "{}", out.stderr);
+}
