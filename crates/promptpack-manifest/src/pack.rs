@@ -387,6 +387,11 @@ fn describe_toml_error(message: &str) -> (String, Option<String>) {
         let hint = if expected.is_empty() { None } else { Some(format!("allowed keys here: {expected}")) };
         return (format!("unknown key {field}"), hint);
     }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let hint = if expected.is_empty() { None } else { Some(format!("use {expected}")) };
+        return (format!("unknown value {value}"), hint);
+    }
     if message.starts_with("missing field") {
         return (
             message.replace("missing field", "missing key"),
@@ -666,4 +671,19 @@ fn check_relative_path(path: &str) -> Result<(), &'static str> {
         return Err("leaves the pack folder or has an empty part");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_enum_value_lists_the_allowed_ones() {
+        let source = "[pack]\nname = \"x\"\nversion = \"1.0.0\"\n\n[variables.a]\ntype = \"array\"\n";
+        let errors = PackManifest::parse(Path::new("pack.toml"), source).unwrap_err();
+        let text = errors.to_string();
+        assert!(text.contains("unknown value `array`"), "{text}");
+        assert!(text.contains("hint: use one of `string`, `number`, `bool`, `list`, `object`"), "{text}");
+        assert!(text.contains("pack.toml:6:8"), "{text}");
+    }
 }
