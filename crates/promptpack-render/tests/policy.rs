@@ -69,10 +69,16 @@ fn handlebars_undefined_policies_fail_where_they_should() {
         let location = error.location().expect("a position");
         (location.path.display().to_string(), location.line, location.column)
     };
-    let tests = "{{#if x}}{{x}}{{/if}}{{#x}}{{/x}}{{^x}}-{{/x}}{{#with x}}{{else}}-{{/with}}{{#each x}}{{else}}-{{/each}}{{#if (lookup u \"x\")}}{{/if}}";
+    let tests =
+        "{{#if x}}{{x}}{{/if}}{{#x}}{{/x}}{{^x}}-{{/x}}{{#with x}}{{else}}-{{/with}}{{#if (lookup u \"x\")}}{{/if}}";
     for undefined in [UndefinedPolicy::SemiStrict, UndefinedPolicy::Lenient] {
-        assert_eq!(render(undefined, tests, json!({"u": {}})).unwrap(), "---");
+        assert_eq!(render(undefined, tests, json!({"u": {}})).unwrap(), "--");
     }
+    // Iterating is a use, not a test: only `lenient` takes an undefined list.
+    let each = "{{#each x}}{{else}}-{{/each}}";
+    assert_eq!(render(UndefinedPolicy::Lenient, each, json!({})).unwrap(), "-");
+    let error = render(UndefinedPolicy::SemiStrict, each, json!({})).unwrap_err();
+    assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "x".into() });
     let error = render(UndefinedPolicy::Strict, tests, json!({"u": {}})).unwrap_err();
     assert_eq!(error.kind(), &RenderErrorKind::UndefinedVariable { name: "x".into() });
     assert_eq!(position(&error), ("t.hbs".to_owned(), 1, 7));

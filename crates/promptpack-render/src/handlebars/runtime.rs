@@ -754,6 +754,15 @@ impl<'a> Runtime<'a> {
                     return Err(Failure::runtime("`#each` takes exactly one argument"));
                 };
                 let value = self.evaluate_used(param, scope)?;
+                // Iterating an undefined value is a use `semi-strict` refuses
+                // (as Jinja's `for` is); `{{#x}}` sections stay tests.
+                if value.is_undefined() && self.policy == UndefinedPolicy::SemiStrict {
+                    let name = describe_param(param);
+                    let hint = format!(
+                        "iterate it only when set (`{{{{#if {name}}}}}{{{{#each {name}}}}}...`), pass it, or declare it in pack.toml with a default such as `[]`"
+                    );
+                    return Err(Failure::undefined(&name, self.policy, false).hint(hint));
+                }
                 self.render_each(ht, &value, scope, out)
             }
             _ if is_helper_name(name) => Err(Failure::runtime(format!("`{name}` is not a block helper"))
