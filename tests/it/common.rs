@@ -194,3 +194,14 @@ pub fn dir_contents(dir: &Path) -> std::collections::BTreeMap<String, Option<Vec
     }
     contents
 }
+
+/// The fixtures (roles) of the repository's `threats-next-steps` pack, sorted.
+pub const THREATS_ROLES: [&str; 7] = [
+    "data-engineer",
+    "engineering-manager",
+    "security-engineer",
+    "security-engineer-with-previous-advice",
+    "site-reliability-engineer",
+    "software-engineer",
+    "sre",
+];

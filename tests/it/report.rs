@@ -10,15 +10,7 @@ use crate::common::{TestProject, copy_dir};
 
 const PACK: &str = "threats-next-steps";
 const TEMPLATE: &str = "templates/threats-next-steps.md.j2";
-const ROLES: [&str; 7] = [
-    "data-engineer",
-    "engineering-manager",
-    "security-engineer",
-    "security-engineer-with-previous-advice",
-    "site-reliability-engineer",
-    "software-engineer",
-    "sre",
-];
+const ROLES: [&str; 7] = crate::common::THREATS_ROLES;
 
 /// A project with `old/threats-next-steps` (as in the repository) and
 /// `packs/threats-next-steps` changed: one rule reworded for every role,

@@ -10,15 +10,7 @@ const TEMPLATE: &str = "packs/threats-next-steps/templates/threats-next-steps.md
 const MANIFEST: &str = "packs/threats-next-steps/pack.toml";
 const OLD_SENTENCE: &str = "Provide potential impacts to downstreams.";
 const NEW_SENTENCE: &str = "Provide potential impacts to downstream consumers.";
-const ROLES: [&str; 7] = [
-    "data-engineer",
-    "engineering-manager",
-    "security-engineer",
-    "security-engineer-with-previous-advice",
-    "site-reliability-engineer",
-    "software-engineer",
-    "sre",
-];
+const ROLES: [&str; 7] = crate::common::THREATS_ROLES;
 
 /// An author workspace (the repository's packs), a registry with
 /// threats-next-steps 1.0.0, and a project (`app/`) that installed it.

@@ -78,10 +78,7 @@ fn write_summary(out: &mut String, report: &Report) {
     out.push_str("<th>lines</th><th>contract</th></tr></thead>\n<tbody>\n");
     for comparison in &report.comparisons {
         let summary = comparison.summary(None);
-        let contract = match comparison.contract.len() {
-            0 => "unchanged".to_owned(),
-            n => format!("{n} change{}", if n == 1 { "" } else { "s" }),
-        };
+        let contract = comparison.contract_summary();
         let _ = writeln!(
             out,
             "<tr><td><a href=\"#pack-{id}\">{pack}</a></td><td>{old} → {new}</td><td>{changed} of {pairs}</td>\

@@ -204,6 +204,16 @@ impl Comparison {
         templates
     }
 
+    /// The contract column of a summary table: `unchanged`, `1 change`, `3 changes`.
+    #[must_use]
+    pub fn contract_summary(&self) -> String {
+        match self.contract.len() {
+            0 => "unchanged".to_owned(),
+            1 => "1 change".to_owned(),
+            n => format!("{n} changes"),
+        }
+    }
+
     /// Whether anything differs: the contract or any rendered text.
     #[must_use]
     pub fn has_changes(&self) -> bool {

@@ -20,10 +20,7 @@ pub fn markdown(report: &Report) -> String {
     out.push_str("| pack | change | roles changed | lines | contract |\n|---|---|---|---|---|\n");
     for comparison in &report.comparisons {
         let summary = comparison.summary(None);
-        let contract = match comparison.contract.len() {
-            0 => "unchanged".to_owned(),
-            n => format!("{n} change{}", if n == 1 { "" } else { "s" }),
-        };
+        let contract = comparison.contract_summary();
         let _ = writeln!(
             out,
             "| {} | {} → {} | {} of {} | +{} −{} | {contract} |",
