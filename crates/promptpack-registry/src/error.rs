@@ -43,8 +43,10 @@ pub enum RegistryError {
     #[error("{0}")]
     Integrity(Box<IntegrityError>),
 
-    #[error("publishing to `{url}` lost the race {attempts} times in a row")]
-    PublishContention { url: DisplaySafeUrl, attempts: usize },
+    #[error(
+        "publishing to `{url}` lost the race {attempts} times in a row, for longer than the time publishing may take"
+    )]
+    PublishContention { url: DisplaySafeUrl, attempts: u32 },
 
     #[error("git error on `{url}`: {message}")]
     Git { url: DisplaySafeUrl, message: String },

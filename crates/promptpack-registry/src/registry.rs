@@ -23,7 +23,15 @@ const REMOTE_TIP: &str = "refs/remotes/origin/main";
 const PUBLISH_REF: &str = "refs/heads/promptpack-publish";
 const REGISTRY_FILE: &str = "registry.toml";
 /// How often a publisher that lost a race re-fetches and tries again.
-const PUBLISH_ATTEMPTS: usize = 5;
+/// How long publishing keeps retrying after losing the race to other
+/// publishers: a time budget, not a count, so a burst of concurrent
+/// publishers all get through.
+const PUBLISH_BUDGET: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// The first wait after a lost race; it doubles (with jitter) up to
+/// [`MAX_PUBLISH_BACKOFF`].
+const FIRST_PUBLISH_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);
+const MAX_PUBLISH_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// An opened registry at a known commit.
 pub struct Registry {
@@ -364,20 +372,41 @@ fn update_registry<T>(
     change: impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
 ) -> Result<(String, T, bool), RegistryError> {
     let mut registry = Registry::open(cache, url, FetchPolicy::Always, reporter)?;
-    for attempt in 1..=PUBLISH_ATTEMPTS {
-        let display = registry.url().clone();
+    let started = std::time::Instant::now();
+    let mut backoff = FIRST_PUBLISH_BACKOFF;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
         let (commit, value, pushed) = commit_and_push(&registry, reporter, dry_run, message, &change)?;
         match pushed {
             None => return Ok((commit.to_string(), value, false)),
             Some(Ok(())) => return Ok((commit.to_string(), value, true)),
-            Some(Err(PushFailure::Rejected)) if attempt < PUBLISH_ATTEMPTS => registry = registry.refresh(reporter)?,
-            Some(Err(PushFailure::Rejected)) => {
-                return Err(RegistryError::PublishContention { url: display, attempts: PUBLISH_ATTEMPTS });
-            }
             Some(Err(PushFailure::Error(err))) => return Err(err),
+            Some(Err(PushFailure::Rejected)) => {
+                // Someone else pushed first: wait a jittered, growing while
+                // (so racing publishers spread out), then rebuild on the new tip.
+                let wait = jittered(backoff, attempts);
+                if started.elapsed() + wait > PUBLISH_BUDGET {
+                    return Err(RegistryError::PublishContention { url: registry.url().clone(), attempts });
+                }
+                std::thread::sleep(wait);
+                backoff = (backoff * 2).min(MAX_PUBLISH_BACKOFF);
+                registry = registry.refresh(reporter)?;
+            }
         }
     }
-    Err(RegistryError::PublishContention { url: url.clone(), attempts: PUBLISH_ATTEMPTS })
+}
+
+/// `base` scaled by a factor in [0.5, 1.5), different for each process and
+/// attempt: full determinism would make racing publishers retry in lockstep.
+fn jittered(base: std::time::Duration, attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    // RandomState is seeded per process: enough randomness to break ties.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(attempt);
+    hasher.write_u32(std::process::id());
+    let fraction = (hasher.finish() % 1000) as f64 / 1000.0;
+    base.mul_f64(0.5 + fraction)
 }
 
 /// One attempt: the new commit on the current tip and, unless `dry_run`, the push's result.

@@ -112,3 +112,40 @@ fn concurrent_publishes_where_the_loser_sees_the_new_tip_both_succeed() {
         server.hold_until_completed("info/refs?service=git-receive-pack", "/git-receive-pack");
     });
 }
+
+/// Eight publishers at once to one `git://` registry: every one gets
+/// through (a lost race is retried with a growing, jittered wait within a
+/// time budget, not a fixed count), and the history stays linear.
+#[test]
+fn eight_concurrent_publishers_all_succeed() {
+    const PUBLISHERS: usize = 8;
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publishers: Vec<TestProject> = (0..PUBLISHERS)
+        .map(|i| {
+            let project = TestProject::empty();
+            std::fs::create_dir(project.path().join("packs")).expect("create packs/");
+            new_pack(&sandbox, &project, &format!("pack-{i}"), "1.0.0");
+            project
+        })
+        .collect();
+    let running: Vec<_> = publishers
+        .iter()
+        .enumerate()
+        .map(|(i, project)| {
+            sandbox.start(project, &format!("publisher-{i}"), &["publish", &format!("pack-{i}"), "--registry", &url])
+        })
+        .collect();
+    for (i, run) in running.into_iter().enumerate() {
+        let out = run.wait(TIMEOUT);
+        assert_eq!(out.code, 0, "publisher {i} failed:\n{}", out.stderr);
+    }
+    let history = sandbox.env.git(&sandbox.bare("registry.git"), &["log", "--format=%H %P", "main"]);
+    assert_eq!(history.lines().count(), PUBLISHERS + 1, "create + one commit per publish:\n{history}");
+    assert!(history.lines().all(|ids| ids.split_whitespace().count() <= 2), "no merges:\n{history}");
+    let reader = sandbox.consumer(&url);
+    let search = sandbox.ok(&reader, "reader", &["search", "--registry", &url]);
+    for i in 0..PUBLISHERS {
+        assert!(search.stdout.contains(&format!("pack-{i} = \"1.0.0\"")), "{}", search.stdout);
+    }
+}
