@@ -13,11 +13,16 @@ use crate::Printer;
 pub struct TerminalReporter {
     enabled: bool,
     bar: RefCell<Option<ProgressBar>>,
+    printer: Printer,
 }
 
 impl TerminalReporter {
     pub fn new(printer: &Printer) -> Self {
-        Self { enabled: !printer.is_quiet() && std::io::stderr().is_terminal(), bar: RefCell::new(None) }
+        Self {
+            enabled: !printer.is_quiet() && std::io::stderr().is_terminal(),
+            bar: RefCell::new(None),
+            printer: printer.clone(),
+        }
     }
 }
 
@@ -51,6 +56,13 @@ impl Reporter for TerminalReporter {
     fn finish(&self) {
         if let Some(bar) = self.bar.borrow_mut().take() {
             bar.finish_and_clear();
+        }
+    }
+
+    fn note(&self, message: &str) {
+        match self.bar.borrow().as_ref() {
+            Some(bar) => bar.suspend(|| self.printer.warning(message)),
+            None => self.printer.warning(message),
         }
     }
 }

@@ -14,5 +14,6 @@ mod render_settings;
 mod report;
 mod shared_partials;
 mod snapshots;
+mod stale_locks;
 mod unknown_variables;
 mod upgrades;

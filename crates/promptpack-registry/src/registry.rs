@@ -383,6 +383,11 @@ fn update_registry<T>(
             Some(Ok(())) => return Ok((commit.to_string(), value, true)),
             Some(Err(PushFailure::Error(err))) => return Err(err),
             Some(Err(PushFailure::Rejected)) => {
+                // A lock left by a dead publisher looks like a race forever.
+                if clear_stale_branch_lock(url, reporter)? {
+                    registry = registry.refresh(reporter)?;
+                    continue;
+                }
                 // Someone else pushed first: wait a jittered, growing while
                 // (so racing publishers spread out), then rebuild on the new tip.
                 let wait = jittered(backoff, attempts);
@@ -395,6 +400,32 @@ fn update_registry<T>(
             }
         }
     }
+}
+
+/// A push holds a branch lock for milliseconds; one older than this was
+/// left by a process that died (killed, or the machine went down).
+const STALE_LOCK_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Removes `refs/heads/main.lock` of a registry on this machine when it is
+/// older than [`STALE_LOCK_AGE`], saying so. Returns whether it did. A
+/// remote registry's locks are its server's business.
+fn clear_stale_branch_lock(url: &DisplaySafeUrl, reporter: &dyn Reporter) -> Result<bool, RegistryError> {
+    if !crate::is_local_path(url.expose_secrets()) {
+        return Ok(false);
+    }
+    let lock = Path::new(url.expose_secrets()).join("refs").join("heads").join(format!("{REGISTRY_BRANCH}.lock"));
+    let Ok(modified) = fs_err::metadata(&lock).and_then(|meta| meta.modified()) else { return Ok(false) };
+    let age = modified.elapsed().unwrap_or_default();
+    if age < STALE_LOCK_AGE {
+        return Ok(false);
+    }
+    fs_err::remove_file(&lock).map_err(|err| RegistryError::Cache { path: lock.clone(), source: err })?;
+    reporter.note(&format!(
+        "removed a stale lock `{}` ({} s old), left by a publish that did not finish",
+        lock.display(),
+        age.as_secs()
+    ));
+    Ok(true)
 }
 
 /// `base` scaled by a factor in [0.5, 1.5), different for each process and

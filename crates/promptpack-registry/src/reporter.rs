@@ -7,6 +7,11 @@ pub trait Reporter {
     fn transfer(&self, received: usize, total: usize, bytes: usize);
     /// The current phase finished.
     fn finish(&self);
+    /// Something the user should know that is not an error (a stale lock
+    /// was cleared, say).
+    fn note(&self, message: &str) {
+        let _ = message;
+    }
 }
 
 /// Reports nothing, for tests and quiet runs.
