@@ -211,6 +211,15 @@ pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) ->
     if err.code() == git2::ErrorCode::Auth || message.contains("authentication") || message.contains("401") {
         return RegistryError::Authentication { url: url.clone() };
     }
+    // A full or read-only disk shows up as an OS error in the middle of a
+    // fetch; it must not read as a network problem.
+    let lower = message.to_lowercase();
+    if ["no space left on device", "read-only file system", "permission denied", "disk quota exceeded"]
+        .iter()
+        .any(|cause| lower.contains(cause))
+    {
+        return RegistryError::LocalDisk { url: url.clone(), message };
+    }
     match err.class() {
         git2::ErrorClass::Net | git2::ErrorClass::Ssh | git2::ErrorClass::Http | git2::ErrorClass::Os => {
             RegistryError::Unreachable { url: url.clone(), message }
@@ -225,6 +234,20 @@ pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_not_a_network_problem() {
+        let url = DisplaySafeUrl::from("git://example.com/r.git");
+        let err = git2::Error::new(
+            git2::ErrorCode::GenericError,
+            git2::ErrorClass::Os,
+            "failed to write to '/home/u/.cache/promptpack/git/r/objects/pack/tmp': No space left on device",
+        );
+        let error = classify_network_error(&url, &err);
+        assert!(matches!(error, RegistryError::LocalDisk { .. }), "{error:?}");
+        assert!(error.to_string().contains("No space left on device"), "{error}");
+        assert!(error.hint().is_some_and(|hint| hint.contains("free disk space")));
+    }
 
     #[test]
     fn libgit2_messages_never_show_credentials_or_tokens() {

@@ -11,6 +11,10 @@ pub enum RegistryError {
     #[error("cannot reach `{url}`: {message}")]
     Unreachable { url: DisplaySafeUrl, message: String },
 
+    /// The local disk failed, not the network: full, read-only, or not ours to write.
+    #[error("cannot write the local copy of `{url}`: {message}")]
+    LocalDisk { url: DisplaySafeUrl, message: String },
+
     #[error("authentication to `{url}` failed")]
     Authentication { url: DisplaySafeUrl },
 
@@ -112,6 +116,7 @@ impl RegistryError {
             Self::Unreachable { .. } => {
                 "check the URL and your network; with a warm cache, `--offline` works without the network".to_owned()
             }
+            Self::LocalDisk { .. } => "free disk space or fix the permissions of the folder named above (the cache is $PROMPTPACK_CACHE, else $XDG_CACHE_HOME/promptpack, else ~/.cache/promptpack); nothing was changed".to_owned(),
             Self::Authentication { .. } => "promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host".to_owned(),
             Self::NotCached { .. } => "run once without `--offline` to fill the cache".to_owned(),
             Self::NotARegistry { .. } => {
