@@ -180,92 +180,13 @@ impl<'a> Resolver<'a> {
 
     /// Resolves every requirement of the manifest and reads the packs.
     pub(crate) fn resolve(&mut self) -> Result<BTreeMap<String, ResolvedPack>, ProjectError> {
-        let mut selected: BTreeMap<String, Candidate> = BTreeMap::new();
-        for _round in 0..64 {
-            let mut demands: BTreeMap<String, Vec<Demand>> = BTreeMap::new();
-            for (name, requirement) in &self.manifest.packs {
-                demands.entry(name.clone()).or_default().push(root_demand(requirement));
-            }
-            for (name, candidate) in &selected {
-                let chain = format!("{name} {}", candidate.version);
-                let inherited = match &candidate.source {
-                    ResolvedSource::Registry { location } => Some(location.clone()),
-                    _ => None,
-                };
-                for (dep, req) in &candidate.deps {
-                    demands.entry(dep.clone()).or_default().push(Demand {
-                        requirement: Some(req.clone()),
-                        source: RequirementSource::Registry { registry: None },
-                        chain: chain.clone(),
-                        inherited_registry: inherited.clone(),
-                    });
-                }
-            }
-            let mut next = BTreeMap::new();
-            for (name, demands) in &demands {
-                next.insert(name.clone(), self.pick(name, demands)?);
-            }
-            let stable = next.len() == selected.len()
-                && next.iter().all(|(name, c)| {
-                    selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source)
-                });
-            selected = next;
-            if stable {
-                return self.read_selected(selected);
-            }
-        }
-        Err(ProjectError::Conflict {
-            name: "(dependency graph)".to_owned(),
-            requirements: "resolution did not settle after 64 rounds".to_owned(),
-        })
-    }
-
-    /// The best candidate for `name` under all `demands`.
-    fn pick(&mut self, name: &str, demands: &[Demand]) -> Result<Candidate, ProjectError> {
-        // The manifest's own requirement decides the source; dependencies follow it.
-        let primary = demands.iter().find(|d| d.chain == "promptpack.toml").unwrap_or(&demands[0]).clone();
-        let candidates = self.candidates(name, &primary)?;
-        let satisfies = |version: &semver::Version| {
-            demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)))
-        };
-        let locked = self.lock.and_then(|lock| lock.get(name)).filter(|_| !(self.unlocked)(name));
-        if let Some(locked) = locked
-            && let Some(candidate) = candidates.iter().find(|c| {
-                c.version == locked.version && c.source.lock_source() == locked.source && satisfies(&c.version)
-            })
-        {
-            return Ok(candidate.clone());
-        }
-        candidates
-            .iter()
-            .filter(|c| c.yanked.is_none() && satisfies(&c.version))
-            .max_by(|a, b| a.version.cmp(&b.version))
-            .cloned()
-            .ok_or_else(|| {
-                let available: Vec<String> = candidates
-                    .iter()
-                    .map(|c| if c.yanked.is_some() { format!("{} (yanked)", c.version) } else { c.version.to_string() })
-                    .collect();
-                let mut requirements: Vec<String> = demands
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "  {} required by {}",
-                            d.requirement.as_ref().map_or("*".to_owned(), ToString::to_string),
-                            d.chain
-                        )
-                    })
-                    .collect();
-                requirements.push(format!(
-                    "  available: {}",
-                    if available.is_empty() { "none".to_owned() } else { available.join(", ") }
-                ));
-                ProjectError::Conflict { name: name.to_owned(), requirements: requirements.join("\n") }
-            })
+        let (manifest, lock, unlocked) = (self.manifest, self.lock, self.unlocked);
+        let selected = select_versions(self, &manifest.packs, lock, unlocked)?;
+        self.read_selected(selected)
     }
 
     /// Every version of `name` the demand's source offers.
-    fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
+    fn source_candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
         match &demand.source {
             RequirementSource::Registry { registry } => {
                 let location = match (&demand.inherited_registry, registry) {
@@ -566,6 +487,118 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The versions on offer for a pack, as resolution sees them before any
+/// file is read. [`Resolver`] answers from registries, git sources and
+/// folders; the tests answer from plain data, so the selection rules are
+/// tested without git.
+trait PackIndex {
+    fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError>;
+}
+
+impl PackIndex for Resolver<'_> {
+    fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
+        self.source_candidates(name, demand)
+    }
+}
+
+/// One candidate per pack: the root requirements and every selected pack's
+/// dependencies, iterated to a fixpoint (newest version satisfying every
+/// demand; a locked version first unless the pack is `unlocked`).
+fn select_versions(
+    index: &mut dyn PackIndex,
+    packs: &BTreeMap<String, PackRequirement>,
+    lock: Option<&Lockfile>,
+    unlocked: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Candidate>, ProjectError> {
+    let mut selected: BTreeMap<String, Candidate> = BTreeMap::new();
+    for _round in 0..64 {
+        let mut demands: BTreeMap<String, Vec<Demand>> = BTreeMap::new();
+        for (name, requirement) in packs {
+            demands.entry(name.clone()).or_default().push(root_demand(requirement));
+        }
+        for (name, candidate) in &selected {
+            let chain = format!("{name} {}", candidate.version);
+            let inherited = match &candidate.source {
+                ResolvedSource::Registry { location } => Some(location.clone()),
+                _ => None,
+            };
+            for (dep, req) in &candidate.deps {
+                demands.entry(dep.clone()).or_default().push(Demand {
+                    requirement: Some(req.clone()),
+                    source: RequirementSource::Registry { registry: None },
+                    chain: chain.clone(),
+                    inherited_registry: inherited.clone(),
+                });
+            }
+        }
+        let mut next = BTreeMap::new();
+        for (name, demands) in &demands {
+            next.insert(name.clone(), pick(index, name, demands, lock, unlocked)?);
+        }
+        let stable = next.len() == selected.len()
+            && next
+                .iter()
+                .all(|(name, c)| selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source));
+        selected = next;
+        if stable {
+            return Ok(selected);
+        }
+    }
+    Err(ProjectError::Conflict {
+        name: "(dependency graph)".to_owned(),
+        requirements: "resolution did not settle after 64 rounds".to_owned(),
+    })
+}
+
+/// The best candidate for `name` under all `demands`.
+fn pick(
+    index: &mut dyn PackIndex,
+    name: &str,
+    demands: &[Demand],
+    lock: Option<&Lockfile>,
+    unlocked: &dyn Fn(&str) -> bool,
+) -> Result<Candidate, ProjectError> {
+    // The manifest's own requirement decides the source; dependencies follow it.
+    let primary = demands.iter().find(|d| d.chain == "promptpack.toml").unwrap_or(&demands[0]).clone();
+    let candidates = index.candidates(name, &primary)?;
+    let satisfies =
+        |version: &semver::Version| demands.iter().all(|d| d.requirement.as_ref().is_none_or(|r| r.matches(version)));
+    let locked = lock.and_then(|lock| lock.get(name)).filter(|_| !unlocked(name));
+    if let Some(locked) = locked
+        && let Some(candidate) = candidates
+            .iter()
+            .find(|c| c.version == locked.version && c.source.lock_source() == locked.source && satisfies(&c.version))
+    {
+        return Ok(candidate.clone());
+    }
+    candidates
+        .iter()
+        .filter(|c| c.yanked.is_none() && satisfies(&c.version))
+        .max_by(|a, b| a.version.cmp(&b.version))
+        .cloned()
+        .ok_or_else(|| {
+            let available: Vec<String> = candidates
+                .iter()
+                .map(|c| if c.yanked.is_some() { format!("{} (yanked)", c.version) } else { c.version.to_string() })
+                .collect();
+            let mut requirements: Vec<String> = demands
+                .iter()
+                .map(|d| {
+                    format!(
+                        "  {} required by {}",
+                        d.requirement.as_ref().map_or("*".to_owned(), ToString::to_string),
+                        d.chain
+                    )
+                })
+                .collect();
+            requirements.push(format!(
+                "  available: {}",
+                if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+            ));
+            ProjectError::Conflict { name: name.to_owned(), requirements: requirements.join("\n") }
+        })
+}
+
 fn root_demand(requirement: &PackRequirement) -> Demand {
     Demand {
         requirement: requirement.version.clone(),
@@ -620,4 +653,179 @@ fn verify_against_lock(
         .into());
     }
     Ok(())
+}
+
+/// The selection rules over in-memory indexes, as cargo's resolver tests do:
+/// no git, no files, just versions, dependencies, yanks and locks.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One published version: its number, dependencies and whether it is yanked.
+    type Published = (semver::Version, BTreeMap<String, semver::VersionReq>, bool);
+
+    /// Packs on offer, by name.
+    #[derive(Default)]
+    struct MemoryIndex(BTreeMap<String, Vec<Published>>);
+
+    impl MemoryIndex {
+        fn publish(mut self, name: &str, version: &str, deps: &[(&str, &str)]) -> Self {
+            let deps = deps
+                .iter()
+                .map(|(dep, req)| ((*dep).to_owned(), semver::VersionReq::parse(req).expect("requirement")))
+                .collect();
+            self.0.entry(name.to_owned()).or_default().push((semver::Version::parse(version).unwrap(), deps, false));
+            self
+        }
+
+        fn yank(mut self, name: &str, version: &str) -> Self {
+            let version = semver::Version::parse(version).unwrap();
+            for entry in self.0.get_mut(name).expect("published") {
+                if entry.0 == version {
+                    entry.2 = true;
+                }
+            }
+            self
+        }
+    }
+
+    fn location() -> RegistryLocation {
+        let url = DisplaySafeUrl::from("git://registry.test/r.git");
+        RegistryLocation { configured: url.clone(), url }
+    }
+
+    impl PackIndex for MemoryIndex {
+        fn candidates(&mut self, name: &str, _demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
+            Ok(self
+                .0
+                .get(name)
+                .into_iter()
+                .flatten()
+                .map(|(version, deps, yanked)| Candidate {
+                    version: version.clone(),
+                    source: ResolvedSource::Registry { location: location() },
+                    commit: None,
+                    deps: deps.clone(),
+                    yanked: yanked.then(|| "test".to_owned()),
+                    local: None,
+                })
+                .collect())
+        }
+    }
+
+    fn requirements(packs: &[(&str, &str)]) -> BTreeMap<String, PackRequirement> {
+        packs
+            .iter()
+            .map(|(name, req)| {
+                let requirement = PackRequirement {
+                    version: Some(semver::VersionReq::parse(req).unwrap()),
+                    source: RequirementSource::Registry { registry: None },
+                    span: 0..0,
+                };
+                ((*name).to_owned(), requirement)
+            })
+            .collect()
+    }
+
+    fn resolve(
+        index: &mut MemoryIndex,
+        packs: &[(&str, &str)],
+        lock: Option<&Lockfile>,
+    ) -> Result<BTreeMap<String, String>, ProjectError> {
+        let never = |_: &str| false;
+        let selected = select_versions(index, &requirements(packs), lock, &never)?;
+        Ok(selected.into_iter().map(|(name, c)| (name, c.version.to_string())).collect())
+    }
+
+    fn versions(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn lock_of(pairs: &[(&str, &str)]) -> Lockfile {
+        let mut lock = Lockfile::new();
+        for (name, version) in pairs {
+            lock.packs.push(LockedPack {
+                name: (*name).to_owned(),
+                version: semver::Version::parse(version).unwrap(),
+                source: ResolvedSource::Registry { location: location() }.lock_source(),
+                subdir: None,
+                reference: None,
+                commit: None,
+                tree: None,
+                checksum: format!("sha256:{}", "0".repeat(64)),
+                dependencies: Vec::new(),
+            });
+        }
+        lock
+    }
+
+    #[test]
+    fn the_newest_matching_version_wins_and_dependencies_follow() {
+        let mut index = MemoryIndex::default()
+            .publish("app", "1.0.0", &[("base", "^1.1")])
+            .publish("app", "1.2.0", &[("base", "^1.2")])
+            .publish("app", "2.0.0", &[])
+            .publish("base", "1.1.0", &[])
+            .publish("base", "1.2.3", &[])
+            .publish("base", "2.0.0", &[]);
+        let resolved = resolve(&mut index, &[("app", "^1")], None).unwrap();
+        assert_eq!(resolved, versions(&[("app", "1.2.0"), ("base", "1.2.3")]));
+    }
+
+    #[test]
+    fn pre_releases_are_picked_only_when_asked_for() {
+        let mut index = MemoryIndex::default().publish("p", "1.0.0", &[]).publish("p", "1.1.0-beta.1", &[]);
+        assert_eq!(resolve(&mut index, &[("p", "^1")], None).unwrap(), versions(&[("p", "1.0.0")]));
+        assert_eq!(resolve(&mut index, &[("p", "^1.1.0-beta")], None).unwrap(), versions(&[("p", "1.1.0-beta.1")]));
+    }
+
+    #[test]
+    fn yanked_versions_are_skipped_unless_locked() {
+        let mut index = MemoryIndex::default().publish("p", "1.0.0", &[]).publish("p", "1.1.0", &[]).yank("p", "1.1.0");
+        assert_eq!(resolve(&mut index, &[("p", "^1")], None).unwrap(), versions(&[("p", "1.0.0")]));
+        let lock = lock_of(&[("p", "1.1.0")]);
+        assert_eq!(resolve(&mut index, &[("p", "^1")], Some(&lock)).unwrap(), versions(&[("p", "1.1.0")]));
+    }
+
+    #[test]
+    fn a_locked_version_is_kept_while_it_satisfies_and_dropped_when_it_does_not() {
+        let mut index = MemoryIndex::default().publish("p", "1.0.0", &[]).publish("p", "1.5.0", &[]);
+        let lock = lock_of(&[("p", "1.0.0")]);
+        assert_eq!(resolve(&mut index, &[("p", "^1")], Some(&lock)).unwrap(), versions(&[("p", "1.0.0")]));
+        assert_eq!(resolve(&mut index, &[("p", "^1.5")], Some(&lock)).unwrap(), versions(&[("p", "1.5.0")]));
+        let upgrading = |name: &str| name == "p";
+        let selected = select_versions(&mut index, &requirements(&[("p", "^1")]), Some(&lock), &upgrading).unwrap();
+        assert_eq!(selected["p"].version.to_string(), "1.5.0", "an unlocked pack moves");
+    }
+
+    #[test]
+    fn a_conflict_names_every_requirement_and_who_made_it() {
+        let mut index = MemoryIndex::default()
+            .publish("a", "1.0.0", &[("shared", "^1")])
+            .publish("b", "1.0.0", &[("shared", "^2")])
+            .publish("shared", "1.0.0", &[])
+            .publish("shared", "2.0.0", &[]);
+        let error = resolve(&mut index, &[("a", "^1"), ("b", "^1")], None).unwrap_err();
+        let ProjectError::Conflict { name, requirements } = error else { panic!("not a conflict: {error}") };
+        assert_eq!(name, "shared");
+        assert!(requirements.contains("^1 required by a 1.0.0"), "{requirements}");
+        assert!(requirements.contains("^2 required by b 1.0.0"), "{requirements}");
+        assert!(requirements.contains("available: 1.0.0, 2.0.0"), "{requirements}");
+    }
+
+    #[test]
+    fn dependency_cycles_resolve_to_one_version_each() {
+        let mut index =
+            MemoryIndex::default().publish("a", "1.0.0", &[("b", "^1")]).publish("b", "1.0.0", &[("a", "^1")]);
+        assert_eq!(resolve(&mut index, &[("a", "^1")], None).unwrap(), versions(&[("a", "1.0.0"), ("b", "1.0.0")]));
+    }
+
+    #[test]
+    fn a_missing_pack_is_a_conflict_with_nothing_available() {
+        let mut index = MemoryIndex::default().publish("a", "1.0.0", &[("ghost", "^1")]);
+        let error = resolve(&mut index, &[("a", "^1")], None).unwrap_err();
+        assert!(error.to_string().contains("ghost"), "{error}");
+        let ProjectError::Conflict { requirements, .. } = error else { panic!("not a conflict") };
+        assert!(requirements.contains("available: none"), "{requirements}");
+    }
 }
