@@ -85,6 +85,10 @@ enum Task {
 
 #[derive(Debug, Args)]
 struct TestArgs {
+    /// Skip the Python package's tests (wheel build, pytest, mypy), which
+    /// otherwise run after `cargo test`.
+    #[arg(long)]
+    no_python: bool,
     /// Extra arguments for `cargo test` (after `--`).
     #[arg(last = true)]
     cargo_args: Vec<String>,
@@ -128,7 +132,15 @@ fn main() -> ExitCode {
 
 fn run(task: Task) -> Result<()> {
     let (outputs, check) = match task {
-        Task::Test(args) => return run_tests(&args.cargo_args),
+        Task::Test(args) => {
+            run_tests(&args.cargo_args)?;
+            // The README's test command runs every test: the Python package's too.
+            return if args.no_python {
+                Ok(())
+            } else {
+                py_test::run(&py_test::PyTestArgs::default(), &workspace_root())
+            };
+        }
         Task::Tidy => return tidy::run(&workspace_root()),
         Task::PyTest(args) => return py_test::run(&args, &workspace_root()),
         Task::PyBench(args) => return py_test::bench(&args, &workspace_root()),

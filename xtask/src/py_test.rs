@@ -31,7 +31,7 @@ const BENCH_WHEELS: &str = "target/py-bench/wheels";
 const BENCH_REQUIREMENTS: &str = "benches/python/requirements.txt";
 const BENCH_SCRIPT: &str = "benches/python/bench_python.py";
 
-#[derive(Debug, Args)]
+#[derive(Default, Debug, Args)]
 pub struct PyTestArgs {
     /// Extra arguments for pytest (after `--`), e.g. `-- -k pickle -x`.
     #[arg(last = true)]
