@@ -19,6 +19,7 @@ pub enum LineRole {
     Heading,
     TableRow,
     Rule,
+    Html,
     Other,
 }
 
@@ -30,6 +31,7 @@ impl LineRole {
             LineRole::Heading => "a heading",
             LineRole::TableRow => "a table row",
             LineRole::Rule => "a horizontal rule",
+            LineRole::Html => "raw HTML (hidden from a Markdown reader)",
             LineRole::Other => "text",
         }
     }
@@ -38,7 +40,7 @@ impl LineRole {
     fn rank(self) -> u8 {
         match self {
             LineRole::Other => 0,
-            LineRole::Rule | LineRole::TableRow => 1,
+            LineRole::Rule | LineRole::TableRow | LineRole::Html => 1,
             LineRole::Heading => 2,
             LineRole::Code => 3,
         }
@@ -100,6 +102,7 @@ fn line_roles(text: &str) -> Vec<LineRole> {
             Event::Start(Tag::Heading { .. }) => LineRole::Heading,
             Event::Start(Tag::TableHead | Tag::TableRow) => LineRole::TableRow,
             Event::Rule => LineRole::Rule,
+            Event::Start(Tag::HtmlBlock) => LineRole::Html,
             _ => continue,
         };
         if range.is_empty() {

@@ -41,9 +41,13 @@ fn load_with_siblings(
         if visiting.contains(&name) {
             return Err(cycle_error(&pack, &name));
         }
-        let sibling = dir.parent().map(|parent| parent.join(&name)).filter(|d| d.join(MANIFEST_FILE).is_file());
+        let sibling = parent_folder(dir).map(|parent| parent.join(&name)).filter(|d| d.join(MANIFEST_FILE).is_file());
         let dependency = match (sibling, project) {
-            (Some(sibling), _) => Some(load_with_siblings(&sibling, project, visiting)?),
+            (Some(sibling), _) => {
+                let dependency = load_with_siblings(&sibling, project, visiting)?;
+                check_named(&pack, &name, &dependency)?;
+                Some(dependency)
+            }
             (None, Some(project)) if project.installed_pack_dir(&name).is_dir() => {
                 Some(project.verified_installed_pack(&name)?)
             }
@@ -111,6 +115,8 @@ fn attach_from_registry(
         }
         let root = Path::new(&name).join(entry.vers.to_string());
         let dependency = Pack::from_files(&root, fetched.files)?;
+        // Checked before recursing: a mislabelled pack could otherwise lead in circles.
+        check_named(&pack, &name, &dependency)?;
         let dependency = attach_from_registry(registry, dependency, visiting)?;
         pack = pack.with_dependency(dependency)?;
     }
@@ -231,6 +237,32 @@ fn read_folder(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             Some((relative, fs_err::read(entry.path()).ok()?))
         })
         .collect()
+}
+
+/// The folder holding `dir`: its parent as written, or, for `.` and other
+/// paths without one, the parent of its absolute form.
+fn parent_folder(dir: &Path) -> Option<std::path::PathBuf> {
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => Some(parent.to_path_buf()),
+        _ => std::path::absolute(dir).ok()?.parent().map(Path::to_path_buf),
+    }
+}
+
+/// The pack found for dependency `name` must be named so.
+fn check_named(pack: &Pack, name: &str, dependency: &Pack) -> Result<(), ProjectError> {
+    if dependency.name() == name {
+        return Ok(());
+    }
+    Err(ProjectError::Pack(PackError::Dependency {
+        pack: pack.name().to_owned(),
+        dependency: name.to_owned(),
+        reason: format!(
+            "was found at `{}`, but that pack is named `{}`",
+            dependency.root().display(),
+            dependency.name()
+        ),
+        hint: format!("the folder or registry entry for `{name}` must hold the pack named `{name}`"),
+    }))
 }
 
 fn cycle_error(pack: &Pack, dependency: &str) -> ProjectError {

@@ -531,9 +531,24 @@ fn select_versions(
                 });
             }
         }
+        // A demand may come from a pick that this very round replaces, so a
+        // failed pick is only a conflict once the selection stops moving;
+        // until then the pack keeps its previous pick (if any).
         let mut next = BTreeMap::new();
+        let mut conflict = None;
         for (name, demands) in &demands {
-            next.insert(name.clone(), pick(index, name, demands, lock, unlocked)?);
+            match pick(index, name, demands, lock, unlocked) {
+                Ok(candidate) => {
+                    next.insert(name.clone(), candidate);
+                }
+                Err(err @ ProjectError::Conflict { .. }) => {
+                    if let Some(previous) = selected.get(name) {
+                        next.insert(name.clone(), previous.clone());
+                    }
+                    conflict.get_or_insert(err);
+                }
+                Err(other) => return Err(other),
+            }
         }
         let stable = next.len() == selected.len()
             && next
@@ -541,7 +556,10 @@ fn select_versions(
                 .all(|(name, c)| selected.get(name).is_some_and(|s| s.version == c.version && s.source == c.source));
         selected = next;
         if stable {
-            return Ok(selected);
+            return match conflict {
+                Some(conflict) => Err(conflict),
+                None => Ok(selected),
+            };
         }
     }
     Err(ProjectError::Conflict {
@@ -811,6 +829,20 @@ mod tests {
         assert!(requirements.contains("^1 required by a 1.0.0"), "{requirements}");
         assert!(requirements.contains("^2 required by b 1.0.0"), "{requirements}");
         assert!(requirements.contains("available: 1.0.0, 2.0.0"), "{requirements}");
+    }
+
+    #[test]
+    fn a_demand_from_a_pick_being_replaced_is_not_a_conflict() {
+        // x is locked at 1.0.0 (needing y ^1); adding z moves x to 1.5.0 (y ^2).
+        let mut index = MemoryIndex::default()
+            .publish("x", "1.0.0", &[("y", "^1")])
+            .publish("x", "1.5.0", &[("y", "^2")])
+            .publish("y", "1.0.0", &[])
+            .publish("y", "2.0.0", &[])
+            .publish("z", "1.0.0", &[("x", ">=1.5"), ("y", "^2")]);
+        let lock = lock_of(&[("x", "1.0.0"), ("y", "1.0.0")]);
+        let resolved = resolve(&mut index, &[("x", "^1"), ("z", "^1")], Some(&lock)).unwrap();
+        assert_eq!(resolved, versions(&[("x", "1.5.0"), ("y", "2.0.0"), ("z", "1.0.0")]));
     }
 
     #[test]

@@ -384,7 +384,8 @@ pub fn outdated(
                     .filter(|e| requirement.version.as_ref().is_none_or(|r| r.matches(&e.vers)))
                     .map(|e| e.vers.clone())
                     .max();
-                let newest = visible().map(|e| e.vers.clone()).max();
+                // Pre-releases are never "newer" to `outdated`: only asked-for ones are picked.
+                let newest = visible().filter(|e| e.vers.pre.is_empty()).map(|e| e.vers.clone()).max();
                 locked_yanked = locked
                     .as_ref()
                     .and_then(|version| index.entries.iter().find(|e| &e.vers == version && e.yanked))

@@ -419,7 +419,12 @@ fn clear_stale_branch_lock(url: &DisplaySafeUrl, reporter: &dyn Reporter) -> Res
     if age < STALE_LOCK_AGE {
         return Ok(false);
     }
-    fs_err::remove_file(&lock).map_err(|err| RegistryError::Cache { path: lock.clone(), source: err })?;
+    match fs_err::remove_file(&lock) {
+        Ok(()) => {}
+        // Another publisher cleared it first: just as good.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(err) => return Err(RegistryError::Cache { path: lock.clone(), source: err }),
+    }
     reporter.note(&format!(
         "removed a stale lock `{}` ({} s old), left by a publish that did not finish",
         lock.display(),

@@ -119,10 +119,21 @@ pub fn unportable_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<
                 return Some(format!("`{path}` has a character Windows does not allow in file names"));
             }
         }
-        if let Some(other) = folded.insert(path.to_lowercase(), path) {
-            return Some(format!(
-                "`{other}` and `{path}` differ only in case: on macOS and Windows one would overwrite the other"
-            ));
+        // Every folder on the way counts too: a file `a` beside a folder `A/`
+        // cannot both exist on a case-insensitive file system.
+        let mut prefix_end = 0;
+        for part in path.split('/') {
+            prefix_end += part.len();
+            let prefix = &path[..prefix_end];
+            prefix_end += 1;
+            if let Some(other) = folded.get(&prefix.to_lowercase())
+                && *other != prefix
+            {
+                return Some(format!(
+                    "`{other}` and `{prefix}` differ only in case: on macOS and Windows one would overwrite the other"
+                ));
+            }
+            folded.insert(prefix.to_lowercase(), prefix);
         }
     }
     None
@@ -205,6 +216,9 @@ mod portability_tests {
         assert_eq!(unportable_paths(["pack.toml", "templates/a.md.j2", "partials/b.hbs"]), None);
         let collision = unportable_paths(["templates/A.md", "templates/a.md"]).unwrap();
         assert!(collision.contains("`templates/A.md` and `templates/a.md`"), "{collision}");
+        let folder = unportable_paths(["notes", "Notes/x.md"]).unwrap();
+        assert!(folder.contains("`notes` and `Notes`"), "{folder}");
+        assert_eq!(unportable_paths(["a/x.md", "a/y.md"]), None, "one folder, two files");
         assert!(unportable_paths(["partials/aux.md"]).unwrap().contains("reserves"));
         assert!(unportable_paths(["CON"]).unwrap().contains("reserves"));
         assert!(unportable_paths(["notes."]).unwrap().contains("dot or space"));

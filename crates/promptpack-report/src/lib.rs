@@ -117,8 +117,9 @@ pub fn group_changes(pairs: &[RenderedPair]) -> Vec<ChangeGroup<'_>> {
     for pair in pairs.iter().filter(|pair| pair.changed()) {
         let (kind, key) = match (&pair.old, &pair.new) {
             (Some(Ok(old)), Some(Ok(new))) => (ChangeKind::Changed, changed_lines(old, new)),
-            (None, Some(_)) => (ChangeKind::Added, Vec::new()),
-            (Some(_), None) => (ChangeKind::Removed, Vec::new()),
+            // Grouped by their text, like changes: different roles' texts differ.
+            (None, Some(Ok(new))) => (ChangeKind::Added, changed_lines("", new)),
+            (Some(Ok(old)), None) => (ChangeKind::Removed, changed_lines(old, "")),
             (old, new) => {
                 let describe = |side: &Option<Result<String, String>>| match side {
                     Some(Err(err)) => err.clone(),
@@ -284,6 +285,21 @@ mod tests {
         assert_eq!(groups[0].roles, ["sre", "dev"]);
         assert_eq!((groups[0].lines_added, groups[0].lines_removed), (1, 1));
         assert_eq!(groups[1].roles, ["pm"]);
+    }
+
+    #[test]
+    fn added_roles_with_different_text_are_separate_and_failures_are_not_hidden() {
+        let mut first = pair("t", "a", "", "one\n");
+        first.old = None;
+        let mut second = pair("t", "b", "", "two\n");
+        second.old = None;
+        let mut broken = pair("t", "c", "", "");
+        broken.old = None;
+        broken.new = Some(Err("undefined variable `x`".to_owned()));
+        let pairs = [first, second, broken];
+        let groups = group_changes(&pairs);
+        let kinds: Vec<ChangeKind> = groups.iter().map(|g| g.kind).collect();
+        assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Added, ChangeKind::Failed]);
     }
 
     #[test]

@@ -71,7 +71,8 @@ fn write_comparison(out: &mut String, comparison: &Comparison) {
 }
 
 fn write_group(out: &mut String, group: &ChangeGroup<'_>) {
-    let roles = group.roles.iter().map(|role| escape_inline(role)).collect::<Vec<_>>().join(", ");
+    // Inside `<details>` GitHub reads raw HTML: Markdown escapes would show as backslashes.
+    let roles = group.roles.iter().map(|role| escape_html(role)).collect::<Vec<_>>().join(", ");
     let count = match group.roles.len() {
         1 => "1 role".to_owned(),
         n => format!("{n} roles"),
@@ -143,6 +144,11 @@ fn escape_inline(text: &str) -> String {
         }
     }
     out
+}
+
+/// Text inside an HTML element of the report (`<summary>`).
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn escape_cell(text: &str) -> String {
