@@ -12,7 +12,6 @@ mod portable_names;
 mod registry;
 mod render_settings;
 mod report;
-mod shared_partials;
 mod snapshots;
 mod stale_locks;
 mod unknown_variables;

@@ -22,6 +22,7 @@ mod hostile;
 mod http;
 mod publishing;
 mod resolution;
+mod shared_partials;
 mod tampering;
 /// Generous: a healthy run takes well under a second. Only a hang reaches it.
 mod workflows;

@@ -6,14 +6,7 @@
 //! rendering is compared with Jinja2 and handlebars.js rendering the same
 //! installed files with the loaders this layout is meant for.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
-
-use crate::common::{Running, TestProject, Transcript};
-use promptpack_test_git_server::{GitDaemon, GitEnv};
-
-const TIMEOUT: Duration = Duration::from_secs(60);
+use super::*;
 
 const BASE_MANIFEST: &str = r#"[pack]
 name = "base"
@@ -55,43 +48,6 @@ base = "^1"
 
 const CONSUMER_PROMPT: &str = "# Prompt for {{ role }}\n\n{% include \"base/partials/rules.md.j2\" %}\n\nEnd.\n";
 const CONSUMER_CARD: &str = "Card:\n{{> base/tone}}\nfor {{role}}\n";
-
-struct World {
-    root: tempfile::TempDir,
-    env: GitEnv,
-    daemon: GitDaemon,
-}
-
-impl World {
-    fn new() -> Self {
-        let root = tempfile::tempdir().expect("temp dir");
-        let env = GitEnv::new(root.path().join("home"));
-        let served = root.path().join("served");
-        std::fs::create_dir_all(&served).expect("create served");
-        let daemon = GitDaemon::start(&served, &env);
-        Self { root, env, daemon }
-    }
-
-    fn run(&self, project: &TestProject, cache: &str, args: &[&str]) -> Transcript {
-        let mut command: Command = project.command(args);
-        self.env.apply(&mut command);
-        command.env("PROMPTPACK_CACHE", self.root.path().join("caches").join(cache));
-        Running::start(&mut command).wait(TIMEOUT)
-    }
-
-    fn ok(&self, project: &TestProject, cache: &str, args: &[&str]) -> Transcript {
-        let out = self.run(project, cache, args);
-        assert_eq!(out.code, 0, "promptpack {} failed:\n{}{}", args.join(" "), out.stdout, out.stderr);
-        out
-    }
-
-    fn registry(&self) -> String {
-        let scratch = TestProject::empty();
-        let dir = self.root.path().join("served").join("registry.git").display().to_string();
-        self.ok(&scratch, "publisher", &["registry", "init", &dir]);
-        self.daemon.url("registry.git")
-    }
-}
 
 /// The base pack: a rules partial that includes its sibling by its
 /// `base/...` name, so it reads the same inside base and in its dependents.
@@ -165,41 +121,41 @@ fn require_reference() -> bool {
 
 #[test]
 fn a_pack_includes_its_dependencys_partials_in_workspace_registry_and_project() {
-    let world = World::new();
-    let url = world.registry();
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
 
     // Workspace: the dependency is the sibling folder.
     let publisher = TestProject::empty();
     write_base(&publisher);
     write_consumer(&publisher);
     let rendered =
-        world.ok(&publisher, "publisher", &["render", "consumer", "--template", "prompt", "--fixture", "sre"]);
+        sandbox.ok(&publisher, "publisher", &["render", "consumer", "--template", "prompt", "--fixture", "sre"]);
     // What Jinja2 3.1.6 prints for these files (checked live below).
     let expected_prompt = "# Prompt for SRE\n\nRules for SRE:\n- cite sources\n- say what you do not know\n\nEnd.";
     assert_eq!(rendered.stdout, expected_prompt);
-    let card = world.ok(&publisher, "publisher", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
+    let card = sandbox.ok(&publisher, "publisher", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
     assert_eq!(card.stdout, "Card:\n  Tone: calm\nfor SRE\n");
-    assert_eq!(world.run(&publisher, "publisher", &["test"]).code, 1, "new snapshots are pending");
-    world.ok(&publisher, "publisher", &["review", "--accept"]);
-    world.ok(&publisher, "publisher", &["test"]);
+    assert_eq!(sandbox.run(&publisher, "publisher", &["test"]).code, 1, "new snapshots are pending");
+    sandbox.ok(&publisher, "publisher", &["review", "--accept"]);
+    sandbox.ok(&publisher, "publisher", &["test"]);
 
     // Publish: the dependent is checked against the dependency as published.
-    let refused = world.run(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
+    let refused = sandbox.run(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
     assert_eq!(refused.code, 1, "consumer cannot be published before base:\n{}", refused.stderr);
     assert!(refused.stderr.contains("dependency `base`"), "{}", refused.stderr);
-    world.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
-    world.ok(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
+    sandbox.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
+    sandbox.ok(&publisher, "publisher", &["publish", "consumer", "--registry", &url]);
 
     // A consuming project: add installs both, render reads the installed dependency.
     let project = TestProject::empty();
-    world.ok(&project, "consumer", &["init", "--registry", &url]);
-    world.ok(&project, "consumer", &["add", "consumer@^1"]);
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    sandbox.ok(&project, "consumer", &["add", "consumer@^1"]);
     assert!(project.path().join("prompts/base/partials/rules.md.j2").is_file(), "the dependency is installed");
     let installed =
-        world.ok(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
+        sandbox.ok(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
     assert_eq!(installed.stdout, expected_prompt);
     let installed_card =
-        world.ok(&project, "consumer", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
+        sandbox.ok(&project, "consumer", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
     assert_eq!(installed_card.stdout, "Card:\n  Tone: calm\nfor SRE\n");
 
     // The same installed files, rendered by the reference engines.
@@ -215,7 +171,7 @@ fn a_pack_includes_its_dependencys_partials_in_workspace_registry_and_project() 
     // A hand edit of the installed dependency is refused, not rendered.
     project.write("prompts/base/partials/footer.md.j2", "- anything goes\n");
     let tampered =
-        world.run(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
+        sandbox.run(&project, "consumer", &["render", "consumer", "--template", "prompt", "--var", "role=SRE"]);
     assert_eq!(tampered.code, 1, "{}", tampered.stdout);
     assert!(tampered.stderr.contains("changed by hand"), "{}", tampered.stderr);
     // The verified store still has the locked bytes, so the file is named.
@@ -258,27 +214,27 @@ fn a_sibling_at_a_version_outside_the_requirement_is_refused() {
 
 #[test]
 fn render_refuses_an_installed_pack_edited_by_hand() {
-    let world = World::new();
-    let url = world.registry();
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
     let publisher = TestProject::empty();
     write_base(&publisher);
-    assert_eq!(world.run(&publisher, "publisher", &["test", "base"]).code, 1, "new snapshots are pending");
-    world.ok(&publisher, "publisher", &["review", "--accept"]);
-    world.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
+    assert_eq!(sandbox.run(&publisher, "publisher", &["test", "base"]).code, 1, "new snapshots are pending");
+    sandbox.ok(&publisher, "publisher", &["review", "--accept"]);
+    sandbox.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
 
     let project = TestProject::empty();
-    world.ok(&project, "consumer", &["init", "--registry", &url]);
-    world.ok(&project, "consumer", &["add", "base"]);
-    world.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    sandbox.ok(&project, "consumer", &["add", "base"]);
+    sandbox.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
 
     project.write("prompts/base/partials/footer.md.j2", "- anything goes\n");
-    let out = world.run(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+    let out = sandbox.run(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(out.stdout, "", "nothing is rendered from edited files");
     assert!(out.stderr.contains("changed by hand"), "{}", out.stderr);
     assert!(out.stderr.contains("promptpack install --force"), "the hint leads out: {}", out.stderr);
 
     // Following the hint repairs it.
-    world.ok(&project, "consumer", &["install", "--force"]);
-    world.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
+    sandbox.ok(&project, "consumer", &["install", "--force"]);
+    sandbox.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
 }
