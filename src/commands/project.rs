@@ -250,6 +250,9 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
         for (name, files) in &outcome.held_back {
             let _ = write!(message, "\n  {name}: conflicts written to {}", files.join(", "));
         }
+        for (name, with) in &outcome.held_back_with {
+            let _ = write!(message, "\n  {name}: stays with `{with}`, whose versions it depends on or serves");
+        }
         anyhow::bail!(
             "{message}\nhint: resolve the conflict markers in each `{suffix}` file, copy the result over the override, delete the `{suffix}` file (keep `{base}`: the next upgrade merges against it), and run `promptpack upgrade` again",
             suffix = promptpack_project::CONFLICT_SUFFIX,

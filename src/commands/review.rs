@@ -81,12 +81,10 @@ fn show_pending(printer: &Printer, pending: &Path) -> Result<()> {
     let accepted_path = promptpack_pack::accepted_path(pending);
     let old = read_snapshot(&accepted_path)?;
     let title = printer.style(Style::new().bold());
-    let name = file_name(pending);
-    let mut parts = name.trim_end_matches(".snap.new").splitn(3, "__");
-    let (pack, template, fixture) =
-        (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
     printer.info(&format!("{}", title.apply_to(format!("Snapshot: {}", accepted_path.display()))));
-    printer.info(&format!("pack {pack}, template {template}, fixture (role) {fixture}"));
+    if let Some((pack, template, fixture)) = new.case() {
+        printer.info(&format!("pack {pack}, template {template}, fixture (role) {fixture}"));
+    }
     match old {
         Some(old) => printer.info(&unified_diff(printer, &old.body, &new.body)),
         None => printer.info(&format!("new snapshot:\n{}", unified_diff(printer, "", &new.body))),

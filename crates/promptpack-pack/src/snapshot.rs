@@ -37,6 +37,51 @@ pub struct Snapshot {
     pub body: String,
 }
 
+impl Snapshot {
+    /// A plain value under the header's `info:` (`pack`, `template`,
+    /// `fixture`, `version`...), unquoted; `None` when the header has no such
+    /// line or the value is not a single-line scalar.
+    #[must_use]
+    pub fn info_scalar(&self, key: &str) -> Option<String> {
+        let mut in_info = false;
+        for line in self.header.lines() {
+            if !line.starts_with(' ') {
+                in_info = line == "info:";
+                continue;
+            }
+            let Some(value) = line.strip_prefix("  ").and_then(|rest| rest.strip_prefix(key)?.strip_prefix(": "))
+            else {
+                continue;
+            };
+            if !in_info {
+                continue;
+            }
+            // Quoted scalars use JSON's escapes (see `push_yaml_scalar`).
+            return if value.starts_with('"') { serde_json::from_str(value).ok() } else { Some(value.to_owned()) };
+        }
+        None
+    }
+
+    /// Which (pack, template, fixture) this snapshot pins, from its header,
+    /// falling back to the file name `<pack>__<template>__<fixture>` for
+    /// headers written by hand. Templates and fixtures may contain `__`
+    /// themselves, so the header is the only unambiguous source.
+    #[must_use]
+    pub fn case(&self) -> Option<(String, String, String)> {
+        if let (Some(pack), Some(template), Some(fixture)) =
+            (self.info_scalar("pack"), self.info_scalar("template"), self.info_scalar("fixture"))
+        {
+            return Some((pack, template, fixture));
+        }
+        let name = self.path.file_name()?.to_str()?;
+        let stem = name.strip_suffix(".snap.new").or_else(|| name.strip_suffix(".snap"))?;
+        // Pack names cannot contain `_`: the first `__` ends the pack.
+        let (pack, rest) = stem.split_once("__")?;
+        let (template, fixture) = rest.rsplit_once("__")?;
+        Some((pack.to_owned(), template.to_owned(), fixture.to_owned()))
+    }
+}
+
 /// What comparing a rendering with its snapshot found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotOutcome {
@@ -246,6 +291,32 @@ fn yaml_needs_quotes(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_case_comes_from_the_header_even_when_names_contain_double_underscores() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(snapshot_file_name("p", "a__b", "c__d"));
+        let info = serde_json::json!({"pack": "p", "template": "a__b", "file": "t.j2", "fixture": "c__d", "vars": {"pack": "no"}});
+        let header = SnapshotHeader { source: SNAPSHOT_SOURCE.to_owned(), expression: "rendered".to_owned(), info };
+        write_snapshot(&path, &header, "text").unwrap();
+        let snapshot = read_snapshot(&path).unwrap().unwrap();
+        assert_eq!(snapshot.case(), Some(("p".to_owned(), "a__b".to_owned(), "c__d".to_owned())));
+        assert_eq!(snapshot.info_scalar("file").as_deref(), Some("t.j2"));
+
+        let quoted = Snapshot {
+            path: path.clone(),
+            header: "info:\n  pack: p\n  template: \"true\"\n  fixture: \"123\"".to_owned(),
+            body: String::new(),
+        };
+        assert_eq!(quoted.case(), Some(("p".to_owned(), "true".to_owned(), "123".to_owned())));
+
+        let bare = Snapshot {
+            path: dir.path().join("p__x__y__z.snap.new"),
+            header: "source: x".to_owned(),
+            body: String::new(),
+        };
+        assert_eq!(bare.case(), Some(("p".to_owned(), "x__y".to_owned(), "z".to_owned())));
+    }
 
     #[test]
     fn round_trips_bodies_byte_for_byte() {

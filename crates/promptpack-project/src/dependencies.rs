@@ -265,7 +265,7 @@ fn check_named(pack: &Pack, name: &str, dependency: &Pack) -> Result<(), Project
     }))
 }
 
-fn cycle_error(pack: &Pack, dependency: &str) -> ProjectError {
+pub(crate) fn cycle_error(pack: &Pack, dependency: &str) -> ProjectError {
     ProjectError::Pack(PackError::Dependency {
         pack: pack.name().to_owned(),
         dependency: dependency.to_owned(),

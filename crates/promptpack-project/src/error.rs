@@ -36,6 +36,9 @@ pub enum ProjectError {
     #[error("cannot resolve `{name}`: no version satisfies every requirement\n{requirements}")]
     Conflict { name: String, requirements: String },
 
+    #[error("`{name}` cannot stay at {from}: promptpack.toml requires `{requirement}`, and its overrides conflict with {to} ({})", conflicts.join(", "))]
+    CannotHoldBack { name: String, from: String, to: String, requirement: String, conflicts: Vec<String> },
+
     #[error("the lockfile needs to change, but `--locked` forbids it\n{changes}")]
     LockWouldChange { changes: String },
 
@@ -130,6 +133,9 @@ impl ProjectError {
             Self::Conflict { .. } => {
                 "relax one of these requirements, or upgrade the pack that pins the old one".to_owned()
             }
+            Self::CannotHoldBack { name, .. } => format!(
+                "merge upstream's change into those files under `overrides/{name}/` by hand (`promptpack upgrade --review` shows the conflicts), or loosen the requirement, then run `promptpack upgrade` again"
+            ),
             Self::LockWouldChange { .. } => "run `promptpack install` without `--locked` (or `--frozen`) and commit the new promptpack.lock".to_owned(),
             Self::InstalledFilesModified { name, .. } => format!("move your edits to `overrides/{name}/` so upgrades keep them, then run `promptpack install --force` to restore the pack"),
             Self::NotADependency { available, .. } => format!("dependencies: {available}"),

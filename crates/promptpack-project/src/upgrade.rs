@@ -1,12 +1,13 @@
 //! Upgrades with review: what each moving pack's rendered text becomes,
 //! with the project's overrides merged, before anything changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use promptpack_pack::Pack;
 use promptpack_registry::{Cache, Reporter};
 
+use crate::dependencies::cycle_error;
 use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OverrideMerge, RESOLVED_BASE_SUFFIX, merge_overrides};
 use crate::sync::{PackChange, SyncOptions, SyncReport, Upgrade, sync};
 use crate::{Project, ProjectError};
@@ -57,6 +58,9 @@ pub fn plan_upgrade(
     let options = SyncOptions { offline, upgrade: upgrade.clone(), dry_run: true, ..SyncOptions::default() };
     let report = sync(project, cache, &options, reporter)?;
     let mut packs = Vec::new();
+    // Moving packs not installed yet (a fresh checkout): their old side
+    // takes its dependencies from the plan, the best there is.
+    let mut not_installed = BTreeSet::new();
     for change in &report.changes {
         let PackChange::Changed { name, from, to } = change else { continue };
         let Some(resolved) = report.resolved.get(name) else { continue };
@@ -97,6 +101,15 @@ pub fn plan_upgrade(
         }
         .with_overrides(&overrides)?;
         let new = Pack::from_files(Path::new(&format!("{name}@{to}")), new_files)?.with_overrides(&merged)?;
+        // Partials of dependencies: the old side includes what is installed
+        // now; the new side what the plan resolved (attached below, once
+        // every moving pack is known).
+        let old = if installed {
+            project.attach_installed_dependencies(old, &mut BTreeSet::new())?
+        } else {
+            not_installed.insert(name.clone());
+            old
+        };
         packs.push(PackUpgrade {
             name: name.clone(),
             from: from.clone(),
@@ -107,7 +120,57 @@ pub fn plan_upgrade(
             new_upstream,
         });
     }
+    let planned = planned_packs(project, &report, &packs)?;
+    for pack in &mut packs {
+        pack.new = attach_planned(pack.new.clone(), &planned, &mut BTreeSet::new())?;
+        if not_installed.contains(&pack.name) {
+            pack.old = attach_planned(pack.old.clone(), &planned, &mut BTreeSet::new())?;
+        }
+    }
     Ok(UpgradePlan { upgrade, offline, report, packs })
+}
+
+/// Every pack the plan leaves in the project, without dependencies
+/// attached: moving packs as reviewed (merged overrides), the others as
+/// resolved, with the project's overrides.
+fn planned_packs(
+    project: &Project,
+    report: &SyncReport,
+    moving: &[PackUpgrade],
+) -> Result<BTreeMap<String, Pack>, ProjectError> {
+    let mut planned = BTreeMap::new();
+    for (name, resolved) in &report.resolved {
+        let pack = match moving.iter().find(|pack| &pack.name == name) {
+            Some(upgrade) => upgrade.new.clone(),
+            None => Pack::from_files(Path::new(&format!("{name}@{}", resolved.version)), resolved.files.files.clone())?
+                .with_overrides(&project.overrides(name)?)?,
+        };
+        planned.insert(name.clone(), pack);
+    }
+    Ok(planned)
+}
+
+/// `pack` with its dependencies (and theirs) taken from `planned`.
+fn attach_planned(
+    mut pack: Pack,
+    planned: &BTreeMap<String, Pack>,
+    visiting: &mut BTreeSet<String>,
+) -> Result<Pack, ProjectError> {
+    if pack.manifest().dependencies.is_empty() {
+        return Ok(pack);
+    }
+    visiting.insert(pack.name().to_owned());
+    let names: Vec<String> = pack.manifest().dependencies.keys().cloned().collect();
+    for name in names {
+        if visiting.contains(&name) {
+            return Err(cycle_error(&pack, &name));
+        }
+        if let Some(dependency) = planned.get(&name) {
+            pack = pack.with_dependency(attach_planned(dependency.clone(), planned, visiting)?)?;
+        }
+    }
+    visiting.remove(pack.name());
+    Ok(pack)
 }
 
 /// What applying a plan did.
@@ -116,6 +179,10 @@ pub struct UpgradeOutcome {
     pub report: SyncReport,
     /// Packs held back by override conflicts, with the side files written.
     pub held_back: BTreeMap<String, Vec<String>>,
+    /// Packs that stay with a held-back pack, by name, with the held-back
+    /// pack they stay with: their new versions need its new version, or its
+    /// current version needs theirs.
+    pub held_back_with: BTreeMap<String, String>,
     /// Overrides rewritten with upstream's changes merged in.
     pub merged_overrides: Vec<String>,
 }
@@ -129,19 +196,38 @@ pub fn apply_upgrade(
     plan: &UpgradePlan,
     reporter: &dyn Reporter,
 ) -> Result<UpgradeOutcome, ProjectError> {
-    let held_back: Vec<&PackUpgrade> = plan.packs.iter().filter(|p| p.has_conflicts()).collect();
+    let held_back_with = packs_held_back_with(plan);
+    for pack in plan.packs.iter().filter(|p| p.has_conflicts()) {
+        let requirement = project.manifest().packs.get(&pack.name).and_then(|r| r.version.as_ref());
+        if let Some(requirement) = requirement.filter(|r| !r.matches(&pack.from)) {
+            return Err(ProjectError::CannotHoldBack {
+                name: pack.name.clone(),
+                from: pack.from.to_string(),
+                to: pack.to.to_string(),
+                requirement: requirement.to_string(),
+                conflicts: pack.conflicts().map(|m| m.path.clone()).collect(),
+            });
+        }
+    }
+    let stays = |name: &str| {
+        plan.packs.iter().any(|p| p.name == name && p.has_conflicts()) || held_back_with.contains_key(name)
+    };
     // Install exactly what was reviewed: the planned lock, with held-back
     // packs kept at their current lock entries. Nothing newer is fetched.
     let mut pinned = plan.report.lock.clone();
     let current = project.lock().cloned().unwrap_or_default();
-    for pack in &held_back {
+    for pack in plan.packs.iter().filter(|p| stays(&p.name)) {
         pinned.packs.retain(|locked| locked.name != pack.name);
         if let Some(locked) = current.get(&pack.name) {
             pinned.packs.push(locked.clone());
         }
     }
     let options = SyncOptions { offline: plan.offline, pinned: Some(pinned), ..SyncOptions::default() };
-    let mut outcome = UpgradeOutcome { report: sync(project, cache, &options, reporter)?, ..UpgradeOutcome::default() };
+    let mut outcome = UpgradeOutcome {
+        report: sync(project, cache, &options, reporter)?,
+        held_back_with: held_back_with.clone(),
+        ..UpgradeOutcome::default()
+    };
 
     // Only after the install succeeded: merged overrides and conflict side files.
     for pack in &plan.packs {
@@ -149,7 +235,7 @@ pub fn apply_upgrade(
         let mut side_files = Vec::new();
         for merge in &pack.merges {
             match &merge.outcome {
-                MergeOutcome::Clean(bytes) if !pack.has_conflicts() => {
+                MergeOutcome::Clean(bytes) if !stays(&pack.name) => {
                     let path = dir.join(&merge.path);
                     promptpack_fs::write_atomic(&path, bytes)?;
                     outcome.merged_overrides.push(path.display().to_string());
@@ -169,7 +255,7 @@ pub fn apply_upgrade(
                 _ => {}
             }
         }
-        if !pack.has_conflicts() {
+        if !stays(&pack.name) {
             // Upgraded: the installed version is every override's base again.
             for merge in &pack.merges {
                 let base = dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path));
@@ -183,6 +269,46 @@ pub fn apply_upgrade(
         }
     }
     Ok(outcome)
+}
+
+/// The packs that must stay where they are because a pack held back by
+/// conflicts does: a moving pack whose new version requires more than the
+/// held-back pack's current version, or one that the held-back pack's
+/// current version cannot take at its new version. Repeated until nothing
+/// changes, since each pack held back this way holds others in turn.
+fn packs_held_back_with(plan: &UpgradePlan) -> BTreeMap<String, String> {
+    let mut with: BTreeMap<String, String> = BTreeMap::new();
+    loop {
+        let staying: Vec<&PackUpgrade> =
+            plan.packs.iter().filter(|p| p.has_conflicts() || with.contains_key(&p.name)).collect();
+        let mut added = false;
+        for moving in plan.packs.iter().filter(|p| !p.has_conflicts() && !with.contains_key(&p.name)) {
+            let blocked_by = staying.iter().find(|staying| {
+                let needs_newer = moving
+                    .new
+                    .manifest()
+                    .dependencies
+                    .get(&staying.name)
+                    .is_some_and(|requirement| !requirement.matches(&staying.from));
+                let too_new = staying
+                    .old
+                    .manifest()
+                    .dependencies
+                    .get(&moving.name)
+                    .is_some_and(|requirement| !requirement.matches(&moving.to));
+                needs_newer || too_new
+            });
+            if let Some(staying) = blocked_by {
+                let root = with.get(&staying.name).cloned().unwrap_or_else(|| staying.name.clone());
+                with.insert(moving.name.clone(), root);
+                added = true;
+                break;
+            }
+        }
+        if !added {
+            return with;
+        }
+    }
 }
 
 fn read_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, ProjectError> {

@@ -227,19 +227,17 @@ impl Comparison {
 pub fn pending_report(dir: &Path, packs: &[String]) -> Result<Report, PackError> {
     let mut by_pack: BTreeMap<String, Vec<RenderedPair>> = BTreeMap::new();
     for pending in pending_snapshots(dir)? {
-        let name = pending.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let mut parts = name.trim_end_matches(".snap.new").splitn(3, "__");
-        let (Some(pack), Some(template), Some(fixture)) = (parts.next(), parts.next(), parts.next()) else { continue };
-        if !packs.is_empty() && !packs.iter().any(|p| p == pack) {
+        let Some(new) = read_snapshot(&pending)? else { continue };
+        let Some((pack, template, fixture)) = new.case() else { continue };
+        if !packs.is_empty() && !packs.contains(&pack) {
             continue;
         }
-        let Some(new) = read_snapshot(&pending)? else { continue };
         let old = read_snapshot(&accepted_path(&pending))?;
         // A project fixture's snapshot says so in its header.
         let origin = if new.header.contains("promptpack.toml") { FixtureOrigin::Project } else { FixtureOrigin::Pack };
-        by_pack.entry(pack.to_owned()).or_default().push(RenderedPair {
-            template: template.to_owned(),
-            fixture: fixture.to_owned(),
+        by_pack.entry(pack).or_default().push(RenderedPair {
+            template,
+            fixture,
             origin,
             old: old.map(|old| Ok(old.body)),
             new: Some(Ok(new.body)),

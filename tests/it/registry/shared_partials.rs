@@ -238,3 +238,105 @@ fn render_refuses_an_installed_pack_edited_by_hand() {
     sandbox.ok(&project, "consumer", &["install", "--force"]);
     sandbox.ok(&project, "consumer", &["render", "base", "--var", "role=SRE"]);
 }
+
+/// Publishes base and consumer 1.0.0.
+fn publish_first_versions(sandbox: &Sandbox, url: &str) -> TestProject {
+    let publisher = TestProject::empty();
+    write_base(&publisher);
+    write_consumer(&publisher);
+    sandbox.run(&publisher, "publisher", &["test"]);
+    sandbox.ok(&publisher, "publisher", &["review", "--accept"]);
+    sandbox.ok(&publisher, "publisher", &["publish", "base", "--registry", url]);
+    sandbox.ok(&publisher, "publisher", &["publish", "consumer", "--registry", url]);
+    publisher
+}
+
+/// Publishes versions 1.1.0 of both: base's footer and tone partials
+/// change, and consumer 1.1.0 needs base ^1.1.
+fn publish_second_versions(sandbox: &Sandbox, url: &str, publisher: &TestProject) {
+    publisher.write("packs/base/pack.toml", BASE_MANIFEST.replace("1.0.0", "1.1.0"));
+    publisher.write("packs/base/partials/footer.md.j2", "- cite sources\n- ask before guessing\n");
+    publisher.write("packs/base/partials/tone.hbs", "  Tone: {{tone}}, always\n");
+    publisher.write(
+        "packs/consumer/pack.toml",
+        CONSUMER_MANIFEST.replace("1.0.0", "1.1.0").replace("base = \"^1\"", "base = \"^1.1\""),
+    );
+    publisher.write("packs/consumer/templates/prompt.md.j2", CONSUMER_PROMPT.replace("End.", "The end."));
+    sandbox.run(publisher, "publisher", &["test"]);
+    sandbox.ok(publisher, "publisher", &["review", "--accept"]);
+    sandbox.ok(publisher, "publisher", &["publish", "base", "--registry", url]);
+    sandbox.ok(publisher, "publisher", &["publish", "consumer", "--registry", url]);
+}
+
+#[test]
+fn an_upgrade_review_renders_both_sides_with_their_own_dependencies() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = publish_first_versions(&sandbox, &url);
+    let project = TestProject::empty();
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    sandbox.ok(&project, "consumer", &["add", "consumer@^1"]);
+    publish_second_versions(&sandbox, &url, &publisher);
+
+    // The review renders consumer 1.0.0 with base 1.0.0 (installed) against
+    // consumer 1.1.0 with base 1.1.0 (planned): the Handlebars card links
+    // base's partial, and the Jinja prompt shows base's new footer line.
+    let review = sandbox.ok(&project, "consumer", &["upgrade", "--review", "--yes"]);
+    let shown = format!("{}{}", review.stdout, review.stderr);
+    assert!(shown.contains("-- say what you do not know"), "{shown}");
+    assert!(shown.contains("+- ask before guessing"), "the prompt shows base's new footer:\n{shown}");
+    assert!(shown.contains("+  Tone: calm, always"), "the card shows base's new tone:\n{shown}");
+    assert!(shown.contains("+The end."), "{shown}");
+    let rendered = sandbox.ok(&project, "consumer", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
+    assert_eq!(rendered.stdout, "Card:\n  Tone: calm, always\nfor SRE\n");
+}
+
+#[test]
+fn a_pack_held_back_by_conflicts_holds_back_what_needs_its_new_version() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = publish_first_versions(&sandbox, &url);
+    let project = TestProject::empty();
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    sandbox.ok(&project, "consumer", &["add", "consumer@^1"]);
+    sandbox.ok(&project, "consumer", &["add", "base@^1"]);
+    // An override of base's footer that conflicts with base 1.1.0's change.
+    project.write("overrides/base/partials/footer.md.j2", "- cite sources\n- be brief\n");
+    let before = project.read("promptpack.lock");
+    publish_second_versions(&sandbox, &url, &publisher);
+
+    let out = sandbox.run(&project, "consumer", &["upgrade", "--review", "--yes"]);
+    assert_eq!(out.code, 1, "held-back packs are an error to act on:\n{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("base: conflicts written to"), "{}", out.stderr);
+    assert!(out.stderr.contains("consumer: stays with `base`"), "{}", out.stderr);
+    // Neither moved: consumer 1.1.0 cannot work with base 1.0.0.
+    assert_eq!(project.read("promptpack.lock"), before, "the lock is unchanged");
+    assert!(project.read("prompts/consumer/pack.toml").contains("version = \"1.0.0\""));
+    assert!(project.read("prompts/base/pack.toml").contains("version = \"1.0.0\""));
+    sandbox.ok(&project, "consumer", &["install", "--locked"]);
+}
+
+#[test]
+fn a_conflicting_pack_that_promptpack_toml_moves_is_refused_and_nothing_changes() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = publish_first_versions(&sandbox, &url);
+    let project = TestProject::empty();
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    sandbox.ok(&project, "consumer", &["add", "base@^1"]);
+    project.write("overrides/base/partials/footer.md.j2", "- cite sources\n- be brief\n");
+    publish_second_versions(&sandbox, &url, &publisher);
+    // The project now asks for base 1.1 or later, whose footer conflicts.
+    let manifest = project.read("promptpack.toml");
+    assert!(manifest.contains("\"^1\""), "{manifest}");
+    project.write("promptpack.toml", &manifest.replace("\"^1\"", "\"^1.1\""));
+    let lock = project.read("promptpack.lock");
+
+    let out = sandbox.run(&project, "consumer", &["upgrade", "--review", "--yes"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("`base` cannot stay at 1.0.0: promptpack.toml requires `^1.1`"), "{}", out.stderr);
+    assert!(out.stderr.contains("partials/footer.md.j2"), "names the conflicting override: {}", out.stderr);
+    assert!(out.stderr.contains("hint: merge upstream's change"), "{}", out.stderr);
+    assert_eq!(project.read("promptpack.lock"), lock, "nothing changed");
+    assert!(project.read("prompts/base/pack.toml").contains("version = \"1.0.0\""));
+}
