@@ -329,7 +329,7 @@ fn a_conflicting_pack_that_promptpack_toml_moves_is_refused_and_nothing_changes(
     // The project now asks for base 1.1 or later, whose footer conflicts.
     let manifest = project.read("promptpack.toml");
     assert!(manifest.contains("\"^1\""), "{manifest}");
-    project.write("promptpack.toml", &manifest.replace("\"^1\"", "\"^1.1\""));
+    project.write("promptpack.toml", manifest.replace("\"^1\"", "\"^1.1\""));
     let lock = project.read("promptpack.lock");
 
     let out = sandbox.run(&project, "consumer", &["upgrade", "--review", "--yes"]);
