@@ -111,6 +111,20 @@ pub enum RegistryCommand {
     /// Create an empty registry: a bare git repository with registry.toml.
     #[command(after_help = EXIT_CODES)]
     Init(RegistryInitArgs),
+    /// Write a static copy of a git registry that any web server or CDN can
+    /// serve to `sparse+https://` clients: config.json, the index files, one
+    /// archive per version. Rewrites only what changed.
+    #[command(after_help = EXIT_CODES)]
+    Export(RegistryExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryExportArgs {
+    /// The git registry: a URL or folder, or a registry name from promptpack.toml.
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+    /// The folder to write the static registry into (created if missing).
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

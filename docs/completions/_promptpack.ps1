@@ -334,6 +334,7 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty registry: a bare git repository with registry.toml')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -350,12 +351,28 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'promptpack;registry;export' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'promptpack;registry;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty registry: a bare git repository with registry.toml')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'promptpack;registry;help;init' {
+            break
+        }
+        'promptpack;registry;help;export' {
             break
         }
         'promptpack;registry;help;help' {
@@ -449,9 +466,13 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;help;registry' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty registry: a bare git repository with registry.toml')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed')
             break
         }
         'promptpack;help;registry;init' {
+            break
+        }
+        'promptpack;help;registry;export' {
             break
         }
         'promptpack;help;completions' {

@@ -136,14 +136,23 @@ _promptpack() {
             promptpack__subcmd__help,yank)
                 cmd="promptpack__subcmd__help__subcmd__yank"
                 ;;
+            promptpack__subcmd__help__subcmd__registry,export)
+                cmd="promptpack__subcmd__help__subcmd__registry__subcmd__export"
+                ;;
             promptpack__subcmd__help__subcmd__registry,init)
                 cmd="promptpack__subcmd__help__subcmd__registry__subcmd__init"
+                ;;
+            promptpack__subcmd__registry,export)
+                cmd="promptpack__subcmd__registry__subcmd__export"
                 ;;
             promptpack__subcmd__registry,help)
                 cmd="promptpack__subcmd__registry__subcmd__help"
                 ;;
             promptpack__subcmd__registry,init)
                 cmd="promptpack__subcmd__registry__subcmd__init"
+                ;;
+            promptpack__subcmd__registry__subcmd__help,export)
+                cmd="promptpack__subcmd__registry__subcmd__help__subcmd__export"
                 ;;
             promptpack__subcmd__registry__subcmd__help,help)
                 cmd="promptpack__subcmd__registry__subcmd__help__subcmd__help"
@@ -496,8 +505,22 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__help__subcmd__registry)
-            opts="init"
+            opts="init export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        promptpack__subcmd__help__subcmd__registry__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -754,7 +777,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__registry)
-            opts="-q -v -h -V --quiet --verbose --color --help --version init help"
+            opts="-q -v -h -V --quiet --verbose --color --help --version init export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,9 +794,41 @@ _promptpack() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        promptpack__subcmd__registry__subcmd__help)
-            opts="init help"
+        promptpack__subcmd__registry__subcmd__export)
+            opts="-q -v -h -V --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        promptpack__subcmd__registry__subcmd__help)
+            opts="init export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        promptpack__subcmd__registry__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

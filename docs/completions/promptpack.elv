@@ -313,6 +313,7 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create an empty registry: a bare git repository with registry.toml'
+            cand export 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'promptpack;registry;init'= {
@@ -327,11 +328,25 @@ set edit:completion:arg-completer[promptpack] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'promptpack;registry;export'= {
+            cand --color 'When to use colors (`NO_COLOR` is honoured with `auto`)'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Print more detail (e.g. every matching snapshot)'
+            cand --verbose 'Print more detail (e.g. every matching snapshot)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'promptpack;registry;help'= {
             cand init 'Create an empty registry: a bare git repository with registry.toml'
+            cand export 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'promptpack;registry;help;init'= {
+        }
+        &'promptpack;registry;help;export'= {
         }
         &'promptpack;registry;help;help'= {
         }
@@ -404,8 +419,11 @@ set edit:completion:arg-completer[promptpack] = {|@words|
         }
         &'promptpack;help;registry'= {
             cand init 'Create an empty registry: a bare git repository with registry.toml'
+            cand export 'Write a static copy of a git registry that any web server or CDN can serve to `sparse+https://` clients: config.json, the index files, one archive per version. Rewrites only what changed'
         }
         &'promptpack;help;registry;init'= {
+        }
+        &'promptpack;help;registry;export'= {
         }
         &'promptpack;help;completions'= {
         }

@@ -35,6 +35,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<ExitStatus> {
         Command::Diff(args) => diff::diff(&args, printer),
         Command::Bump(args) => diff::bump(&args, printer),
         Command::Registry(crate::cli::RegistryCommand::Init(args)) => registry::registry_init(&args, printer),
+        Command::Registry(crate::cli::RegistryCommand::Export(args)) => registry::registry_export(&args, printer),
         Command::Completions(args) => {
             use clap::CommandFactory as _;
             let mut command = crate::cli::Cli::command();

@@ -1,4 +1,4 @@
-//! Commands that act on a registry: `registry init`, `publish`, `yank`, `search`.
+//! Commands that act on a registry: `registry init`, `registry export`, `publish`, `yank`, `search`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,9 +7,9 @@ use anyhow::{Context as _, Result};
 use promptpack_manifest::RegistryLimits;
 use promptpack_pack::{Pack, PackError};
 use promptpack_project::{ProjectError, PublishOptions};
-use promptpack_registry::{Cache, FetchPolicy, Registry, init_registry, set_yanked};
+use promptpack_registry::{Cache, FetchPolicy, Registry, export_registry, init_registry, set_yanked};
 
-use crate::cli::{PublishArgs, RegistryInitArgs, SearchArgs, YankArgs};
+use crate::cli::{PublishArgs, RegistryExportArgs, RegistryInitArgs, SearchArgs, YankArgs};
 use crate::reporter::TerminalReporter;
 use crate::workspace::{registry_location, resolve_pack_dir};
 use crate::{ExitStatus, Printer};
@@ -23,6 +23,26 @@ pub fn registry_init(args: &RegistryInitArgs, printer: &Printer) -> Result<ExitS
     printer.status(
         "Created",
         &format!("registry `{name}` in {} (commit {})", args.dir.display(), &commit[..12.min(commit.len())]),
+    );
+    Ok(ExitStatus::Success)
+}
+
+pub fn registry_export(args: &RegistryExportArgs, printer: &Printer) -> Result<ExitStatus> {
+    let url = registry_location(Some(&args.registry), "")?.url;
+    let cache = Cache::from_env();
+    let reporter = TerminalReporter::new(printer);
+    let summary = export_registry(&cache, &url, &args.dir, &reporter)
+        .with_context(|| format!("cannot export `{url}` to {}", args.dir.display()))?;
+    printer.status(
+        "Exported",
+        &format!(
+            "{} packs, {} versions from {url} to {} ({} files written, {} unchanged)",
+            summary.packs,
+            summary.versions,
+            args.dir.display(),
+            summary.written.len(),
+            summary.unchanged
+        ),
     );
     Ok(ExitStatus::Success)
 }

@@ -30,7 +30,8 @@ pub use crate::project::{
     DEFAULT_INSTALL_DIR, GitReference, PROJECT_FILE, PackRequirement, ProjectManifest, RequirementSource,
 };
 pub use crate::registry::{
-    INDEX_LINE_FORMAT, IndexEntry, IndexFile, REGISTRY_FORMAT, RegistryConfig, RegistryLimits, index_path, pack_path,
+    DEFAULT_ARCHIVE_TEMPLATE, INDEX_LINE_FORMAT, IndexEntry, IndexFile, REGISTRY_FORMAT, RegistryConfig,
+    RegistryLimits, STATIC_REGISTRY_FORMAT, StaticRegistryConfig, index_path, pack_path,
 };
 pub use crate::spec::{PackName, PackRequirementSpec, PackSpec, SpecError};
 pub use crate::url::{DisplaySafeUrl, redact_url, redact_urls_in};

@@ -58,6 +58,53 @@ impl RegistryConfig {
     }
 }
 
+/// The newest static-registry format (`config.json`) this promptpack reads and writes.
+pub const STATIC_REGISTRY_FORMAT: u32 = 1;
+
+/// Where a static registry's archives are, relative to `config.json` unless
+/// a full URL: `{name}` and `{version}` are filled in.
+pub const DEFAULT_ARCHIVE_TEMPLATE: &str = "packs/{name}/{version}.tar.gz";
+
+/// `config.json` at the root of a static (sparse) registry: what
+/// `registry export` writes and `sparse+http(s)://` clients read first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StaticRegistryConfig {
+    pub format: u32,
+    pub name: String,
+    pub limits: RegistryLimits,
+    /// Archive location template, see [`DEFAULT_ARCHIVE_TEMPLATE`].
+    pub archives: String,
+    /// The search listing (one JSON object per pack), relative to `config.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+}
+
+impl StaticRegistryConfig {
+    pub fn parse(source: &str) -> Result<Self, String> {
+        let config: Self = serde_json::from_str(source).map_err(|err| err.to_string())?;
+        if config.format > STATIC_REGISTRY_FORMAT {
+            return Err(format!(
+                "static registry format {} is newer than this promptpack reads ({STATIC_REGISTRY_FORMAT}); upgrade promptpack",
+                config.format
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Pretty JSON with a final newline.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// Where the archive of `name` `version` is, relative or absolute.
+    #[must_use]
+    pub fn archive_location(&self, name: &str, version: &semver::Version) -> String {
+        self.archives.replace("{name}", name).replace("{version}", &version.to_string())
+    }
+}
+
 /// One published version: a line of the pack's index file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexEntry {

@@ -58,6 +58,10 @@ pub enum RegistryError {
     #[error("cache error at `{}`: {source}", path.display())]
     Cache { path: PathBuf, source: std::io::Error },
 
+    /// Writing a static registry's files failed.
+    #[error("cannot write the static registry")]
+    Write(#[source] promptpack_fs::IoError),
+
     #[error("{name}@{version} is not published in `{url}`")]
     VersionNotFound { name: String, version: String, url: DisplaySafeUrl, available: String },
 }
@@ -140,6 +144,7 @@ impl RegistryError {
             Self::Integrity(err) => err.hint(),
             Self::PublishContention { .. } => "others are publishing right now; try again in a moment".to_owned(),
             Self::Cache { .. } => "set PROMPTPACK_CACHE to a writable folder, or delete the cache folder to rebuild it".to_owned(),
+            Self::Write(_) => "check that the folder is writable and has space; a rerun rewrites only what is missing or different".to_owned(),
             Self::Git { .. } => return None,
         })
     }

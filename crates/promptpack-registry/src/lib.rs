@@ -19,9 +19,11 @@
 //! over the registry's limits. Nothing here writes into a project; the
 //! project crate writes only what this crate verified.
 
+pub mod archive;
 mod auth;
 mod cache;
 mod error;
+mod export;
 mod git_source;
 mod registry;
 mod reporter;
@@ -30,8 +32,13 @@ mod verified;
 
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
 pub use crate::error::{IntegrityBasis, IntegrityError, RegistryError};
+pub use crate::export::{ExportSummary, SEARCH_FILE, export_registry};
 pub use crate::git_source::{GitSource, TaggedVersion};
 pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};
 pub use crate::reporter::{Reporter, SilentReporter};
 pub use crate::tree::{FetchedPack, checksum_of};
 pub use crate::verified::VerifiedStore;
+
+/// How a registry URL says it is a static (sparse) registry read over HTTP:
+/// `sparse+https://host/path/`.
+pub const SPARSE_PREFIX: &str = "sparse+";

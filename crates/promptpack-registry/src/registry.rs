@@ -121,6 +121,12 @@ impl Registry {
         })
     }
 
+    /// The index file of `name` exactly as published, if there is one.
+    pub(crate) fn index_text(&self, name: &str) -> Option<String> {
+        let tree = self.tree_at(self.tip).ok()?;
+        read_blob_text(&self.repo.repo, &tree, &index_path(name))
+    }
+
     /// The versions of `name`, or an error suggesting near names.
     pub fn published_versions(&self, name: &str) -> Result<IndexFile, RegistryError> {
         let index = self.index(name)?;
