@@ -212,6 +212,17 @@ pub fn upgrade(args: &UpgradeArgs, printer: &Printer) -> Result<ExitStatus> {
             print_comparison(printer, &format!("{} {} -> {}", pack.name, pack.from, pack.to), &contract, &pairs, false);
             report_merges(printer, &project, pack);
         }
+        for pack in &plan.affected {
+            let fixtures = project.manifest().fixtures.get(&pack.name).cloned().unwrap_or_default();
+            let pairs = compare_renderings(&pack.old, &pack.new, &fixtures, None, None)?;
+            let title = format!(
+                "{} {} (stays; includes partials of {})",
+                pack.name,
+                pack.version,
+                pack.moving_dependencies.join(", ")
+            );
+            print_comparison(printer, &title, &[], &pairs, false);
+        }
     } else {
         for pack in &plan.packs {
             report_merges(printer, &project, pack);

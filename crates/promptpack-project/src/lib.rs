@@ -35,7 +35,7 @@ pub use crate::publish::{PublishOptions, Published, previous_published, publish_
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
 pub use crate::resolve::{ResolvedPack, ResolvedSource};
 pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
-pub use crate::upgrade::{PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
+pub use crate::upgrade::{AffectedPack, PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 
 /// A project folder with its manifest and (if any) lockfile.
 #[derive(Debug, Clone)]

@@ -38,12 +38,28 @@ impl PackUpgrade {
     }
 }
 
+/// A pack that stays at its version but renders differently, because a
+/// dependency whose partials it includes moves.
+#[derive(Debug, Clone)]
+pub struct AffectedPack {
+    pub name: String,
+    pub version: semver::Version,
+    /// The moving dependencies it reaches, directly or through others.
+    pub moving_dependencies: Vec<String>,
+    /// As it renders now, with the installed dependencies.
+    pub old: Pack,
+    /// As it would render, with the planned dependencies.
+    pub new: Pack,
+}
+
 #[derive(Debug, Clone)]
 pub struct UpgradePlan {
     pub upgrade: Upgrade,
     pub offline: bool,
     pub report: SyncReport,
     pub packs: Vec<PackUpgrade>,
+    /// Installed packs that do not move but include partials of packs that do.
+    pub affected: Vec<AffectedPack>,
 }
 
 /// Resolves the upgrade without changing anything and prepares, per moving
@@ -127,7 +143,52 @@ pub fn plan_upgrade(
             pack.old = attach_planned(pack.old.clone(), &planned, &mut BTreeSet::new())?;
         }
     }
-    Ok(UpgradePlan { upgrade, offline, report, packs })
+    let affected = affected_packs(project, &report, &packs, &planned)?;
+    Ok(UpgradePlan { upgrade, offline, report, packs, affected })
+}
+
+/// The installed packs that stay at their version while a dependency they
+/// reach (directly or through others) moves.
+fn affected_packs(
+    project: &Project,
+    report: &SyncReport,
+    moving: &[PackUpgrade],
+    planned: &BTreeMap<String, Pack>,
+) -> Result<Vec<AffectedPack>, ProjectError> {
+    let mut affected = Vec::new();
+    for (name, resolved) in &report.resolved {
+        if moving.iter().any(|pack| &pack.name == name) {
+            continue;
+        }
+        let Some(pack) = planned.get(name) else { continue };
+        let moving_dependencies: Vec<String> = moving
+            .iter()
+            .filter(|upgrade| reaches(pack, &upgrade.name, planned, &mut BTreeSet::new()))
+            .map(|upgrade| upgrade.name.clone())
+            .collect();
+        if moving_dependencies.is_empty()
+            || !project.installed_pack_dir(name).join(promptpack_pack::MANIFEST_FILE).is_file()
+        {
+            continue;
+        }
+        affected.push(AffectedPack {
+            name: name.clone(),
+            version: resolved.version.clone(),
+            moving_dependencies,
+            old: project.verified_installed_pack(name)?,
+            new: attach_planned(pack.clone(), planned, &mut BTreeSet::new())?,
+        });
+    }
+    Ok(affected)
+}
+
+/// Whether `pack` depends on `target`, directly or through other planned packs.
+fn reaches(pack: &Pack, target: &str, planned: &BTreeMap<String, Pack>, seen: &mut BTreeSet<String>) -> bool {
+    pack.manifest().dependencies.keys().any(|name| {
+        name == target
+            || (seen.insert(name.clone())
+                && planned.get(name).is_some_and(|dependency| reaches(dependency, target, planned, seen)))
+    })
 }
 
 /// Every pack the plan leaves in the project, without dependencies

@@ -289,6 +289,19 @@ fn an_upgrade_review_renders_both_sides_with_their_own_dependencies() {
     assert!(shown.contains("+The end."), "{shown}");
     let rendered = sandbox.ok(&project, "consumer", &["render", "consumer", "--template", "card", "--var", "role=SRE"]);
     assert_eq!(rendered.stdout, "Card:\n  Tone: calm, always\nfor SRE\n");
+
+    // Only base moves: consumer stays at 1.1.0, yet its text changes, and
+    // the review shows that too.
+    publisher.write("packs/base/pack.toml", BASE_MANIFEST.replace("1.0.0", "1.2.0"));
+    publisher.write("packs/base/partials/footer.md.j2", "- cite sources\n- ask before guessing, twice\n");
+    sandbox.run(&publisher, "publisher", &["test"]);
+    sandbox.ok(&publisher, "publisher", &["review", "--accept"]);
+    sandbox.ok(&publisher, "publisher", &["publish", "base", "--registry", &url]);
+    let review = sandbox.ok(&project, "consumer", &["upgrade", "--review", "--yes"]);
+    let shown = format!("{}{}", review.stdout, review.stderr);
+    assert!(shown.contains("consumer 1.1.0 (stays; includes partials of base)"), "{shown}");
+    assert!(shown.contains("+- ask before guessing, twice"), "{shown}");
+    assert!(shown.contains("\n The end."), "the consumer's own text is context: {shown}");
 }
 
 #[test]
