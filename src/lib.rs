@@ -70,6 +70,7 @@ where
         }
     };
     let printer = Printer::new(&cli.global);
+    recover_interrupted_run(&printer);
     let status = match commands::run(cli.command, &printer) {
         Ok(status) => status,
         Err(err) => {
@@ -78,6 +79,21 @@ where
         }
     };
     status as u8
+}
+
+/// Every command first repairs the project it runs in after an interrupted
+/// run (a journal to finish, hidden leftovers) and says what it did. A
+/// failure is only a warning here: the command itself reports it properly
+/// when it loads the project, and commands that need no project still run.
+fn recover_interrupted_run(printer: &Printer) {
+    match promptpack_project::recover_interrupted(std::path::Path::new(".")) {
+        Ok(notes) => {
+            for note in notes {
+                printer.warning(&note);
+            }
+        }
+        Err(err) => printer.warning(&format!("cannot check the project for an interrupted run: {err}")),
+    }
 }
 
 /// Prints `error: <what>`, the causes, and after each error its hint, each

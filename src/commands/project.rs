@@ -9,7 +9,7 @@ use anyhow::Result;
 use promptpack_manifest::{DisplaySafeUrl, PROJECT_FILE};
 use promptpack_pack::{compare_renderings, contract_changes};
 use promptpack_project::{
-    MergeOutcome, PackChange, Project, ProjectError, SyncOptions, SyncReport, Upgrade, apply_upgrade,
+    ExtraWrite, MergeOutcome, PackChange, Project, ProjectError, SyncOptions, SyncReport, Upgrade, apply_upgrade,
     compatible_requirement, outdated, plan_upgrade, sync,
 };
 use promptpack_registry::Cache;
@@ -60,10 +60,10 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
         offline: args.network.offline,
         upgrade: Upgrade::Only(vec![name.clone()]),
         fetched,
+        write_manifest: true,
         ..SyncOptions::default()
     };
     let report = sync_project(&edited, &options, printer)?;
-    edited.write_manifest()?;
     print_changes(printer, &report, "Adding");
     Ok(ExitStatus::Success)
 }
@@ -142,13 +142,18 @@ pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
         .into());
     }
     let edited = project.with_manifest_source(&project.manifest_without_requirement(&args.name)?)?;
-    let report = sync_project(&edited, &SyncOptions::default(), printer)?;
-    edited.write_manifest()?;
+    // The manifest, the lock, the pack folder and the pack's snapshots go together.
+    let snapshots = edited.snapshots_of(&args.name)?;
+    let options = SyncOptions {
+        write_manifest: true,
+        extra_writes: snapshots.iter().map(|path| ExtraWrite { path: path.clone(), contents: None }).collect(),
+        ..SyncOptions::default()
+    };
+    let report = sync_project(&edited, &options, printer)?;
     print_changes(printer, &report, "Installing");
     if project.manifest().fixtures.contains_key(&args.name) {
         printer.status("Removed", &format!("the project fixtures of {} ([fixtures.{}])", args.name, args.name));
     }
-    let snapshots = edited.remove_snapshots_of(&args.name)?;
     if !snapshots.is_empty() {
         printer.status(
             "Removed",

@@ -7,6 +7,7 @@ mod check_structure;
 mod ci_integration;
 mod cli;
 mod common;
+mod crash;
 mod differential;
 mod portable_names;
 mod registry;

@@ -6,7 +6,11 @@
 //!   sees the old bytes or the new ones and a crash leaves the old file.
 //! - [`StagedDir`]: a folder is built under a hidden name beside its
 //!   destination and renamed into place in one step.
-//! - [`describe_io`]: an I/O error as a short phrase for a message.
+//! - [`describe_io`]: an I/O error as a short phrase for a message, and
+//!   [`io_hint`]: what to do about it (a full disk, a read-only file system
+//!   and a refused permission each say so).
+//! - [`interrupt`]: the flag Ctrl-C and SIGTERM set, checked between steps.
+//! - [`crash_point`]: where tests make the process die, to prove the above.
 //!
 //! Decisions, made once here:
 //!
@@ -23,6 +27,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+mod crash;
+pub mod interrupt;
+
+pub use crate::crash::{CRASH_ENV, CRASH_EXIT_CODE, crash_point};
 
 /// An I/O failure on a path.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +55,26 @@ impl IoError {
     /// What the user can do about it.
     #[must_use]
     pub fn hint(&self) -> &'static str {
-        "check that the path exists and that you can read (or write) it"
+        io_hint(&self.source)
+    }
+}
+
+/// What to do about an I/O error: the cause named when the system says it
+/// (a full disk is not a permission problem, and neither is the network).
+#[must_use]
+pub fn io_hint(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "the disk holding this path is full: free some space and run the command again (what was half-done is cleaned up by the next run)"
+        }
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            "this path is on a read-only file system: remount it writable or work in another folder"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied: check the owner and permissions of this path and of its folder"
+        }
+        std::io::ErrorKind::NotFound => "check that the path exists",
+        _ => "check that the path exists and that you can read (or write) it",
     }
 }
 
@@ -87,7 +115,14 @@ impl AtomicFile {
         };
         let dir = parent_dir(&destination);
         fs_err::create_dir_all(dir).map_err(IoError::at(dir))?;
-        let temp = tempfile::NamedTempFile::new_in(dir).map_err(IoError::at(dir))?;
+        // Named after the destination, so a file left by a killed process
+        // says what it was and a project's recovery can find it.
+        let name = destination.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
+            .rand_bytes(6)
+            .tempfile_in(dir)
+            .map_err(IoError::at(dir))?;
         Ok(Self { temp, destination })
     }
 
@@ -105,6 +140,20 @@ impl AtomicFile {
         temp.as_file().sync_all().map_err(IoError::at(temp.path()))?;
         temp.persist(&destination).map_err(|err| IoError::new(&destination, err.error))?;
         Ok(())
+    }
+
+    /// Makes the written bytes durable under their temporary name (with the
+    /// old file's permissions) without replacing the destination, and
+    /// returns that name: a transaction renames it into place later, or
+    /// its recovery does.
+    pub fn keep_staged(self) -> Result<PathBuf, IoError> {
+        let Self { temp, destination } = self;
+        if let Some(permissions) = replacement_permissions(&destination) {
+            temp.as_file().set_permissions(permissions).map_err(IoError::at(temp.path()))?;
+        }
+        temp.as_file().sync_all().map_err(IoError::at(temp.path()))?;
+        let (_, path) = temp.keep().map_err(|err| IoError::new(&destination, err.error))?;
+        Ok(path)
     }
 }
 
@@ -139,6 +188,7 @@ impl StagedDir {
         let name = destination.file_name().and_then(|n| n.to_str()).unwrap_or("staged");
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.new-"))
+            .rand_bytes(6)
             .tempdir_in(parent)
             .map_err(IoError::at(parent))?;
         Ok(Self { dir, destination: destination.to_path_buf() })
@@ -164,6 +214,14 @@ impl StagedDir {
         fs_err::write(&path, bytes).map_err(IoError::at(&path))
     }
 
+    /// Keeps the staging folder (it is no longer deleted on drop) and
+    /// returns it: a transaction renames it into place later, or its
+    /// recovery does.
+    #[must_use]
+    pub fn keep(self) -> PathBuf {
+        self.dir.keep()
+    }
+
     /// Renames the folder into place. Fails, deleting the staging folder,
     /// if the destination exists and is not an empty folder.
     pub fn commit(self) -> Result<PathBuf, IoError> {
@@ -175,6 +233,37 @@ impl StagedDir {
         }
         Ok(destination)
     }
+}
+
+/// Flushes a folder's entries (new names, renames) to disk, where the
+/// system allows it; best effort, since not every platform can.
+pub fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(file) = std::fs::File::open(dir) {
+        let _ = file.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Whether `name` is one [`AtomicFile`] or [`StagedDir`] gives to a file or
+/// folder being written (`.<name>.new-XXXXXX`), or a transaction to one
+/// moved aside (`.<name>.old-XXXXXX`): what a killed process can leave
+/// behind. The six random characters are tempfile's, so a user's own
+/// `.notes.old-2024` is not mistaken for one.
+#[must_use]
+pub fn is_staging_name(name: &str) -> bool {
+    staged_destination(name).is_some()
+}
+
+/// The destination's file name of a staging name (see [`is_staging_name`]).
+#[must_use]
+pub fn staged_destination(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?;
+    let (destination, suffix) = rest.rsplit_once('-')?;
+    let destination = destination.strip_suffix(".new").or_else(|| destination.strip_suffix(".old"))?;
+    let random = suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric());
+    (random && !destination.is_empty()).then_some(destination)
 }
 
 /// The folder `path` is in; `.` for a bare file name.
@@ -252,5 +341,20 @@ mod tests {
         assert!(!destination.join("b").exists());
         let leftovers = fs_err::read_dir(dir.path().join("nested")).unwrap().count();
         assert_eq!(leftovers, 1, "the staging folder is gone");
+    }
+
+    #[test]
+    fn staging_names_are_recognised_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let staged = StagedDir::beside(&dir.path().join("pack")).unwrap();
+        let name = staged.path().file_name().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(staged_destination(&name), Some("pack"));
+        let file = AtomicFile::create(&dir.path().join("promptpack.lock")).unwrap();
+        let kept = file.keep_staged().unwrap();
+        assert_eq!(staged_destination(kept.file_name().unwrap().to_str().unwrap()), Some("promptpack.lock"));
+        assert!(is_staging_name(".a.old-x1Y2z3"));
+        for name in [".notes.old-2024", ".env", "a.new-abcdef", ".new-abcdef", ".a.new-abc"] {
+            assert!(!is_staging_name(name), "{name}");
+        }
     }
 }

@@ -74,6 +74,23 @@ pub enum ProjectError {
 
     #[error("pack `{name}` comes from `{url}`, which is not in the cache, and `--offline` forbids fetching it")]
     OfflineMissing { name: String, url: promptpack_manifest::DisplaySafeUrl },
+
+    #[error(transparent)]
+    Interrupted(#[from] promptpack_fs::interrupt::Interrupted),
+
+    /// The change was decided (its journal written) but a step failed; the
+    /// next run finishes it.
+    #[error("the change to the project is decided but could not be finished (`{}` holds the steps left)", journal.display())]
+    Unfinished { journal: PathBuf, source: Box<ProjectError> },
+
+    #[error("`{}` cannot be recorded in the project's journal (it is outside the project or its name has a tab or newline)", path.display())]
+    JournalPath { path: PathBuf },
+
+    #[error("{}:{line}: {problem}", path.display())]
+    BadJournal { path: PathBuf, line: usize, problem: String },
+
+    #[error("`{}` changed while this command ran", path.display())]
+    ChangedMeanwhile { path: PathBuf },
 }
 
 impl From<promptpack_fs::IoError> for ProjectError {
@@ -147,7 +164,20 @@ impl ProjectError {
             Self::AllYanked { .. } => "name a version explicitly, e.g. `promptpack add NAME@=1.0.0`".to_owned(),
             Self::Registry(err) => return err.hint(),
             Self::Pack(err) => return err.hint(),
-            Self::Io { .. } => "check that the path exists and that you can read (or write) it".to_owned(),
+            Self::Io { source, .. } => promptpack_fs::io_hint(source).to_owned(),
+            Self::Interrupted(_) => "run the command again to finish".to_owned(),
+            Self::Unfinished { source, .. } => match source.hint() {
+                Some(hint) => format!("{hint}; the next promptpack command in this project finishes the change"),
+                None => "fix the cause above; the next promptpack command in this project finishes the change".to_owned(),
+            },
+            Self::JournalPath { .. } => "rename the file or folder so its name has no tab or newline".to_owned(),
+            Self::BadJournal { path, .. } => format!(
+                "this journal was not written by promptpack; delete `{}` and run `promptpack install --force`",
+                path.display()
+            ),
+            Self::ChangedMeanwhile { .. } => {
+                "another promptpack process (or an editor) changed it; nothing was written: run the command again".to_owned()
+            }
             Self::Manifest { .. }
             | Self::Merge { .. }
             | Self::PathVersionMismatch { .. }

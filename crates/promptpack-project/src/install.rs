@@ -1,39 +1,75 @@
-//! Writing installed packs: every pack folder is built next to its
-//! destination first; then all are swapped in with renames and the lockfile
-//! is written. If any step fails, the swaps are undone, so the project keeps
-//! its old packs and its old lock together.
+//! Changing a project on disk as one transaction, safe against `kill -9`.
+//!
+//! Every change a command makes to a project (pack folders, `promptpack.lock`,
+//! `promptpack.toml`, override merges, deleted snapshots) goes through one
+//! [`Transaction`], in three steps:
+//!
+//! 1. **Stage.** Each new pack folder is written under a hidden name beside
+//!    its destination (`prompts/.name.new-XXXX`), each file to a hidden
+//!    temporary file beside its own (`.promptpack.lock.new-XXXX`), synced.
+//!    Nothing visible has changed; a failure or a kill here leaves the old
+//!    state plus hidden leftovers, which the next run deletes.
+//! 2. **Decide.** The journal, `promptpack.lock.journal`, is written
+//!    atomically: every rename and deletion still to do, with the hidden name
+//!    each replaced folder will be moved aside to. Its existence is the
+//!    commit point: from here on the change is finished, never undone.
+//! 3. **Apply.** Old folders are moved aside, staged ones renamed into place,
+//!    staged files renamed over their destinations, files deleted; then the
+//!    journal is deleted, then the folders moved aside.
+//!
+//! Applying is idempotent (each step checks whether it was done), so
+//! [`recover`], which every project load runs first, finishes a journal a
+//! killed process left, and deletes hidden leftovers when no journal names
+//! them. All of it happens under the project lock ([`ProjectLock`]), so a
+//! second promptpack process never recovers a change that is still running.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use promptpack_fs::StagedDir;
+use promptpack_fs::{AtomicFile, StagedDir, crash_point, interrupt, is_staging_name};
+use promptpack_registry::Reporter;
+
+use promptpack_manifest::{LOCK_FILE, PROJECT_FILE};
 
 use crate::ProjectError;
 
-/// Packs staged for installation, not yet visible.
-pub(crate) struct InstallTransaction {
+/// The journal of a change being applied, beside the lockfile.
+pub const JOURNAL_FILE: &str = "promptpack.lock.journal";
+
+const JOURNAL_HEADER: &str = "# promptpack journal v1: a change to this project that was decided and is not yet finished.\n# The next promptpack command finishes it. Do not edit.";
+
+/// A project change being prepared; see the module docs.
+pub(crate) struct Transaction {
+    root: PathBuf,
     install_dir: PathBuf,
-    staged: Vec<StagedDir>,
-    removals: Vec<PathBuf>,
+    /// Pack folders: staged replacements, or `None` to uninstall.
+    folders: Vec<(PathBuf, Option<StagedDir>)>,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    deletions: Vec<PathBuf>,
 }
 
-/// A folder moved aside, to delete once everything succeeded or restore if not.
-struct Swap {
-    target: PathBuf,
-    retired: Option<PathBuf>,
-    installed: bool,
-}
-
-impl InstallTransaction {
-    pub(crate) fn new(install_dir: &Path) -> Result<Self, ProjectError> {
+impl Transaction {
+    /// Starts a change of the project at `root`. The caller holds the
+    /// project lock, so hidden leftovers of killed runs can go now.
+    pub(crate) fn new(root: &Path, install_dir: &Path) -> Result<Self, ProjectError> {
         refuse_symlink(install_dir)?;
+        remove_leftovers(root, install_dir);
         fs_err::create_dir_all(install_dir).map_err(ProjectError::io(install_dir))?;
-        remove_leftovers(install_dir);
-        Ok(Self { install_dir: install_dir.to_path_buf(), staged: Vec::new(), removals: Vec::new() })
+        Ok(Self {
+            root: root.to_path_buf(),
+            install_dir: install_dir.to_path_buf(),
+            folders: Vec::new(),
+            files: Vec::new(),
+            deletions: Vec::new(),
+        })
     }
 
     /// Writes `files` into a hidden folder next to `<install_dir>/<name>`.
     pub(crate) fn stage(&mut self, name: &str, files: &BTreeMap<String, Vec<u8>>) -> Result<(), ProjectError> {
+        interrupt::check()?;
         let target = self.install_dir.join(name);
         refuse_symlink(&target)?;
         let staging = StagedDir::beside(&target)?;
@@ -50,7 +86,7 @@ impl InstallTransaction {
             }
             staging.write_file(relative_path, bytes)?;
         }
-        self.staged.push(staging);
+        self.folders.push((target, Some(staging)));
         Ok(())
     }
 
@@ -58,68 +94,261 @@ impl InstallTransaction {
     pub(crate) fn remove(&mut self, name: &str) -> Result<(), ProjectError> {
         let target = self.install_dir.join(name);
         refuse_symlink(&target)?;
-        self.removals.push(target);
+        self.folders.push((target, None));
         Ok(())
     }
 
-    /// Swaps every staged folder in, applies removals, then runs `finish`
-    /// (writing the lockfile). On any failure everything is put back.
-    pub(crate) fn commit(self, finish: impl FnOnce() -> Result<(), ProjectError>) -> Result<(), ProjectError> {
-        let Self { install_dir, staged, removals } = self;
-        let mut swaps: Vec<Swap> = Vec::new();
-        let result = (|| {
-            for staging in staged {
-                let target = staging.destination().to_path_buf();
-                let retired = retire(&install_dir, &target)?;
-                swaps.push(Swap { target, retired, installed: false });
-                staging.commit()?;
-                if let Some(swap) = swaps.last_mut() {
-                    swap.installed = true;
-                }
-            }
-            for target in &removals {
-                let retired = retire(&install_dir, target)?;
-                swaps.push(Swap { target: target.clone(), retired, installed: false });
-            }
-            finish()
-        })();
-        match result {
-            Ok(()) => {
-                for retired in swaps.into_iter().filter_map(|swap| swap.retired) {
-                    // Best effort: a leftover hidden folder is cleaned up by the next install.
-                    let _ = fs_err::remove_dir_all(retired);
-                }
-                Ok(())
-            }
-            Err(err) => {
-                for swap in swaps.into_iter().rev() {
-                    if swap.installed {
-                        let _ = fs_err::remove_dir_all(&swap.target);
-                    }
-                    if let Some(retired) = swap.retired {
-                        let _ = fs_err::rename(retired, &swap.target);
-                    }
-                }
-                Err(err)
-            }
+    /// Replaces (or creates) the file at `path` when the transaction commits.
+    pub(crate) fn write_file(&mut self, path: PathBuf, bytes: Vec<u8>) {
+        self.files.push((path, bytes));
+    }
+
+    /// Deletes the file at `path` when the transaction commits.
+    pub(crate) fn delete_file(&mut self, path: PathBuf) {
+        self.deletions.push(path);
+    }
+
+    /// Stages the files, writes the journal, and applies it. A failure
+    /// before the journal exists changes nothing; after it, the change is
+    /// finished by this run or, if this run cannot, by the next one.
+    pub(crate) fn commit(self) -> Result<(), ProjectError> {
+        let Self { root, install_dir, folders, files, deletions } = self;
+        if folders.is_empty() && files.is_empty() && deletions.is_empty() {
+            return Ok(());
         }
+        let mut staged_files: Vec<PathBuf> = Vec::new();
+        let journal = (|| {
+            let mut journal = Journal::default();
+            for (target, staging) in &folders {
+                journal.folders.push(FolderStep {
+                    target: target.clone(),
+                    staged: staging.as_ref().map(|s| s.path().to_path_buf()),
+                    retired: retired_name(&install_dir, target)?,
+                });
+            }
+            for (target, bytes) in files {
+                interrupt::check()?;
+                let mut file = AtomicFile::create(&target)?;
+                file.write_all(&bytes).map_err(ProjectError::io(&target))?;
+                let staged = file.keep_staged()?;
+                staged_files.push(staged.clone());
+                journal.files.push(FileStep { target, staged });
+            }
+            journal.deletions = deletions;
+            crash_point("staged");
+            interrupt::check()?;
+            promptpack_fs::write_atomic(&root.join(JOURNAL_FILE), journal.to_text(&root)?.as_bytes())?;
+            promptpack_fs::sync_dir(&root);
+            Ok::<_, ProjectError>(journal)
+        })();
+        let journal = match journal {
+            Ok(journal) => journal,
+            Err(err) => {
+                // Not decided: nothing visible changed. Staged folders go when dropped.
+                for staged in staged_files {
+                    let _ = fs_err::remove_file(staged);
+                }
+                return Err(err);
+            }
+        };
+        // Decided: the staged folders now belong to the journal.
+        for staging in folders.into_iter().filter_map(|(_, staging)| staging) {
+            let _ = staging.keep();
+        }
+        crash_point("journal-written");
+        journal
+            .apply(&root)
+            .map_err(|source| ProjectError::Unfinished { journal: root.join(JOURNAL_FILE), source: Box::new(source) })
     }
 }
 
-/// Moves an existing `target` aside to a hidden name in `install_dir`, returning it.
-fn retire(install_dir: &Path, target: &Path) -> Result<Option<PathBuf>, ProjectError> {
-    if !target.exists() {
-        return Ok(None);
+/// The steps of a decided change, as written in the journal.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Journal {
+    folders: Vec<FolderStep>,
+    files: Vec<FileStep>,
+    deletions: Vec<PathBuf>,
+}
+
+/// A pack folder replaced (`staged`) or removed (`None`), the old one moved
+/// aside to `retired` first.
+#[derive(Debug, PartialEq, Eq)]
+struct FolderStep {
+    target: PathBuf,
+    staged: Option<PathBuf>,
+    retired: PathBuf,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct FileStep {
+    target: PathBuf,
+    staged: PathBuf,
+}
+
+impl Journal {
+    /// One step a line, paths relative to the project root, fields
+    /// separated by tabs: `folder <target> <staged or -> <retired>`,
+    /// `file <target> <staged>`, `delete <target>`.
+    fn to_text(&self, root: &Path) -> Result<String, ProjectError> {
+        let relative = |path: &Path| -> Result<String, ProjectError> {
+            let text = path.strip_prefix(root).ok().and_then(Path::to_str).map(|p| p.replace('\\', "/"));
+            match text {
+                Some(text) if !text.contains(['\t', '\n', '\r']) && !text.is_empty() => Ok(text),
+                _ => Err(ProjectError::JournalPath { path: path.to_path_buf() }),
+            }
+        };
+        let mut text = format!("{JOURNAL_HEADER}\n");
+        for step in &self.folders {
+            let staged = match &step.staged {
+                Some(staged) => relative(staged)?,
+                None => "-".to_owned(),
+            };
+            let _ = writeln!(text, "folder\t{}\t{staged}\t{}", relative(&step.target)?, relative(&step.retired)?);
+        }
+        for step in &self.files {
+            let _ = writeln!(text, "file\t{}\t{}", relative(&step.target)?, relative(&step.staged)?);
+        }
+        for path in &self.deletions {
+            let _ = writeln!(text, "delete\t{}", relative(path)?);
+        }
+        Ok(text)
     }
+
+    /// Reads a journal, refusing any path outside the project and any
+    /// staged or moved-aside name promptpack would not have chosen: a
+    /// journal found in a cloned repository must not rename or delete the
+    /// user's own files.
+    fn parse(root: &Path, path: &Path, text: &str) -> Result<Journal, ProjectError> {
+        let mut journal = Journal::default();
+        for (index, line) in text.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |problem: &str| ProjectError::BadJournal {
+                path: path.to_path_buf(),
+                line: index + 1,
+                problem: problem.to_owned(),
+            };
+            let inside = |field: &str| -> Result<PathBuf, ProjectError> {
+                let relative = Path::new(field);
+                if field.is_empty() || !relative.components().all(|c| matches!(c, Component::Normal(_))) {
+                    return Err(bad(&format!("`{field}` is not a path inside the project")));
+                }
+                Ok(root.join(relative))
+            };
+            let hidden = |field: &str| -> Result<PathBuf, ProjectError> {
+                let path = inside(field)?;
+                match path.file_name().and_then(|n| n.to_str()) {
+                    Some(name) if is_staging_name(name) => Ok(path),
+                    _ => Err(bad(&format!("`{field}` is not a name promptpack stages files under"))),
+                }
+            };
+            let fields: Vec<&str> = line.split('\t').collect();
+            match fields.as_slice() {
+                ["folder", target, staged, retired] => journal.folders.push(FolderStep {
+                    target: inside(target)?,
+                    staged: if *staged == "-" { None } else { Some(hidden(staged)?) },
+                    retired: hidden(retired)?,
+                }),
+                ["file", target, staged] => {
+                    journal.files.push(FileStep { target: inside(target)?, staged: hidden(staged)? });
+                }
+                ["delete", target] => {
+                    let deletable = [crate::overrides::RESOLVED_BASE_SUFFIX, ".snap", ".snap.new"];
+                    if !deletable.iter().any(|suffix| target.ends_with(suffix)) {
+                        return Err(bad(&format!("`{target}` is not a file promptpack deletes")));
+                    }
+                    journal.deletions.push(inside(target)?);
+                }
+                _ => return Err(bad("not a journal step")),
+            }
+        }
+        Ok(journal)
+    }
+
+    /// Performs every step not yet done, then deletes the journal and the
+    /// folders moved aside. Safe to run again after a kill at any point.
+    fn apply(&self, root: &Path) -> Result<(), ProjectError> {
+        for step in &self.folders {
+            let staged_waiting = step.staged.as_deref().is_some_and(exists);
+            let to_move_aside = match &step.staged {
+                Some(_) => staged_waiting,
+                None => true,
+            };
+            if to_move_aside && exists(&step.target) {
+                if exists(&step.retired) {
+                    // Only after a rollback by hand; the journal's name must be free.
+                    fs_err::remove_dir_all(&step.retired).map_err(ProjectError::io(&step.retired))?;
+                }
+                fs_err::rename(&step.target, &step.retired).map_err(ProjectError::io(&step.target))?;
+                crash_point("moved-aside");
+            }
+            if let Some(staged) = step.staged.as_deref().filter(|_| staged_waiting) {
+                fs_err::rename(staged, &step.target).map_err(ProjectError::io(&step.target))?;
+                crash_point("moved-in");
+            }
+        }
+        for step in &self.files {
+            if exists(&step.staged) {
+                fs_err::rename(&step.staged, &step.target).map_err(ProjectError::io(&step.target))?;
+                crash_point("file-replaced");
+            }
+        }
+        for path in &self.deletions {
+            if exists(path) {
+                fs_err::remove_file(path).map_err(ProjectError::io(path))?;
+                crash_point("file-deleted");
+            }
+        }
+        for dir in self.folders.iter().filter_map(|step| step.target.parent()) {
+            promptpack_fs::sync_dir(dir);
+        }
+        promptpack_fs::sync_dir(root);
+        let journal = root.join(JOURNAL_FILE);
+        fs_err::remove_file(&journal).map_err(ProjectError::io(&journal))?;
+        crash_point("journal-removed");
+        for step in &self.folders {
+            if exists(&step.retired) {
+                // Best effort: a leftover hidden folder is deleted by the next run.
+                let _ = fs_err::remove_dir_all(&step.retired);
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let folders = self.folders.len();
+        if folders > 0 {
+            parts.push(format!("{folders} pack folder(s)"));
+        }
+        for step in &self.files {
+            parts.push(step.target.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        }
+        if !self.deletions.is_empty() {
+            parts.push(format!("{} deleted file(s)", self.deletions.len()));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Whether something (a file, a folder, a link) is at `path`.
+fn exists(path: &Path) -> bool {
+    fs_err::symlink_metadata(path).is_ok()
+}
+
+/// A free hidden name in `install_dir` to move `target` aside to.
+fn retired_name(install_dir: &Path, target: &Path) -> Result<PathBuf, ProjectError> {
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("pack");
     let retired = tempfile::Builder::new()
         .prefix(&format!(".{name}.old-"))
+        .rand_bytes(6)
         .tempdir_in(install_dir)
         .map_err(ProjectError::io(install_dir))?
         .keep();
+    // Only the name was wanted: the rename creates it.
     fs_err::remove_dir(&retired).map_err(ProjectError::io(&retired))?;
-    fs_err::rename(target, &retired).map_err(ProjectError::io(target))?;
-    Ok(Some(retired))
+    Ok(retired)
 }
 
 /// A link at the install folder (or a pack folder) could point anywhere;
@@ -131,14 +360,141 @@ fn refuse_symlink(path: &Path) -> Result<(), ProjectError> {
     Ok(())
 }
 
-/// Hidden `.name.new-*` / `.name.old-*` folders a killed process left behind.
-fn remove_leftovers(install_dir: &Path) {
-    let Ok(entries) = fs_err::read_dir(install_dir) else { return };
-    for entry in entries.filter_map(Result::ok) {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && (name.contains(".new-") || name.contains(".old-")) {
-            let _ = fs_err::remove_dir_all(entry.path());
+/// Hidden staged or moved-aside files and folders a killed process left
+/// when no journal names them: in the install folder (promptpack's own),
+/// and, in the project root and its snapshots folder, only those of the
+/// files promptpack writes there.
+fn leftovers(root: &Path, install_dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let snapshots = root.join("snapshots");
+    for dir in [root, install_dir, &snapshots] {
+        let Ok(entries) = fs_err::read_dir(dir) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some(destination) = promptpack_fs::staged_destination(&name.to_string_lossy()).map(str::to_owned)
+            else {
+                continue;
+            };
+            let ours = if dir == install_dir {
+                true
+            } else if dir == root {
+                [PROJECT_FILE, LOCK_FILE].contains(&destination.as_str())
+            } else {
+                // Snapshot names are promptpack's own, always in lower case.
+                let extension = Path::new(&destination).extension().and_then(|e| e.to_str());
+                matches!(extension, Some("snap" | "new"))
+            };
+            if ours {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
+}
+
+/// Deletes [`leftovers`]; returns how many went.
+fn remove_leftovers(root: &Path, install_dir: &Path) -> usize {
+    let mut removed = 0;
+    for path in leftovers(root, install_dir) {
+        let gone = if fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            fs_err::remove_dir_all(&path).is_ok()
+        } else {
+            fs_err::remove_file(&path).is_ok()
+        };
+        removed += usize::from(gone);
+    }
+    // A killed first install created the install folder only to stage in it.
+    if removed > 0 && fs_err::read_dir(install_dir).is_ok_and(|mut entries| entries.next().is_none()) {
+        let _ = fs_err::remove_dir(install_dir);
+    }
+    removed
+}
+
+/// Finishes a change a killed process left in the journal. Runs before a
+/// project's manifest and lock are read, since both may be waiting in it.
+/// Returns a note for the user when there was something to finish.
+pub(crate) fn finish_journal(root: &Path) -> Result<Option<String>, ProjectError> {
+    let path = root.join(JOURNAL_FILE);
+    if !exists(&path) {
+        return Ok(None);
+    }
+    let _lock = ProjectLock::acquire(root, None)?;
+    // Another process may have finished it while this one waited.
+    let text = match fs_err::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(ProjectError::Io { path, source: err }),
+    };
+    let journal = Journal::parse(root, &path, &text)?;
+    journal.apply(root)?;
+    Ok(Some(format!(
+        "finished a change to this project that an interrupted promptpack run had started ({})",
+        journal.describe()
+    )))
+}
+
+/// Deletes hidden leftovers of killed runs, unless another promptpack
+/// process holds the project (its staging is still in progress).
+pub(crate) fn sweep_leftovers(root: &Path, install_dir: &Path) -> Result<Option<String>, ProjectError> {
+    if leftovers(root, install_dir).is_empty() {
+        return Ok(None);
+    }
+    let Some(_lock) = ProjectLock::try_acquire(root)? else { return Ok(None) };
+    if exists(&root.join(JOURNAL_FILE)) {
+        // A journal appeared meanwhile; the next load finishes it.
+        return Ok(None);
+    }
+    let removed = remove_leftovers(root, install_dir);
+    Ok((removed > 0)
+        .then(|| format!("removed {removed} hidden file(s) or folder(s) an interrupted promptpack run had staged")))
+}
+
+/// Exclusive ownership of a project while it is changed or repaired. On
+/// Unix, a lock on the project folder itself (nothing is created); elsewhere
+/// a lock on `.promptpack-guard` in it. Released when dropped, and by the
+/// system when the process dies, so it can never go stale.
+pub(crate) struct ProjectLock {
+    _file: File,
+}
+
+impl ProjectLock {
+    fn open(root: &Path) -> Result<File, ProjectError> {
+        #[cfg(unix)]
+        let file = File::open(root);
+        #[cfg(not(unix))]
+        let file =
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(root.join(".promptpack-guard"));
+        file.map_err(ProjectError::io(root))
+    }
+
+    /// Waits for the project, telling `reporter` when another process has it.
+    pub(crate) fn acquire(root: &Path, reporter: Option<&dyn Reporter>) -> Result<Self, ProjectError> {
+        let file = Self::open(root)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if let Some(reporter) = reporter {
+                    reporter.note(&format!(
+                        "waiting for another promptpack process that is changing the project in `{}`",
+                        root.display()
+                    ));
+                }
+                file.lock().map_err(ProjectError::io(root))?;
+            }
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(ProjectError::Io { path: root.to_path_buf(), source: err });
+            }
+        }
+        Ok(Self { _file: file })
+    }
+
+    /// The lock if it is free now, `None` if another process holds it.
+    fn try_acquire(root: &Path) -> Result<Option<Self>, ProjectError> {
+        let file = Self::open(root)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Self { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(err)) => Err(ProjectError::Io { path: root.to_path_buf(), source: err }),
         }
     }
 }
@@ -147,31 +503,104 @@ fn remove_leftovers(install_dir: &Path) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_failed_commit_restores_the_old_folders() {
+    fn project() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let install = dir.path().join("prompts");
         fs_err::create_dir_all(install.join("a")).unwrap();
         fs_err::write(install.join("a/pack.toml"), "old").unwrap();
-        let mut transaction = InstallTransaction::new(&install).unwrap();
-        transaction.stage("a", &BTreeMap::from([("pack.toml".to_owned(), b"new".to_vec())])).unwrap();
-        let result = transaction.commit(|| Err(ProjectError::NoProject { start: PathBuf::from("x") }));
-        assert!(result.is_err());
-        assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "old");
-        assert_eq!(fs_err::read_dir(&install).unwrap().count(), 1, "no hidden folders left");
+        fs_err::write(dir.path().join("promptpack.lock"), "old lock").unwrap();
+        (dir, install)
     }
 
     #[test]
-    fn a_successful_commit_swaps_and_cleans_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let install = dir.path().join("prompts");
+    fn a_commit_swaps_folders_and_files_and_leaves_nothing_hidden() {
+        let (dir, install) = project();
         fs_err::create_dir_all(install.join("gone")).unwrap();
-        let mut transaction = InstallTransaction::new(&install).unwrap();
-        transaction.stage("a", &BTreeMap::from([("t/x.j2".to_owned(), b"x".to_vec())])).unwrap();
+        let mut transaction = Transaction::new(dir.path(), &install).unwrap();
+        transaction.stage("a", &BTreeMap::from([("pack.toml".to_owned(), b"new".to_vec())])).unwrap();
+        transaction.stage("b", &BTreeMap::from([("t/x.j2".to_owned(), b"x".to_vec())])).unwrap();
         transaction.remove("gone").unwrap();
-        transaction.commit(|| Ok(())).unwrap();
-        assert_eq!(fs_err::read_to_string(install.join("a/t/x.j2")).unwrap(), "x");
+        transaction.write_file(dir.path().join("promptpack.lock"), b"new lock".to_vec());
+        transaction.commit().unwrap();
+        assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "new");
+        assert_eq!(fs_err::read_to_string(install.join("b/t/x.j2")).unwrap(), "x");
+        assert_eq!(fs_err::read_to_string(dir.path().join("promptpack.lock")).unwrap(), "new lock");
         assert!(!install.join("gone").exists());
-        assert_eq!(fs_err::read_dir(&install).unwrap().count(), 1);
+        assert_eq!(fs_err::read_dir(&install).unwrap().count(), 2, "only a and b");
+        assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 2, "prompts and the lock, no journal");
+    }
+
+    #[test]
+    fn a_failure_before_the_journal_changes_nothing() {
+        let (dir, install) = project();
+        let mut transaction = Transaction::new(dir.path(), &install).unwrap();
+        transaction.stage("a", &BTreeMap::from([("pack.toml".to_owned(), b"new".to_vec())])).unwrap();
+        // A file whose folder cannot be created: staging fails.
+        fs_err::write(dir.path().join("blocker"), "").unwrap();
+        transaction.write_file(dir.path().join("blocker/file"), b"x".to_vec());
+        assert!(transaction.commit().is_err());
+        assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "old");
+        assert_eq!(fs_err::read_dir(&install).unwrap().count(), 1, "no hidden folders left");
+        assert!(!dir.path().join(JOURNAL_FILE).exists());
+    }
+
+    /// Every state a kill can leave between the journal and its deletion is
+    /// finished by `finish_journal`: here, the first folder moved aside and
+    /// nothing else done (the state the issue reproduced by hand).
+    #[test]
+    fn a_journal_left_after_the_first_move_is_finished() {
+        let (dir, install) = project();
+        fs_err::create_dir_all(install.join("b")).unwrap();
+        fs_err::write(install.join("b/pack.toml"), "old b").unwrap();
+        let staged_a = install.join(".a.new-aaaaaa");
+        let staged_b = install.join(".b.new-bbbbbb");
+        for (staged, text) in [(&staged_a, "new a"), (&staged_b, "new b")] {
+            fs_err::create_dir_all(staged).unwrap();
+            fs_err::write(staged.join("pack.toml"), text).unwrap();
+        }
+        let staged_lock = dir.path().join(".promptpack.lock.new-llllll");
+        fs_err::write(&staged_lock, "new lock").unwrap();
+        let journal = Journal {
+            folders: vec![
+                FolderStep {
+                    target: install.join("a"),
+                    staged: Some(staged_a),
+                    retired: install.join(".a.old-aaaaaa"),
+                },
+                FolderStep {
+                    target: install.join("b"),
+                    staged: Some(staged_b),
+                    retired: install.join(".b.old-bbbbbb"),
+                },
+            ],
+            files: vec![FileStep { target: dir.path().join("promptpack.lock"), staged: staged_lock }],
+            deletions: Vec::new(),
+        };
+        let text = journal.to_text(dir.path()).unwrap();
+        assert_eq!(Journal::parse(dir.path(), Path::new("j"), &text).unwrap(), journal);
+        fs_err::write(dir.path().join(JOURNAL_FILE), text).unwrap();
+        fs_err::rename(install.join("a"), install.join(".a.old-aaaaaa")).unwrap();
+
+        let note = finish_journal(dir.path()).unwrap();
+        assert!(note.is_some_and(|n| n.contains("2 pack folder(s), promptpack.lock")));
+        assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "new a");
+        assert_eq!(fs_err::read_to_string(install.join("b/pack.toml")).unwrap(), "new b");
+        assert_eq!(fs_err::read_to_string(dir.path().join("promptpack.lock")).unwrap(), "new lock");
+        assert_eq!(fs_err::read_dir(&install).unwrap().count(), 2);
+        assert!(!dir.path().join(JOURNAL_FILE).exists());
+        assert!(finish_journal(dir.path()).unwrap().is_none(), "done once");
+    }
+
+    #[test]
+    fn a_journal_cannot_touch_files_promptpack_did_not_stage() {
+        let root = Path::new("/project");
+        let parse = |text: &str| Journal::parse(root, Path::new("j"), text);
+        assert!(parse("folder\tprompts/a\tprompts/.a.new-aaaaaa\tprompts/.a.old-aaaaaa\n").is_ok());
+        assert!(parse("folder\tprompts/a\tsrc\tprompts/.a.old-aaaaaa\n").is_err(), "staged must be hidden");
+        assert!(parse("folder\tprompts/a\t-\t../.a.old-aaaaaa\n").is_err(), "outside the project");
+        assert!(parse("file\t/etc/passwd\t.x.new-xxxxxx\n").is_err());
+        assert!(parse("delete\t.env\n").is_err());
+        assert!(parse("delete\tsnapshots/a__b.snap\n").is_ok());
+        assert!(parse("rename\ta\tb\n").is_err());
     }
 }

@@ -27,6 +27,7 @@ use promptpack_manifest::{LOCK_FILE, Lockfile, PROJECT_FILE, ProjectManifest};
 pub use crate::add::compatible_requirement;
 pub use crate::dependencies::{attach_registry_dependencies, load_workspace_pack};
 pub use crate::error::{ChangedFile, FileChange, ProjectError};
+pub use crate::install::JOURNAL_FILE;
 pub use crate::manifest_edit::init_project;
 pub use crate::overrides::{
     CONFLICT_SUFFIX, MergeOutcome, OVERRIDES_DIR, OverrideMerge, RESOLVED_BASE_SUFFIX, merge_overrides,
@@ -34,7 +35,9 @@ pub use crate::overrides::{
 pub use crate::publish::{PublishOptions, Published, previous_published, publish_pack};
 pub use crate::registries::{REGISTRY_ENV, RegistryLocation, locate_registry};
 pub use crate::resolve::{ResolvedPack, ResolvedSource};
-pub use crate::sync::{OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync};
+pub use crate::sync::{
+    ExtraWrite, OutdatedRow, PackChange, SyncOptions, SyncReport, Upgrade, describe_change, outdated, sync,
+};
 pub use crate::upgrade::{AffectedPack, PackUpgrade, UpgradeOutcome, UpgradePlan, apply_upgrade, plan_upgrade};
 
 /// A project folder with its manifest and (if any) lockfile.
@@ -44,6 +47,11 @@ pub struct Project {
     manifest: ProjectManifest,
     manifest_source: String,
     lock: Option<Lockfile>,
+    /// `promptpack.toml` and `promptpack.lock` as read, to notice another
+    /// process changing them before this one writes.
+    on_disk: (String, Option<String>),
+    /// What loading repaired after an interrupted run, for the user.
+    recovery_notes: Vec<String>,
 }
 
 impl Project {
@@ -63,21 +71,52 @@ impl Project {
         Project::discover(start)?.ok_or_else(|| ProjectError::NoProject { start: start.to_path_buf() })
     }
 
+    /// Reads the project at `root`, first finishing a change an interrupted
+    /// run left in its journal (see [`recovery_notes`](Self::recovery_notes)).
     pub fn load(root: &Path) -> Result<Project, ProjectError> {
+        let mut recovery_notes: Vec<String> = install::finish_journal(root)?.into_iter().collect();
         let manifest_path = root.join(PROJECT_FILE);
         let manifest_source = fs_err::read_to_string(&manifest_path).map_err(ProjectError::io(&manifest_path))?;
         let manifest = ProjectManifest::parse(&manifest_path, &manifest_source)
             .map_err(|errors| ProjectError::Manifest { what: "project manifest", errors })?;
-        let lock_path = root.join(LOCK_FILE);
-        let lock = match fs_err::read_to_string(&lock_path) {
-            Ok(text) => Some(
-                Lockfile::parse(&lock_path, &text)
+        let lock_text = read_lock_text(root)?;
+        let lock = match &lock_text {
+            Some(text) => Some(
+                Lockfile::parse(&root.join(LOCK_FILE), text)
                     .map_err(|errors| ProjectError::Manifest { what: "lockfile", errors })?,
             ),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-            Err(err) => return Err(ProjectError::Io { path: lock_path, source: err }),
+            None => None,
         };
-        Ok(Project { root: root.to_path_buf(), manifest, manifest_source, lock })
+        recovery_notes.extend(install::sweep_leftovers(root, &root.join(&manifest.install_dir))?);
+        Ok(Project {
+            root: root.to_path_buf(),
+            manifest,
+            on_disk: (manifest_source.clone(), lock_text),
+            manifest_source,
+            lock,
+            recovery_notes,
+        })
+    }
+
+    /// What loading repaired after an interrupted promptpack run (a change
+    /// finished from its journal, hidden leftovers deleted), to tell the user.
+    #[must_use]
+    pub fn recovery_notes(&self) -> &[String] {
+        &self.recovery_notes
+    }
+
+    /// Fails if `promptpack.toml` or `promptpack.lock` changed on disk since
+    /// this project was loaded: writing now would lose that change.
+    pub(crate) fn check_unchanged_on_disk(&self) -> Result<(), ProjectError> {
+        let manifest_path = self.root.join(PROJECT_FILE);
+        let manifest = fs_err::read_to_string(&manifest_path).map_err(ProjectError::io(&manifest_path))?;
+        if manifest != self.on_disk.0 {
+            return Err(ProjectError::ChangedMeanwhile { path: manifest_path });
+        }
+        if read_lock_text(&self.root)? != self.on_disk.1 {
+            return Err(ProjectError::ChangedMeanwhile { path: self.root.join(LOCK_FILE) });
+        }
+        Ok(())
     }
 
     #[must_use]
@@ -117,9 +156,8 @@ impl Project {
         self.root.join("snapshots")
     }
 
-    /// Deletes the project's snapshots (accepted and pending) of pack `name`,
-    /// after it was removed; returns what was deleted.
-    pub fn remove_snapshots_of(&self, name: &str) -> Result<Vec<PathBuf>, ProjectError> {
+    /// The project's snapshot files (accepted and pending) of pack `name`.
+    pub fn snapshots_of(&self, name: &str) -> Result<Vec<PathBuf>, ProjectError> {
         let dir = self.snapshots_dir();
         let entries = match fs_err::read_dir(&dir) {
             Ok(entries) => entries,
@@ -127,7 +165,7 @@ impl Project {
             Err(err) => return Err(ProjectError::Io { path: dir, source: err }),
         };
         let prefix = format!("{name}__");
-        let mut removed = Vec::new();
+        let mut found = Vec::new();
         for entry in entries {
             let entry = entry.map_err(ProjectError::io(&dir))?;
             let file_name = entry.file_name();
@@ -137,12 +175,11 @@ impl Project {
                 .extension()
                 .is_some_and(|ext| ext.eq_ignore_ascii_case("snap") || ext.eq_ignore_ascii_case("new"));
             if file_name.starts_with(&prefix) && is_snapshot {
-                fs_err::remove_file(entry.path()).map_err(ProjectError::io(entry.path()))?;
-                removed.push(entry.path());
+                found.push(entry.path());
             }
         }
-        removed.sort();
-        Ok(removed)
+        found.sort();
+        Ok(found)
     }
 
     /// Where pack `name` is installed (whether or not it is).
@@ -150,4 +187,34 @@ impl Project {
     pub fn installed_pack_dir(&self, name: &str) -> PathBuf {
         self.install_dir().join(name)
     }
+}
+
+fn read_lock_text(root: &Path) -> Result<Option<String>, ProjectError> {
+    let lock_path = root.join(LOCK_FILE);
+    match fs_err::read_to_string(&lock_path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(ProjectError::Io { path: lock_path, source: err }),
+    }
+}
+
+/// Repairs the project containing `start` (if any) after an interrupted
+/// run, as [`Project::load`] does, and returns what was repaired. The
+/// binary calls it before any command, so every command repairs and says so.
+pub fn recover_interrupted(start: &Path) -> Result<Vec<String>, ProjectError> {
+    let start = std::path::absolute(start).map_err(ProjectError::io(start))?;
+    let Some(root) = start.ancestors().find(|dir| dir.join(PROJECT_FILE).is_file()) else {
+        return Ok(Vec::new());
+    };
+    let mut notes: Vec<String> = install::finish_journal(root)?.into_iter().collect();
+    // A manifest that does not parse is the command's to report, not this repair's.
+    let manifest_path = root.join(PROJECT_FILE);
+    let install_dir = fs_err::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|text| ProjectManifest::parse(&manifest_path, &text).ok())
+        .map(|manifest| root.join(manifest.install_dir));
+    if let Some(install_dir) = install_dir {
+        notes.extend(install::sweep_leftovers(root, &install_dir)?);
+    }
+    Ok(notes)
 }

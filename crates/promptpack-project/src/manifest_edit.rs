@@ -79,12 +79,6 @@ impl Project {
             .map_err(|errors| ProjectError::Manifest { what: "project manifest", errors })?;
         Ok(Project { manifest, manifest_source: text.to_owned(), ..self.clone() })
     }
-
-    /// Writes this project's manifest text (temp file and rename).
-    pub fn write_manifest(&self) -> Result<(), ProjectError> {
-        promptpack_fs::write_atomic(&self.root().join(PROJECT_FILE), self.manifest_source().as_bytes())?;
-        Ok(())
-    }
 }
 
 fn parse(project: &Project, text: &str) -> Result<DocumentMut, ProjectError> {

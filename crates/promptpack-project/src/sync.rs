@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile, RequirementSource, redact_url};
+use std::path::PathBuf;
+
+use promptpack_manifest::{LOCK_FILE, LOCK_FORMAT, Lockfile, PROJECT_FILE, RequirementSource, redact_url};
 use promptpack_registry::{Cache, FetchPolicy, FetchedPack, Registry, Reporter};
 
-use crate::install::InstallTransaction;
+use crate::install::{ProjectLock, Transaction};
 use crate::resolve::{ResolvedPack, ResolvedSource, Resolver};
 use crate::{Project, ProjectError};
 
@@ -39,6 +41,19 @@ pub struct SyncOptions {
     /// Registries this run has just fetched (`add` looking up the newest
     /// version): read from the cache instead of fetched again.
     pub fetched: Vec<promptpack_manifest::DisplaySafeUrl>,
+    /// Write the project's manifest text (an edited one: `add`, `remove`)
+    /// in the same transaction as the packs and the lock.
+    pub write_manifest: bool,
+    /// Other project files that change with the packs, in the same
+    /// transaction (merged overrides, deleted snapshots).
+    pub extra_writes: Vec<ExtraWrite>,
+}
+
+/// A file changed together with an install: written, or deleted (`None`).
+#[derive(Debug, Clone)]
+pub struct ExtraWrite {
+    pub path: PathBuf,
+    pub contents: Option<Vec<u8>>,
 }
 
 /// What happened to one pack.
@@ -133,14 +148,19 @@ pub fn sync(
         return Err(ProjectError::LockWouldChange { changes });
     }
 
-    let installed = installed_checksums(project, &old_lock, &files, options.force)?;
     report.lock = new_lock;
     report.resolved = resolved;
     if options.dry_run {
+        installed_checksums(project, &old_lock, &files, options.force)?;
         return Ok(report);
     }
 
-    let mut transaction = InstallTransaction::new(&project.install_dir())?;
+    // From here to the commit, this process owns the project: what it read
+    // must still be what is there.
+    let _lock = ProjectLock::acquire(project.root(), Some(reporter))?;
+    project.check_unchanged_on_disk()?;
+    let installed = installed_checksums(project, &old_lock, &files, options.force)?;
+    let mut transaction = Transaction::new(project.root(), &project.install_dir())?;
     for (name, pack) in &files {
         if installed.get(name) == Some(&pack.checksum) {
             continue;
@@ -151,15 +171,19 @@ pub fn sync(
     for name in installed.keys().filter(|name| !files.contains_key(*name)) {
         transaction.remove(name)?;
     }
-    let lock_path = project.root().join(LOCK_FILE);
-    let lock_text = report.lock.to_toml();
-    let write_lock = report.lock_changed;
-    transaction.commit(|| {
-        if write_lock {
-            promptpack_fs::write_atomic(&lock_path, lock_text.as_bytes())?;
+    if report.lock_changed {
+        transaction.write_file(project.root().join(LOCK_FILE), report.lock.to_toml().into_bytes());
+    }
+    if options.write_manifest {
+        transaction.write_file(project.root().join(PROJECT_FILE), project.manifest_source().as_bytes().to_vec());
+    }
+    for write in &options.extra_writes {
+        match &write.contents {
+            Some(bytes) => transaction.write_file(write.path.clone(), bytes.clone()),
+            None => transaction.delete_file(write.path.clone()),
         }
-        Ok(())
-    })?;
+    }
+    transaction.commit()?;
     Ok(report)
 }
 

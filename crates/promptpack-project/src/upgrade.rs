@@ -9,7 +9,7 @@ use promptpack_registry::{Cache, Reporter};
 
 use crate::dependencies::cycle_error;
 use crate::overrides::{CONFLICT_SUFFIX, MergeOutcome, OverrideMerge, RESOLVED_BASE_SUFFIX, merge_overrides};
-use crate::sync::{PackChange, SyncOptions, SyncReport, Upgrade, sync};
+use crate::sync::{ExtraWrite, PackChange, SyncOptions, SyncReport, Upgrade, sync};
 use crate::{Project, ProjectError};
 
 /// One pack that would move.
@@ -283,14 +283,10 @@ pub fn apply_upgrade(
             pinned.packs.push(locked.clone());
         }
     }
-    let options = SyncOptions { offline: plan.offline, pinned: Some(pinned), ..SyncOptions::default() };
-    let mut outcome = UpgradeOutcome {
-        report: sync(project, cache, &options, reporter)?,
-        held_back_with: held_back_with.clone(),
-        ..UpgradeOutcome::default()
-    };
-
-    // Only after the install succeeded: merged overrides and conflict side files.
+    // Merged overrides, conflict side files and the bases they need change
+    // in the same transaction as the packs and the lock.
+    let mut outcome = UpgradeOutcome { held_back_with: held_back_with.clone(), ..UpgradeOutcome::default() };
+    let mut extra_writes = Vec::new();
     for pack in &plan.packs {
         let dir = project.overrides_dir(&pack.name);
         let mut side_files = Vec::new();
@@ -298,37 +294,39 @@ pub fn apply_upgrade(
             match &merge.outcome {
                 MergeOutcome::Clean(bytes) if !stays(&pack.name) => {
                     let path = dir.join(&merge.path);
-                    promptpack_fs::write_atomic(&path, bytes)?;
                     outcome.merged_overrides.push(path.display().to_string());
+                    extra_writes.push(ExtraWrite { path, contents: Some(bytes.clone()) });
                 }
                 MergeOutcome::Conflict(bytes) => {
                     let side = dir.join(format!("{}{CONFLICT_SUFFIX}", merge.path));
-                    promptpack_fs::write_atomic(&side, bytes)?;
                     side_files.push(side.display().to_string());
+                    extra_writes.push(ExtraWrite { path: side, contents: Some(bytes.clone()) });
                     // What the resolution will be based on: upstream's new file.
                     if let Some(theirs) = pack.new_upstream.get(&merge.path) {
-                        promptpack_fs::write_atomic(
-                            &dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path)),
-                            theirs,
-                        )?;
+                        extra_writes.push(ExtraWrite {
+                            path: dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path)),
+                            contents: Some(theirs.clone()),
+                        });
                     }
                 }
                 _ => {}
             }
+        }
+        if pack.has_conflicts() {
+            outcome.held_back.insert(pack.name.clone(), side_files);
         }
         if !stays(&pack.name) {
             // Upgraded: the installed version is every override's base again.
             for merge in &pack.merges {
                 let base = dir.join(format!("{}{RESOLVED_BASE_SUFFIX}", merge.path));
                 if base.is_file() {
-                    fs_err::remove_file(&base).map_err(ProjectError::io(&base))?;
+                    extra_writes.push(ExtraWrite { path: base, contents: None });
                 }
             }
         }
-        if pack.has_conflicts() {
-            outcome.held_back.insert(pack.name.clone(), side_files);
-        }
     }
+    let options = SyncOptions { offline: plan.offline, pinned: Some(pinned), extra_writes, ..SyncOptions::default() };
+    outcome.report = sync(project, cache, &options, reporter)?;
     Ok(outcome)
 }
 

@@ -1,0 +1,35 @@
+//! Stopping cleanly on Ctrl-C and SIGTERM.
+//!
+//! The binary's signal handler only sets a flag; the work notices it between
+//! steps ([`check`]) and during transfers (a fetch's progress callback), and
+//! returns [`Interrupted`] like any other error. So destructors run: staged
+//! folders and temporary files are deleted, file locks released, libgit2
+//! removes its own `*.lock` files, and nothing is left half-written. A step
+//! that must not be cut in two (a project's swap of pack folders) simply
+//! does not check until it is done.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The run was asked to stop (Ctrl-C or SIGTERM) and stopped between steps.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("interrupted: stopped before finishing, nothing was left half-written")]
+pub struct Interrupted;
+
+/// Asks the work in progress to stop at the next step. Called from a
+/// signal handler's thread; only sets a flag.
+pub fn request_stop() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Whether a stop was asked for.
+#[must_use]
+pub fn stop_requested() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// `Err(Interrupted)` once a stop was asked for: call it between steps.
+pub fn check() -> Result<(), Interrupted> {
+    if stop_requested() { Err(Interrupted) } else { Ok(()) }
+}

@@ -1,0 +1,337 @@
+//! Crash consistency as a tested property: every command that changes a
+//! project, killed at any point, leaves the old state, the new one, or a
+//! state the next plain command (`list`) repairs to one of them by itself.
+//!
+//! Two ways to kill, both with real processes against a real registry:
+//!
+//! - **At every crash point in turn.** promptpack marks each step of a
+//!   project transaction that changes the disk (`PROMPTPACK_CRASH_AT`, see
+//!   `promptpack_fs::crash_point`); the harness runs the command once per
+//!   point, dying there exactly as `kill -9` would, until a run finishes.
+//! - **At random moments**: SIGKILL after a random delay within the
+//!   command's measured run time, `PROMPTPACK_KILL_ITERATIONS` times per
+//!   command (a few by default, so the suite stays fast; set it to hundreds
+//!   to hunt). The seed is printed, and `PROMPTPACK_KILL_SEED` replays it.
+//!
+//! After each kill: the project is compared byte for byte (every file and
+//! folder, hidden ones included) with the states before and after an
+//! uninterrupted run; then `promptpack list` runs, and the project must be
+//! exactly one of the two, and a plain `install` must accept it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::{Running, TestProject, copy_dir, dir_contents};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const CRASH_EXIT_CODE: i32 = promptpack_fs::CRASH_EXIT_CODE;
+
+type Contents = BTreeMap<String, Option<Vec<u8>>>;
+
+/// A local registry with packs `alpha` and `beta` at 0.1.0 and 0.1.1, and
+/// projects that installed the 0.1.0s before the 0.1.1s were published:
+/// `both` (alpha and beta) and `one` (alpha only).
+struct World {
+    cache: tempfile::TempDir,
+    /// Holds the registry, `reg.git` in its folder.
+    _author: TestProject,
+    projects: BTreeMap<&'static str, TestProject>,
+}
+
+impl World {
+    fn new() -> Self {
+        let cache = tempfile::tempdir().expect("temp dir");
+        let project = || {
+            let project = TestProject::empty();
+            project.env("PROMPTPACK_CACHE", cache.path());
+            project
+        };
+        let author = project();
+        ok(&author, &["registry", "init", "reg.git"]);
+        for pack in ["alpha", "beta"] {
+            ok(&author, &["new", pack]);
+            ok(&author, &["publish", pack, "--registry", "reg.git"]);
+        }
+        let registry = author.path().join("reg.git").display().to_string();
+        let both = project();
+        ok(&both, &["init", "--registry", &registry]);
+        ok(&both, &["add", "alpha"]);
+        ok(&both, &["add", "beta"]);
+        let one = project();
+        ok(&one, &["init", "--registry", &registry]);
+        ok(&one, &["add", "alpha"]);
+        for pack in ["alpha", "beta"] {
+            let manifest = format!("{pack}/pack.toml");
+            author.write(&manifest, author.read(&manifest).replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1));
+            ok(&author, &["publish", pack, "--registry", "reg.git"]);
+        }
+        Self { cache, _author: author, projects: BTreeMap::from([("both", both), ("one", one)]) }
+    }
+
+    /// A fresh copy of world project `name`, with `prepare` applied: the
+    /// state a command starts from.
+    fn copy_of(&self, name: &str, prepare: fn(&Path)) -> TestProject {
+        let project = TestProject::empty();
+        copy_dir(self.projects[name].path(), project.path());
+        prepare(project.path());
+        project.env("PROMPTPACK_CACHE", self.cache.path());
+        project
+    }
+}
+
+fn ok(project: &TestProject, args: &[&str]) {
+    let out = project.run(args);
+    assert_eq!(out.code, 0, "promptpack {} failed:\n{}", args.join(" "), out.stderr);
+}
+
+/// A command that changes a project, from a known starting state.
+struct Scenario {
+    name: &'static str,
+    project: &'static str,
+    prepare: fn(&Path),
+    args: &'static [&'static str],
+}
+
+fn unchanged(_: &Path) {}
+
+fn without_install_folder(dir: &Path) {
+    std::fs::remove_dir_all(dir.join("prompts")).expect("remove prompts/");
+}
+
+const SCENARIOS: [Scenario; 4] = [
+    // Two pack folders swapped, the lock replaced: the repro.
+    Scenario { name: "upgrade", project: "both", prepare: unchanged, args: &["upgrade"] },
+    // A fresh checkout: two folders created, nothing moved aside.
+    Scenario { name: "install", project: "both", prepare: without_install_folder, args: &["install"] },
+    // Manifest, lock and a new folder together.
+    Scenario { name: "add", project: "one", prepare: unchanged, args: &["add", "beta"] },
+    // Manifest, lock and a folder removed together.
+    Scenario { name: "remove", project: "both", prepare: unchanged, args: &["remove", "beta"] },
+];
+
+/// The states a scenario may end in: before and after an uninterrupted run.
+struct Expected {
+    old: Contents,
+    new: Contents,
+    /// How long an uninterrupted run took.
+    duration: Duration,
+}
+
+fn expected(world: &World, scenario: &Scenario) -> Expected {
+    let project = world.copy_of(scenario.project, scenario.prepare);
+    let old = dir_contents(project.path());
+    let started = Instant::now();
+    ok(&project, scenario.args);
+    let duration = started.elapsed();
+    let new = dir_contents(project.path());
+    assert_ne!(old, new, "{} changes the project", scenario.name);
+    Expected { old, new, duration }
+}
+
+/// Which state a killed run left, before and after the repairing `list`.
+#[derive(Debug, Default)]
+struct Tally {
+    runs: usize,
+    old: usize,
+    new: usize,
+    repaired_to_old: usize,
+    repaired_to_new: usize,
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} kills: {} left the old state, {} the new one, {} were repaired to the old and {} to the new by `list`",
+            self.runs, self.old, self.new, self.repaired_to_old, self.repaired_to_new
+        )
+    }
+}
+
+/// Checks the invariant on a project a killed run left.
+fn check_after_kill(project: &TestProject, expected: &Expected, tally: &mut Tally, what: &str) {
+    tally.runs += 1;
+    let left = dir_contents(project.path());
+    if left == expected.old {
+        tally.old += 1;
+    } else if left == expected.new {
+        tally.new += 1;
+    }
+    let list = project.run(&["list"]);
+    assert_eq!(list.code, 0, "{what}: `list` after the kill failed:\n{}", list.stderr);
+    let repaired = dir_contents(project.path());
+    if left != repaired {
+        if repaired == expected.old {
+            tally.repaired_to_old += 1;
+        } else if repaired == expected.new {
+            tally.repaired_to_new += 1;
+        }
+        assert!(list.stderr.contains("interrupted"), "{what}: a repair is announced:\n{}", list.stderr);
+    }
+    assert!(
+        repaired == expected.old || repaired == expected.new,
+        "{what}: after `list` the project is neither the old state nor the new one:\n{}\n`list` said:\n{}",
+        describe_difference(&repaired, &expected.old, &expected.new),
+        list.stderr
+    );
+    // And the project is whole: a plain install accepts it (finishing the
+    // command's work when the kill left the old state).
+    let install = project.run(&["install", "--offline"]);
+    assert_eq!(install.code, 0, "{what}: a plain install refuses the repaired project:\n{}", install.stderr);
+    let installed = dir_contents(project.path());
+    assert!(installed == expected.old || installed == expected.new, "{what}: install left another state");
+}
+
+fn describe_difference(found: &Contents, old: &Contents, new: &Contents) -> String {
+    let mut lines = Vec::new();
+    for (name, reference) in [("old", old), ("new", new)] {
+        let extra: Vec<&String> = found.keys().filter(|k| !reference.contains_key(*k)).collect();
+        let missing: Vec<&String> = reference.keys().filter(|k| !found.contains_key(*k)).collect();
+        let differing: Vec<&String> =
+            found.iter().filter(|(k, v)| reference.get(*k).is_some_and(|r| r != *v)).map(|(k, _)| k).collect();
+        lines.push(format!("  vs {name}: extra {extra:?}, missing {missing:?}, differing {differing:?}"));
+    }
+    lines.join("\n")
+}
+
+/// Runs `scenario` dying at crash point 1, 2, ... until a run finishes.
+fn kill_at_every_crash_point(world: &World, scenario: &Scenario) -> Tally {
+    let expected = expected(world, scenario);
+    let mut tally = Tally::default();
+    for point in 1.. {
+        let project = world.copy_of(scenario.project, scenario.prepare);
+        let mut command = project.command(scenario.args);
+        command.env(promptpack_fs::CRASH_ENV, point.to_string());
+        let out = Running::start(&mut command).wait(TIMEOUT);
+        if out.code == 0 {
+            assert_eq!(dir_contents(project.path()), expected.new, "{}: finished past the last point", scenario.name);
+            assert!(point > 3, "{}: only {} crash points reached", scenario.name, point - 1);
+            break;
+        }
+        assert_eq!(
+            out.code, CRASH_EXIT_CODE,
+            "{} at crash point {point} failed instead:\n{}",
+            scenario.name, out.stderr
+        );
+        check_after_kill(&project, &expected, &mut tally, &format!("{} killed at crash point {point}", scenario.name));
+    }
+    tally
+}
+
+/// A small deterministic generator (xorshift64*): no dependency for a delay.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
+    }
+}
+
+fn iterations() -> usize {
+    std::env::var("PROMPTPACK_KILL_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4)
+}
+
+fn seed() -> u64 {
+    std::env::var("PROMPTPACK_KILL_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
+        (nanos as u64) | 1
+    })
+}
+
+/// Runs `scenario` killed with SIGKILL at random moments of its run time.
+fn kill_at_random_moments(world: &World, scenario: &Scenario, random: &mut Random) -> Tally {
+    let expected = expected(world, scenario);
+    let mut tally = Tally::default();
+    // A little past the measured time, so some runs finish first.
+    let window = (expected.duration.as_micros() as u64) * 6 / 5;
+    for _ in 0..iterations() {
+        let project = world.copy_of(scenario.project, scenario.prepare);
+        let delay = Duration::from_micros(random.below(window));
+        let mut child = project
+            .command(scenario.args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start promptpack");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        if status.success() {
+            assert_eq!(dir_contents(project.path()), expected.new, "{}: finished before the kill", scenario.name);
+            continue;
+        }
+        check_after_kill(&project, &expected, &mut tally, &format!("{} killed after {delay:?}", scenario.name));
+    }
+    tally
+}
+
+#[test]
+fn every_project_command_killed_at_every_crash_point_leaves_a_repairable_project() {
+    let world = World::new();
+    for scenario in &SCENARIOS {
+        let tally = kill_at_every_crash_point(&world, scenario);
+        eprintln!("{} at every crash point: {tally}", scenario.name);
+    }
+}
+
+#[test]
+fn every_project_command_killed_at_random_moments_leaves_a_repairable_project() {
+    let world = World::new();
+    let seed = seed();
+    eprintln!("PROMPTPACK_KILL_SEED={seed}");
+    let mut random = Random(seed);
+    for scenario in &SCENARIOS {
+        let tally = kill_at_random_moments(&world, scenario, &mut random);
+        eprintln!("{} at random moments: {tally}", scenario.name);
+    }
+}
+
+/// The repro: `upgrade` killed right after the first pack folder
+/// was moved aside. Before, `prompts/` held one new pack, one missing and
+/// hidden folders, the lock named the old versions, and `install` refused
+/// with "changed by hand". Now a plain `install` finishes the upgrade.
+#[test]
+fn an_upgrade_killed_after_the_first_folder_moved_aside_is_finished_by_a_plain_install() {
+    let world = World::new();
+    let scenario = &SCENARIOS[0];
+    let expected = expected(&world, scenario);
+    let project = world.copy_of("both", unchanged);
+    let mut command = project.command(&["upgrade"]);
+    command.env(promptpack_fs::CRASH_ENV, "moved-aside");
+    let out = Running::start(&mut command).wait(TIMEOUT);
+    assert_eq!(out.code, CRASH_EXIT_CODE, "{}", out.stderr);
+    assert!(!project.path().join("prompts/alpha").exists(), "killed with alpha moved aside");
+
+    let install = project.run(&["install"]);
+    assert_eq!(install.code, 0, "{}", install.stderr);
+    assert!(
+        install.stderr.contains("finished a change to this project that an interrupted promptpack run had started")
+    );
+    assert_eq!(dir_contents(project.path()), expected.new);
+    assert!(project.read("promptpack.lock").contains("0.1.1"));
+}
+
+/// Any command that reads the project repairs it, not only `install`.
+#[test]
+fn a_change_killed_before_it_was_decided_is_cleaned_up_by_any_command() {
+    let world = World::new();
+    let project = world.copy_of("one", unchanged);
+    let old = dir_contents(project.path());
+    let mut command = project.command(&["add", "beta"]);
+    command.env(promptpack_fs::CRASH_ENV, "staged");
+    assert_eq!(Running::start(&mut command).wait(TIMEOUT).code, CRASH_EXIT_CODE);
+    let hidden: Vec<String> = dir_contents(project.path())
+        .into_keys()
+        .filter(|path| path.split('/').any(|part| part.starts_with(".promptpack") || part.starts_with(".beta")))
+        .collect();
+    assert!(!hidden.is_empty(), "staged files are left behind by the kill");
+
+    let outdated = project.run(&["outdated", "--offline"]);
+    assert!(outdated.stderr.contains("interrupted"), "{}", outdated.stderr);
+    assert_eq!(dir_contents(project.path()), old);
+}
