@@ -11,6 +11,7 @@ mod crash;
 mod differential;
 mod portable_names;
 mod registry;
+mod render_limits;
 mod render_settings;
 mod report;
 mod snapshots;

@@ -50,7 +50,19 @@ struct RawRender {
     /// The keyword arguments of `jinja2.Environment` the runtime passes.
     #[serde(default)]
     jinja: RawJinjaRender,
+    /// The most bytes one rendering may produce (default 64 MiB, at most
+    /// 1 GiB); in Jinja, text printed into `{% set %}` blocks and macros counts too.
+    #[schemars(with = "Option<u64>", range(min = 1, max = 1_073_741_824))]
+    max_output_bytes: Option<Spanned<u64>>,
+    /// The most bytes any one value a template builds may take (default 64
+    /// MiB, at most 1 GiB): strings by their bytes, lists 32 bytes an item.
+    #[schemars(with = "Option<u64>", range(min = 1, max = 1_073_741_824))]
+    max_value_bytes: Option<Spanned<u64>>,
 }
+
+/// The largest `max_output_bytes` and `max_value_bytes` a pack may set: a
+/// template that builds more is a memory bomb, whoever wrote it.
+pub const MAX_RENDER_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +126,10 @@ impl JinjaPreset {
 pub struct RenderSettings {
     pub undefined: UndefinedMode,
     pub jinja: JinjaSettings,
+    /// `max_output_bytes`, when the pack sets it.
+    pub max_output_bytes: Option<u64>,
+    /// `max_value_bytes`, when the pack sets it.
+    pub max_value_bytes: Option<u64>,
 }
 
 /// The validated `[render.jinja]` table, with the preset's defaults filled in.
@@ -474,6 +490,21 @@ impl Validator<'_> {
             }
         }
 
+        let mut render_bytes = |setting: &str, value: &Option<Spanned<u64>>| {
+            let value = value.as_ref()?;
+            if (1..=MAX_RENDER_BYTES).contains(value.get_ref()) {
+                return Some(*value.get_ref());
+            }
+            self.error(
+                value.span(),
+                format!("`{setting}` must be between 1 and {MAX_RENDER_BYTES} (1 GiB), not {}", value.get_ref()),
+                "leave it out for the default of 64 MiB, far more than any prompt",
+            );
+            None
+        };
+        let max_output_bytes = render_bytes("max_output_bytes", &raw.render.max_output_bytes);
+        let max_value_bytes = render_bytes("max_value_bytes", &raw.render.max_value_bytes);
+
         if !self.errors.is_empty() {
             return Err(ManifestErrors(self.errors));
         }
@@ -492,6 +523,8 @@ impl Validator<'_> {
             render: RenderSettings {
                 undefined: raw.render.undefined,
                 jinja: JinjaSettings::from_raw(&raw.render.jinja),
+                max_output_bytes,
+                max_value_bytes,
             },
         })
     }

@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 use promptpack_diagnostics::SourceSnippet;
 use promptpack_manifest::{JinjaPreset, PackManifest, RenderSettings, TemplateEngine, UndefinedMode};
-use promptpack_render::{Engine, JinjaEnvironment, JinjaOptions, RenderOptions, Renderer, UndefinedPolicy, Vars};
+use promptpack_render::{
+    Engine, JinjaEnvironment, JinjaOptions, Limits, RenderOptions, Renderer, UndefinedPolicy, Vars,
+};
 use sha2::{Digest, Sha256};
 
 pub use crate::check::{CheckFinding, CheckedPack, Severity, check_for_publish, check_pack};
@@ -424,7 +426,13 @@ pub fn render_options(settings: &RenderSettings) -> RenderOptions {
         keep_trailing_newline: settings.jinja.keep_trailing_newline,
         environment,
     };
-    RenderOptions { undefined, jinja, ..RenderOptions::default() }
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_output_bytes: settings.max_output_bytes.unwrap_or(defaults.max_output_bytes),
+        max_value_bytes: settings.max_value_bytes.unwrap_or(defaults.max_value_bytes),
+        ..defaults
+    };
+    RenderOptions { undefined, jinja, limits }
 }
 
 pub(crate) fn engine_of(engine: TemplateEngine) -> Engine {

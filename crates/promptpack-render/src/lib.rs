@@ -30,6 +30,7 @@
 //!
 //! Engine-specific fidelity notes live in the `jinja` and `handlebars` modules.
 
+mod budget;
 mod direct;
 mod error;
 mod handlebars;
@@ -105,7 +106,27 @@ pub struct Limits {
     /// The longest chain of Handlebars partials including partials (a
     /// recursive partial counts each level), checked while rendering.
     pub partial_depth: usize,
+    /// The most bytes one rendering may produce (both engines; in Jinja
+    /// also what a template prints into `{% set %}` blocks and macros).
+    pub max_output_bytes: u64,
+    /// The most bytes any one value a template builds may take (strings by
+    /// their bytes, lists and maps [`VALUE_SLOT_BYTES`] per item), checked
+    /// before it is made: `~`, `+`, `*`, joins, replaces, padding,
+    /// formatting, JSON, Handlebars helpers.
+    pub max_value_bytes: u64,
 }
+
+/// What one item of a list or map counts towards [`Limits::max_value_bytes`]
+/// (minijinja's own estimate of a slot), whatever the item holds: items
+/// are shared, not copied, when a list is repeated or joined.
+pub const VALUE_SLOT_BYTES: u64 = 32;
+
+/// The default [`Limits::max_output_bytes`]: 64 MiB, some thousand times
+/// the longest prompt a model takes.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 64 << 20;
+
+/// The default [`Limits::max_value_bytes`].
+pub const DEFAULT_MAX_VALUE_BYTES: u64 = 64 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -113,7 +134,16 @@ impl Default for Limits {
         // hits them in well under a second. 64 partial levels hold a tree
         // rendered by a recursive partial 30 levels deep (a level often takes
         // two partials).
-        Self { recursion_depth: 200, fuel: 50_000_000, partial_depth: 64 }
+        // The byte caps keep a hostile template's memory well below 1 GB:
+        // a value is refused before it is made, so a rendering holds at
+        // most a few values of the cap at once.
+        Self {
+            recursion_depth: 200,
+            fuel: 50_000_000,
+            partial_depth: 64,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+        }
     }
 }
 
@@ -261,14 +291,13 @@ impl RendererBuilder {
                 }
                 let program = ast.as_ref().and_then(|ast| direct::Program::from_jinja(ast, &mut self.next_text_id));
                 self.set_direct_program(name, program);
-                let compiled =
-                    match ast.as_ref().and_then(|ast| jinja::percent::rewrite_percent_formatting(&normalized, ast)) {
-                        Some((rewritten, edits)) => {
-                            source.edits.push(Arc::new(edits));
-                            rewritten
-                        }
-                        None => normalized,
-                    };
+                let compiled = match ast.as_ref().and_then(|ast| jinja::percent::rewrite_operators(&normalized, ast)) {
+                    Some((rewritten, edits)) => {
+                        source.edits.push(Arc::new(edits));
+                        rewritten
+                    }
+                    None => normalized,
+                };
                 self.jinja
                     .add_template_owned(name.to_owned(), compiled)
                     .map_err(|err| jinja_error(&err, &source, None, None))?;
@@ -420,6 +449,8 @@ impl Renderer {
     pub fn render(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
         if self.templates.contains_key(name)
             && let Some(text) = self.direct.get(name).and_then(|program| program.render(vars))
+            // Over the cap, the engine renders again to say where.
+            && text.len() as u64 <= self.options.limits.max_output_bytes
         {
             return Ok(text);
         }
@@ -432,6 +463,7 @@ impl Renderer {
     pub fn render_to(&self, name: &str, vars: &Vars, sink: &mut dyn RenderSink) -> Result<(), RenderError> {
         if self.templates.contains_key(name)
             && let Some(pieces) = self.direct.get(name).and_then(|program| program.pieces(vars))
+            && pieces.iter().map(|piece| piece.text().len() as u64).sum::<u64>() <= self.options.limits.max_output_bytes
         {
             for piece in &pieces {
                 match piece {
@@ -448,10 +480,32 @@ impl Renderer {
     /// Renders with minijinja or handlebars-rust: everything the direct
     /// renderer does not take, and its exact errors.
     fn render_with_engine(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
+        let _budget = budget::BudgetScope::enter(&self.options.limits);
         match self.templates.get(name) {
             Some(Engine::Jinja) => {
                 let template = self.jinja.get_template(name).map_err(|err| self.jinja_render_error(&err, vars))?;
-                template.render(jinja::vars_to_value(vars)).map_err(|err| self.jinja_render_error(&err, vars))
+                let mut output = CappedOutput::default();
+                template
+                    .render_captured_to(jinja::vars_to_value(vars), &mut output)
+                    .map_err(|err| self.jinja_render_error(&err, vars))?;
+                if budget::output_exceeded() {
+                    // Raw text went over the cap after the last printed
+                    // value: no tag to point at, only the template.
+                    let exceeded = budget::output_too_large();
+                    let origin = self
+                        .jinja_sources
+                        .get(name)
+                        .map_or_else(|| format!("`{name}`"), |source| source.origin.display().to_string());
+                    return Err(RenderError::new(
+                        RenderErrorKind::LimitExceeded,
+                        format!("{origin}: {}", exceeded.message()),
+                    )
+                    .with_hint(exceeded.hint()));
+                }
+                String::from_utf8(output.bytes).map_err(|_| {
+                    RenderError::new(RenderErrorKind::Runtime, "the rendering is not valid UTF-8")
+                        .with_hint("this is a bug in promptpack; please report the template")
+                })
             }
             Some(Engine::Handlebars) => self.render_with_handlebars(name, vars),
             None => Err(RenderError::new(RenderErrorKind::UnknownTemplate, format!("no template named `{name}`"))
@@ -536,6 +590,28 @@ impl Renderer {
     }
 }
 
+/// Jinja's output, refusing bytes over the rendering's `max_output_bytes`:
+/// refused bytes are dropped and the output marked as exceeded, so the next
+/// printed value fails with its position (`budget::count_printed`), and a
+/// rendering that ends without one fails as a whole.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if budget::admit_output(buf.len()) {
+            self.bytes.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The byte offset of `{{> name` or `{{#> name` (with any spacing or `~`)
 /// in a template.
 fn find_partial_include(text: &str, name: &str) -> Option<usize> {
@@ -578,7 +654,11 @@ fn jinja_error(
     // `raise_exception(message)` (transformers' environment): the template's own words.
     let raised = std::error::Error::source(err)
         .and_then(|source| source.downcast_ref::<jinja::transformers::RaisedByTemplate>());
-    let (kind, message, hint) = if let Some(raised) = raised {
+    let too_large = std::iter::successors(std::error::Error::source(err), |source| source.source())
+        .find_map(|source| source.downcast_ref::<budget::TooLarge>());
+    let (kind, message, hint) = if let Some(too_large) = too_large {
+        (RenderErrorKind::LimitExceeded, too_large.message(), too_large.hint())
+    } else if let Some(raised) = raised {
         (
             RenderErrorKind::Runtime,
             format!("the template raised an error: {raised}"),

@@ -33,7 +33,7 @@ use handlebars::{JsonValue, Template};
 use serde_json::Map;
 
 use super::{decode_name, is_helper_name, js_to_string, json_truthy, literal_partial_name};
-use crate::{RenderErrorKind, UndefinedPolicy, Vars, text};
+use crate::{RenderErrorKind, UndefinedPolicy, Vars, budget, text};
 
 /// The compiled templates and partials of a renderer, by name.
 #[derive(Default)]
@@ -118,6 +118,10 @@ impl Failure {
 
     pub(crate) fn into_details(self) -> FailureDetails {
         *self.0
+    }
+
+    fn too_large(too_large: &budget::TooLarge) -> Self {
+        Self::new(RenderErrorKind::LimitExceeded, too_large.message()).hint(too_large.hint())
     }
 
     fn runtime(message: impl Into<String>) -> Self {
@@ -492,11 +496,19 @@ impl<'o> Output<'o> {
         Output { text, fold: Fold::Nothing }
     }
 
+    /// Writes `piece` unless the rendering's output cap refuses it; the
+    /// element that wrote it then fails (`render_located`).
+    fn push_str(&mut self, piece: &str) {
+        if budget::admit_output(piece.len()) {
+            self.text.push_str(piece);
+        }
+    }
+
     fn push_text(&mut self, piece: &str) {
         if let Fold::Primitive(value) = self.fold {
-            self.text.push_str(&value.to_js_string());
+            self.push_str(&value.to_js_string());
         }
-        self.text.push_str(piece);
+        self.push_str(piece);
         self.fold = Fold::Text;
     }
 
@@ -505,7 +517,7 @@ impl<'o> Output<'o> {
             Fold::Nothing => Fold::Primitive(value),
             Fold::Primitive(sum) => Fold::Primitive(Primitive::Number(sum.to_f64() + value.to_f64())),
             Fold::Object | Fold::Text => {
-                self.text.push_str(&value.to_js_string());
+                self.push_str(&value.to_js_string());
                 Fold::Text
             }
         };
@@ -633,7 +645,12 @@ impl<'a> Runtime<'a> {
         scope: Scope<'_, 'a>,
         out: &mut Output<'_>,
     ) -> Result<(), Failure> {
-        self.render_element(&template.elements[index], scope, out).map_err(|mut failure| {
+        let rendered = self.render_element(&template.elements[index], scope, out);
+        let rendered = match rendered {
+            Ok(()) if budget::output_exceeded() => Err(Failure::too_large(&budget::output_too_large())),
+            other => other,
+        };
+        rendered.map_err(|mut failure| {
             if failure.at.is_none()
                 && let Some(mapping) = template.mapping.get(index)
             {
@@ -1361,6 +1378,7 @@ fn prompt_helper(name: &str, args: &[Value<'_>], flags: &HashMap<&str, bool>) ->
         });
     }
     let text = value.to_js_string();
+    let check = |bytes: usize| budget::check_value_bytes(bytes as u64).map_err(|err| Failure::too_large(&err));
     let result = match name {
         "upper" => text::upper(&text),
         "lower" => text::lower(&text),
@@ -1370,7 +1388,10 @@ fn prompt_helper(name: &str, args: &[Value<'_>], flags: &HashMap<&str, bool>) ->
             let separator = args.get(1).map(Value::to_js_string).unwrap_or_default();
             match value.view() {
                 View::Json(JsonValue::Array(items)) => {
-                    items.iter().map(js_to_string).collect::<Vec<_>>().join(&separator)
+                    let items: Vec<String> = items.iter().map(js_to_string).collect();
+                    let separators = separator.len().saturating_mul(items.len().saturating_sub(1));
+                    check(items.iter().map(String::len).fold(separators, usize::saturating_add))?;
+                    items.join(&separator)
                 }
                 _ => text,
             }
@@ -1385,6 +1406,8 @@ fn prompt_helper(name: &str, args: &[Value<'_>], flags: &HashMap<&str, bool>) ->
                 Some(_) => return Err(Failure::runtime("`indent` takes a width (number) or an indentation (string)")),
             };
             let flag = |key: &str| flags.get(key).copied().unwrap_or(false);
+            let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+            check(text.len().saturating_add(lines.saturating_mul(indentation.len())))?;
             text::indent(&text, &indentation, flag("first"), flag("blank"))
         }
         "json" => value.to_json().map_or_else(|| "undefined".to_owned(), |json| json.to_string()),

@@ -136,6 +136,7 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("wordcount", wordcount);
     env.add_filter("center", center);
+    env.add_filter("replace", replace);
     env.add_filter("striptags", striptags);
     env.add_filter("urlencode", urlencode);
     env.add_filter("filesizeformat", filesizeformat);
@@ -244,6 +245,36 @@ fn wordcount(state: &State, value: &Value) -> Result<usize, Error> {
         in_word = word;
     }
     Ok(count)
+}
+
+/// `replace(s, old, new, count=None)`, with the result's size checked
+/// before it is made. Inside `{% autoescape true %}`, when any of the three
+/// is marked safe, the others are escaped first and the result is safe
+/// (`old` itself is matched as written), as minijinja's own filter does.
+fn replace(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -> Result<Value, Error> {
+    let old: Value = argument(args, 0, &kwargs, "old")?.ok_or_else(|| invalid("missing argument `old`"))?;
+    let new: Value = argument(args, 1, &kwargs, "new")?.ok_or_else(|| invalid("missing argument `new`"))?;
+    let count: Option<i64> = argument(args, 2, &kwargs, "count")?;
+    kwargs.assert_all_used()?;
+    let markup = !matches!(state.auto_escape(), minijinja::AutoEscape::None)
+        && (value.is_safe() || old.is_safe() || new.is_safe());
+    let text = |value: &Value, escape: bool| -> Result<String, Error> {
+        let plain = string_of(state, value)?;
+        if escape && !value.is_safe() {
+            let mut escaped = String::with_capacity(plain.len());
+            escape_html(&plain, &mut escaped);
+            Ok(escaped)
+        } else {
+            Ok(plain)
+        }
+    };
+    let (s, from, to) = (text(value, markup)?, text(&old, false)?, text(&new, markup)?);
+    let count = count.and_then(|count| usize::try_from(count).ok()).unwrap_or(usize::MAX);
+    let matches = if from.is_empty() { s.chars().count() + 1 } else { s.matches(from.as_str()).count() }.min(count);
+    let grows = (to.len() as u64).saturating_sub(from.len() as u64).saturating_mul(matches as u64);
+    super::operators::check_bytes((s.len() as u64).saturating_add(grows))?;
+    let replaced = s.replacen(from.as_str(), &to, count);
+    Ok(if markup { Value::from_safe_string(replaced) } else { Value::from(replaced) })
 }
 
 /// `center(value, width=80)`.
@@ -645,6 +676,7 @@ fn jinja_title(s: &str) -> String {
 /// `pprint(value)`: Python's `pprint.pformat` (sorted dict keys, lines
 /// wrapped at 80 columns).
 fn pprint(value: &Value) -> Result<String, Error> {
+    super::python::ensure_bounded_size(value)?;
     let mut out = String::new();
     super::python::pformat(value, 0, &mut out)?;
     Ok(out)

@@ -44,6 +44,7 @@ fn type_error(message: impl Into<String>) -> Error {
 /// Pays fuel for a result of `n` bytes before making it, as minijinja-contrib
 /// does, so that `"x".replace("", big)` or a long `join` cannot run away.
 fn charge_bytes(state: &State, n: usize) -> Result<(), Error> {
+    super::operators::check_bytes(n as u64)?;
     if n >= 64 { state.consume_fuel((n / 64) as u64) } else { Ok(()) }
 }
 
@@ -200,7 +201,9 @@ fn string_method(state: &State, value: &Value, method: &str, args: &[Value]) -> 
             let count = count.and_then(|count| usize::try_from(count).ok());
             if new.len() > old.len() {
                 let most = s.chars().count() + 1;
-                charge_bytes(state, count.unwrap_or(most).min(most).saturating_mul(new.len() - old.len()))?;
+                let grows = count.unwrap_or(most).min(most).saturating_mul(new.len() - old.len());
+                charge_bytes(state, grows)?;
+                super::operators::check_bytes((s.len() as u64).saturating_add(grows as u64))?;
             }
             string(match count {
                 Some(count) => s.replacen(old, new, count),
@@ -253,6 +256,7 @@ fn string_method(state: &State, value: &Value, method: &str, args: &[Value]) -> 
                 let item = item.as_str().filter(|_| item.kind() == ValueKind::String).ok_or_else(|| {
                     type_error(format!("sequence item {i}: expected str instance, {} found", python_type_name(item)))
                 })?;
+                super::operators::check_bytes((out.len() + item.len()) as u64)?;
                 out.push_str(item);
             }
             string(out)

@@ -27,6 +27,7 @@ pub(crate) mod checks;
 mod filters;
 pub(crate) mod literals;
 mod methods;
+pub(crate) mod operators;
 pub(crate) mod percent;
 mod pyjson;
 mod pystr;
@@ -70,6 +71,7 @@ pub(crate) fn new_environment(options: &RenderOptions) -> Environment<'static> {
         transformers::register(&mut env);
     }
     env.add_filter(percent::PERCENT_FILTER, percent::percent_filter);
+    operators::register(&mut env);
     env.add_filter("format", format_filter);
     env.add_filter("escape", escape_filter);
     env.add_filter("e", escape_filter);
@@ -177,6 +179,8 @@ fn indent_filter(state: &State, value: &Value, args: &[Value], kwargs: Kwargs) -
         None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
     };
     kwargs.assert_all_used()?;
+    let lines = s.bytes().filter(|&b| b == b'\n').count() + 1;
+    operators::check_bytes((s.len() as u64).saturating_add((lines as u64).saturating_mul(indentation.len() as u64)))?;
     Ok(text::indent(&s, &indentation, first, blank))
 }
 
@@ -219,12 +223,21 @@ fn join_filter(state: &State, value: &Value, separator: Option<Value>, kwargs: K
             python_str(value, out, nested)
         }
     };
+    // Pieces can be long and many (`range(99999)|join('x' * 99999)`): the
+    // cap is checked as the result grows, and a separator's share ahead.
+    let mut separator_text = String::new();
+    piece(&separator, &mut separator_text)?;
+    if let Some(string_items) = items.iter().map(|item| item.as_str().map(str::len)).sum::<Option<usize>>() {
+        let separators = (separator_text.len() as u64).saturating_mul(items.len().saturating_sub(1) as u64);
+        operators::check_bytes(separators.saturating_add(string_items as u64))?;
+    }
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             piece(&separator, &mut out)?;
         }
         piece(item, &mut out)?;
+        operators::check_bytes(out.len() as u64)?;
     }
     Ok(if markup { Value::from_safe_string(out) } else { Value::from(out) })
 }
@@ -271,7 +284,7 @@ fn tojson_filter(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result
 /// (unlike `tojson`, which sorts keys and escapes for HTML), the same bytes
 /// as the Handlebars `json` helper.
 fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
-    python::ensure_bounded_depth(value)?;
+    python::ensure_bounded_size(value)?;
     let json = serde_json::to_value(value)
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let rendered = match indent {
@@ -295,6 +308,7 @@ fn json_filter(value: &Value, indent: Option<usize>) -> Result<String, Error> {
 fn format_like_python(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
     let escape = !matches!(state.auto_escape(), AutoEscape::None) && !value.is_safe();
     if let Some(s) = value.as_str().filter(|_| value.kind() == ValueKind::String && !escape) {
+        crate::budget::count_printed(s.len()).map_err(operators::too_large)?;
         return out.write_str(s).map_err(Error::from);
     }
     // minijinja refuses a printed undefined value itself under the stricter
@@ -310,6 +324,7 @@ fn format_like_python(out: &mut Output, state: &mut State, value: &Value) -> Res
         python::escape_html(&buf, &mut escaped);
         buf = escaped;
     }
+    crate::budget::count_printed(buf.len()).map_err(operators::too_large)?;
     out.write_str(&buf).map_err(Error::from)
 }
 

@@ -56,28 +56,43 @@ impl SourceEdits {
     }
 }
 
-/// The template with every `a % b` that may be formatting rewritten, or
-/// `None` when it has none.
-pub(crate) fn rewrite_percent_formatting(source: &str, template: &ast::Stmt<'_>) -> Option<(String, SourceEdits)> {
-    let call = format!("|{PERCENT_FILTER}(");
+/// The template with every `a % b` that may be formatting rewritten, and
+/// every `~`, `+` and `*` that may build a large value (see `operators`),
+/// or `None` when it has none.
+pub(crate) fn rewrite_operators(source: &str, template: &ast::Stmt<'_>) -> Option<(String, SourceEdits)> {
     // (offset, length replaced, text): parentheses around a compound left
-    // side, the `%` itself, and the closing parenthesis of the call.
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    // side, the operator itself, and the closing parenthesis of the call.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
     walk_statement(template, &mut |node| {
         let Node::Expr(ast::Expr::BinOp(binop)) = node else { return };
-        if !matches!(binop.op, ast::BinOpKind::Rem) || is_numeric_expression(&binop.left) {
-            return;
-        }
+        let (filter, symbol) = match binop.op {
+            ast::BinOpKind::Rem if !is_numeric_expression(&binop.left) => (PERCENT_FILTER, '%'),
+            ast::BinOpKind::Concat if !is_small_constant(binop) => (super::operators::CONCAT_FILTER, '~'),
+            ast::BinOpKind::Add
+                if !is_numeric_expression(&binop.left)
+                    && !is_numeric_expression(&binop.right)
+                    && !is_small_constant(binop) =>
+            {
+                (super::operators::ADD_FILTER, '+')
+            }
+            ast::BinOpKind::Mul
+                if !(is_small_constant(binop)
+                    || is_numeric_expression(&binop.left) && is_numeric_expression(&binop.right)) =>
+            {
+                (super::operators::MUL_FILTER, '*')
+            }
+            _ => return,
+        };
         let left = binop.left.span();
         let (left_start, left_end) = (left.start_offset as usize, left.end_offset as usize);
         let operand_end = binop.span().end_offset as usize;
-        let Some(percent) = source.get(left_end..operand_end).and_then(|gap| gap.find('%')) else { return };
+        let Some(at) = source.get(left_end..operand_end).and_then(|gap| gap.find(symbol)) else { return };
         if !binds_tighter_than_a_filter(&binop.left) {
-            edits.push((left_start, 0, "("));
-            edits.push((left_end, 0, ")"));
+            edits.push((left_start, 0, "(".to_owned()));
+            edits.push((left_end, 0, ")".to_owned()));
         }
-        edits.push((left_end + percent, 1, call.as_str()));
-        edits.push((operand_end, 0, ")"));
+        edits.push((left_end + at, 1, format!("|{filter}(")));
+        edits.push((operand_end, 0, ")".to_owned()));
     });
     if edits.is_empty() {
         return None;
@@ -85,17 +100,36 @@ pub(crate) fn rewrite_percent_formatting(source: &str, template: &ast::Stmt<'_>)
     // Insertions at one offset are all `(` or all `)`, so their order among
     // themselves does not matter; an insertion goes before a replacement at
     // the same offset (`a)|f(` for `a%b`).
-    edits.sort_by_key(|&(at, removed, _)| (at, removed));
-    let mut rewritten = String::with_capacity(source.len() + edits.len() * call.len());
+    edits.sort_by_key(|(at, removed, _)| (*at, *removed));
+    let mut rewritten = String::with_capacity(source.len() + edits.iter().map(|edit| edit.2.len()).sum::<usize>());
     let mut last = 0;
-    for &(at, removed, text) in &edits {
-        rewritten.push_str(&source[last..at]);
+    for (at, removed, text) in &edits {
+        rewritten.push_str(&source[last..*at]);
         rewritten.push_str(text);
         last = at + removed;
     }
     rewritten.push_str(&source[last..]);
     let edits = edits.into_iter().map(|(at, removed, text)| (at, removed, text.len())).collect();
     Some((rewritten, SourceEdits { edits }))
+}
+
+/// Whether both sides are constants that minijinja folds when compiling
+/// (it folds results of up to 1 KiB), so the operator never runs.
+fn is_small_constant(binop: &ast::BinOp<'_>) -> bool {
+    let (ast::Expr::Const(left), ast::Expr::Const(right)) = (&binop.left, &binop.right) else { return false };
+    let size = |value: &Value| value.as_str().map_or(8, str::len) as u64;
+    let count = |value: &Value| value.as_i64().map_or(1, |n| u64::try_from(n).unwrap_or(0));
+    let estimate = match binop.op {
+        ast::BinOpKind::Mul => {
+            size(&left.value).max(size(&right.value)).saturating_mul(if left.value.kind() == ValueKind::Number {
+                count(&left.value)
+            } else {
+                count(&right.value)
+            })
+        }
+        _ => size(&left.value) + size(&right.value),
+    };
+    estimate <= 512
 }
 
 /// Whether an expression is plainly a number, so `%` on it is arithmetic
@@ -394,6 +428,7 @@ pub(crate) fn printf(state: &State, format: &str, arguments: &Arguments) -> Resu
             }
         };
         out.push_str(&text);
+        super::operators::check_bytes(out.len() as u64)?;
     }
     out.push_str(&format[literal_start..]);
     if !container && next < positional.len() {
@@ -419,7 +454,7 @@ mod tests {
     fn offsets_map_back_through_the_rewrite() {
         let source = r#"{{ "%s" % x }}!{{ y }}"#;
         let ast = minijinja::machinery::parse(source, "t", minijinja::syntax::SyntaxConfig::default()).unwrap();
-        let (rewritten, edits) = rewrite_percent_formatting(source, &ast).unwrap();
+        let (rewritten, edits) = rewrite_operators(source, &ast).unwrap();
         assert_eq!(rewritten, format!(r#"{{{{ "%s" |{PERCENT_FILTER}( x) }}}}!{{{{ y }}}}"#));
         let y = rewritten.find('y').unwrap();
         assert_eq!(edits.original_offset(y), source.find('y').unwrap());

@@ -30,7 +30,7 @@ impl JsonStyle {
 
 /// `json.dumps(value, **style)`.
 pub(crate) fn dumps(value: &Value, style: &JsonStyle) -> Result<String, Error> {
-    super::python::ensure_bounded_depth(value)?;
+    super::python::ensure_bounded_size(value)?;
     let json = serde_json::to_value(value)
         .map_err(|err| Error::new(ErrorKind::InvalidOperation, "value cannot be converted to JSON").with_source(err))?;
     let mut out = String::new();

@@ -71,24 +71,33 @@ impl Drop for DepthGuard {
     }
 }
 
-/// Checks that a value can be walked to the bottom within [`MAX_DEPTH`],
-/// before handing it to code without a bound of its own (serde).
-pub(crate) fn ensure_bounded_depth(value: &Value) -> Result<(), Error> {
-    let _guard = DepthGuard::enter()?;
-    match value.kind() {
-        ValueKind::Seq | ValueKind::Iterable => {
-            for item in value.try_iter()? {
-                ensure_bounded_depth(&item)?;
+/// Checks that printing or serializing `value` stays within the value cap
+/// (`Limits::max_value_bytes`), and within [`MAX_DEPTH`], before code
+/// without a bound of its own (serde) copies it: a list can hold one long
+/// string a million times for the price of the list.
+pub(crate) fn ensure_bounded_size(value: &Value) -> Result<(), Error> {
+    fn walk(value: &Value, total: &mut u64, limit: u64) -> Result<(), Error> {
+        let _guard = DepthGuard::enter()?;
+        match value.kind() {
+            ValueKind::String => *total += value.as_str().map_or(0, str::len) as u64 + 2,
+            ValueKind::Seq | ValueKind::Iterable => {
+                for item in value.try_iter()? {
+                    *total += 2;
+                    walk(&item, total, limit)?;
+                }
             }
-        }
-        ValueKind::Map => {
-            for key in value.try_iter()? {
-                ensure_bounded_depth(&value.get_item(&key)?)?;
+            ValueKind::Map => {
+                for key in value.try_iter()? {
+                    *total += 4;
+                    walk(&key, total, limit)?;
+                    walk(&value.get_item(&key)?, total, limit)?;
+                }
             }
+            _ => *total += 8,
         }
-        _ => {}
+        if *total > limit { super::operators::check_bytes(*total) } else { Ok(()) }
     }
-    Ok(())
+    walk(value, &mut 0, crate::budget::max_value_bytes())
 }
 
 /// Python's `str()` of a value: strings as they are, everything else as `repr`.
@@ -109,6 +118,9 @@ pub(crate) fn python_str(value: &Value, out: &mut String, nested: NestedUndefine
 /// Python's `repr()` of a value, as Jinja2 prints containers and their items.
 pub(crate) fn python_repr(value: &Value, out: &mut String, nested: NestedUndefined) -> Result<(), Error> {
     let _guard = DepthGuard::enter()?;
+    // Called for every item of a container: a list holding a long string
+    // many times stops here instead of filling memory.
+    super::operators::check_bytes(out.len() as u64)?;
     match value.kind() {
         ValueKind::Undefined => match nested {
             NestedUndefined::Print => out.push_str("Undefined"),
@@ -147,16 +159,27 @@ pub(crate) fn python_repr(value: &Value, out: &mut String, nested: NestedUndefin
         }
         ValueKind::Iterable => match value.downcast_object_ref::<DictView>() {
             Some(view) => view.push_repr(out, nested)?,
-            None => {
-                let _ = write!(out, "{value}");
-            }
+            None => push_display(value, out)?,
         },
         ValueKind::Map => push_map(value, out, nested)?,
-        _ => {
-            let _ = write!(out, "{value}");
-        }
+        _ => push_display(value, out)?,
     }
     Ok(())
+}
+
+/// minijinja's own `Display` of a value, which walks lazy sequences (a
+/// list repeated a million times) without a bound: written through a
+/// capped buffer.
+fn push_display(value: &Value, out: &mut String) -> Result<(), Error> {
+    let mut capped = crate::budget::CappedString::new();
+    let written = write!(capped, "{value}");
+    if let Some(exceeded) = capped.exceeded() {
+        return Err(super::operators::too_large(exceeded.clone()));
+    }
+    if written.is_ok() {
+        out.push_str(&capped.text);
+    }
+    super::operators::check_bytes(out.len() as u64)
 }
 
 fn push_number(value: &Value, out: &mut String) {
