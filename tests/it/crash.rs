@@ -31,7 +31,7 @@ type Contents = BTreeMap<String, Option<Vec<u8>>>;
 
 /// A local registry with packs `alpha` and `beta` at 0.1.0 and 0.1.1, and
 /// projects that installed the 0.1.0s before the 0.1.1s were published:
-/// `both` (alpha and beta) and `one` (alpha only).
+/// `both` (alpha and beta), `one` (alpha only) and `empty` (no packs yet).
 struct World {
     cache: tempfile::TempDir,
     /// Holds the registry, `reg.git` in its folder.
@@ -61,12 +61,14 @@ impl World {
         let one = project();
         ok(&one, &["init", "--registry", &registry]);
         ok(&one, &["add", "alpha"]);
+        let empty = project();
+        ok(&empty, &["init", "--registry", &registry]);
         for pack in ["alpha", "beta"] {
             let manifest = format!("{pack}/pack.toml");
             author.write(&manifest, author.read(&manifest).replacen("version = \"0.1.0\"", "version = \"0.1.1\"", 1));
             ok(&author, &["publish", pack, "--registry", "reg.git"]);
         }
-        Self { cache, _author: author, projects: BTreeMap::from([("both", both), ("one", one)]) }
+        Self { cache, _author: author, projects: BTreeMap::from([("both", both), ("one", one), ("empty", empty)]) }
     }
 
     /// A fresh copy of world project `name`, with `prepare` applied: the
@@ -334,4 +336,106 @@ fn a_change_killed_before_it_was_decided_is_cleaned_up_by_any_command() {
     let outdated = project.run(&["outdated", "--offline"]);
     assert!(outdated.stderr.contains("interrupted"), "{}", outdated.stderr);
     assert_eq!(dir_contents(project.path()), old);
+}
+
+/// A tmpfs of its own, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// `None` (the caller skips, saying why) when mounting is not permitted:
+    /// not root, or a container without the capability.
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(Self { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Free bytes, as the file system counts them.
+    fn free(&self) -> u64 {
+        let out =
+            std::process::Command::new("stat").args(["-f", "-c", "%a %S"]).arg(self.path()).output().expect("stat");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("number"));
+        fields.next().expect("free blocks") * fields.next().expect("block size")
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// The repro: on a nearly full disk a failed first `add` left
+/// `promptpack.lock` and `prompts/<pack>/` written but `promptpack.toml`
+/// without the pack. Now, at every amount of free space from none to
+/// enough, `add` either succeeds or fails naming the full disk, and leaves
+/// the project exactly as it was: no file changed, nothing hidden left.
+#[test]
+fn add_on_a_full_disk_changes_all_or_nothing_at_every_free_space_level() {
+    let Some(disk) = Tmpfs::mount("512k") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root and the permission to mount)");
+        return;
+    };
+    let world = World::new();
+    // A first add (the case: no lock, no prompts/ yet) and a second one.
+    for (project, pack) in [("empty", "alpha"), ("one", "beta")] {
+        let levels = add_at_every_free_space_level(&disk, &world, project, pack);
+        eprintln!(
+            "add {pack} to `{project}`: failed cleanly with 0..{} free pages, succeeded with {levels}",
+            levels - 1
+        );
+    }
+}
+
+/// Runs `add <pack>` in a copy of world project `project` on `disk`, with
+/// 0, 1, 2, ... pages free until it succeeds; returns that number of pages.
+fn add_at_every_free_space_level(disk: &Tmpfs, world: &World, project: &str, pack: &str) -> u64 {
+    let page = 4096;
+    for free_pages in 0..64 {
+        for entry in std::fs::read_dir(disk.path()).expect("read tmpfs") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) }.expect("clean");
+        }
+        let project_dir = disk.path().join("project");
+        copy_dir(world.projects[project].path(), &project_dir);
+        let old = dir_contents(&project_dir);
+        // Leave exactly `free_pages` pages free (tmpfs counts file data in pages).
+        let filler = disk.free().saturating_sub(free_pages * page);
+        std::fs::write(disk.path().join("filler"), vec![0_u8; usize::try_from(filler).expect("fits")])
+            .expect("fill the disk");
+        assert!(disk.free() <= free_pages * page, "filled to the level");
+
+        let mut command = world.projects[project].command(&["add", pack, "--offline"]);
+        command.current_dir(&project_dir);
+        let out = Running::start(&mut command).wait(TIMEOUT);
+        if out.code == 0 {
+            assert!(free_pages > 0, "add succeeded with no free space at all");
+            let manifest = std::fs::read_to_string(project_dir.join("promptpack.toml")).expect("manifest");
+            assert!(manifest.contains(pack), "{manifest}");
+            assert!(project_dir.join(format!("prompts/{pack}/pack.toml")).is_file());
+            return free_pages;
+        }
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("No space left on device"),
+            "{free_pages} pages: the cause is named:\n{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("hint: the disk holding this path is full"), "{}", out.stderr);
+        assert!(!out.stderr.contains("network"), "{}", out.stderr);
+        assert_eq!(dir_contents(&project_dir), old, "{free_pages} free pages: the project changed:\n{}", out.stderr);
+    }
+    panic!("add {pack} never succeeded");
 }

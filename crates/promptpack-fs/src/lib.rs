@@ -65,7 +65,7 @@ impl IoError {
 pub fn io_hint(err: &std::io::Error) -> &'static str {
     match err.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-            "the disk holding this path is full: free some space and run the command again (what was half-done is cleaned up by the next run)"
+            "the disk holding this path is full: free some space and run the command again"
         }
         std::io::ErrorKind::ReadOnlyFilesystem => {
             "this path is on a read-only file system: remount it writable or work in another folder"

@@ -49,6 +49,19 @@ pub(crate) struct Transaction {
     folders: Vec<(PathBuf, Option<StagedDir>)>,
     files: Vec<(PathBuf, Vec<u8>)>,
     deletions: Vec<PathBuf>,
+    /// This transaction created the install folder: an undecided one
+    /// removes it again, so a failed first `add` leaves no empty `prompts/`.
+    created_install_dir: bool,
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        // Staged folders go first (dropping them deletes them), then the folder they were in.
+        self.folders.clear();
+        if self.created_install_dir {
+            let _ = fs_err::remove_dir(&self.install_dir);
+        }
+    }
 }
 
 impl Transaction {
@@ -57,6 +70,7 @@ impl Transaction {
     pub(crate) fn new(root: &Path, install_dir: &Path) -> Result<Self, ProjectError> {
         refuse_symlink(install_dir)?;
         remove_leftovers(root, install_dir);
+        let created_install_dir = !install_dir.exists();
         fs_err::create_dir_all(install_dir).map_err(ProjectError::io(install_dir))?;
         Ok(Self {
             root: root.to_path_buf(),
@@ -64,6 +78,7 @@ impl Transaction {
             folders: Vec::new(),
             files: Vec::new(),
             deletions: Vec::new(),
+            created_install_dir,
         })
     }
 
@@ -111,8 +126,12 @@ impl Transaction {
     /// Stages the files, writes the journal, and applies it. A failure
     /// before the journal exists changes nothing; after it, the change is
     /// finished by this run or, if this run cannot, by the next one.
-    pub(crate) fn commit(self) -> Result<(), ProjectError> {
-        let Self { root, install_dir, folders, files, deletions } = self;
+    pub(crate) fn commit(mut self) -> Result<(), ProjectError> {
+        let root = self.root.clone();
+        let install_dir = self.install_dir.clone();
+        let folders = std::mem::take(&mut self.folders);
+        let files = std::mem::take(&mut self.files);
+        let deletions = std::mem::take(&mut self.deletions);
         if folders.is_empty() && files.is_empty() && deletions.is_empty() {
             return Ok(());
         }
@@ -148,10 +167,13 @@ impl Transaction {
                 for staged in staged_files {
                     let _ = fs_err::remove_file(staged);
                 }
+                drop(folders);
                 return Err(err);
             }
         };
-        // Decided: the staged folders now belong to the journal.
+        // Decided: the staged folders now belong to the journal, and so
+        // does the install folder.
+        self.created_install_dir = false;
         for staging in folders.into_iter().filter_map(|(_, staging)| staging) {
             let _ = staging.keep();
         }
