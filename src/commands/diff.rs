@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use promptpack_manifest::{DisplaySafeUrl, PackManifest, PackSpec};
+use promptpack_manifest::{PackManifest, PackSpec};
 use promptpack_pack::{Pack, compare_renderings, contract_changes, semver_requirement, smallest_allowed_version};
 use promptpack_registry::{Cache, FetchPolicy, Registry};
 
@@ -61,11 +61,12 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
             hint: format!("{}, or give a pack folder", err.hint()),
         })?;
         let name = name.as_str();
-        let url = registry_for(registry, name)?;
+        let location = crate::workspace::registry_location(registry, name)?;
+        let url = location.url.clone();
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);
         let policy = if offline { FetchPolicy::Never } else { FetchPolicy::IfNeeded };
-        let mut registry = Registry::open(&cache, &url, policy, &reporter)?;
+        let mut registry = Registry::open_named(&cache, &url, location.name.as_deref(), policy, &reporter)?;
         if registry.index(name)?.get(&version).is_none() && !offline {
             registry = registry.refresh(&reporter)?;
         }
@@ -86,12 +87,6 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
     crate::workspace::locate_pack(spec)?.load()
 }
 
-/// The registry URL for a pack: `--registry`, else `PROMPTPACK_REGISTRY`, else
-/// the project's default registry.
-fn registry_for(registry: Option<&str>, pack: &str) -> Result<DisplaySafeUrl> {
-    Ok(crate::workspace::registry_location(registry, pack)?.url)
-}
-
 pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
     let dir = match &args.pack {
         Some(pack) => resolve_pack_dir(pack)?,
@@ -105,10 +100,11 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
         BumpLevel::Minor => semver::Version::new(current.major, current.minor + 1, 0),
         BumpLevel::Patch => semver::Version::new(current.major, current.minor, current.patch + 1),
         BumpLevel::Auto => {
-            let url = registry_for(args.registry.as_deref(), pack.name())?;
+            let location = crate::workspace::registry_location(args.registry.as_deref(), pack.name())?;
             let cache = Cache::from_env();
             let reporter = TerminalReporter::new(printer);
-            let registry = Registry::open(&cache, &url, FetchPolicy::Always, &reporter)?;
+            let registry =
+                Registry::open_named(&cache, &location.url, location.name.as_deref(), FetchPolicy::Always, &reporter)?;
             let newest = registry.index(pack.name())?.newest(true).map(|e| e.vers.clone());
             let Some(newest) = newest else {
                 printer.status(

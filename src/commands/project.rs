@@ -102,14 +102,15 @@ fn edited_manifest(
     } else {
         let cache = Cache::from_env();
         let reporter = TerminalReporter::new(printer);
-        let requirement = compatible_requirement(&cache, &location.url, name, args.network.offline, &reporter)
-            .map_err(|err| match err {
+        let requirement = compatible_requirement(&cache, &location, name, args.network.offline, &reporter).map_err(
+            |err| match err {
                 // Naming a pack that cannot be added without a version is a usage error (exit code 2).
                 ProjectError::AllYanked { .. } => {
                     anyhow::Error::from(UsageError { message: err.to_string(), hint: err.hint().unwrap_or_default() })
                 }
                 other => other.into(),
-            })?;
+            },
+        )?;
         (requirement, vec![location.url.clone()])
     };
     let Some(requested) = &args.registry else {

@@ -103,11 +103,12 @@ pub fn yank(args: &YankArgs, printer: &Printer) -> Result<ExitStatus> {
 }
 
 pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
-    let url = registry_location(args.registry.as_deref(), "")?.url;
+    let location = registry_location(args.registry.as_deref(), "")?;
     let cache = Cache::from_env();
     let reporter = TerminalReporter::new(printer);
     let registry =
-        Registry::open(&cache, &url, FetchPolicy::Always, &reporter).context("cannot search the registry")?;
+        Registry::open_named(&cache, &location.url, location.name.as_deref(), FetchPolicy::Always, &reporter)
+            .context("cannot search the registry")?;
     let hits = registry.search(args.query.as_deref().unwrap_or_default())?;
     if args.json {
         let json: Vec<_> = hits

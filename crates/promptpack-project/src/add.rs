@@ -4,7 +4,7 @@
 use promptpack_manifest::DisplaySafeUrl;
 use promptpack_registry::{Cache, FetchPolicy, Registry, Reporter};
 
-use crate::{Project, ProjectError};
+use crate::{Project, ProjectError, RegistryLocation};
 
 /// Like `cargo add`: without a requirement, a pack gets `^<newest release>`
 /// (yanked versions and pre-releases left out). This fetches the registry;
@@ -12,13 +12,13 @@ use crate::{Project, ProjectError};
 /// the install that follows does not fetch it again.
 pub fn compatible_requirement(
     cache: &Cache,
-    url: &DisplaySafeUrl,
+    location: &RegistryLocation,
     name: &str,
     offline: bool,
     reporter: &dyn Reporter,
 ) -> Result<String, ProjectError> {
     let policy = if offline { FetchPolicy::Never } else { FetchPolicy::Always };
-    let registry = Registry::open(cache, url, policy, reporter)?;
+    let registry = Registry::open_named(cache, &location.url, location.name.as_deref(), policy, reporter)?;
     let index = registry.published_versions(name)?;
     let newest = index.newest_release().ok_or_else(|| ProjectError::AllYanked { name: name.to_owned() })?;
     Ok(format!("^{}", newest.vers))

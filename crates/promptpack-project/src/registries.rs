@@ -24,10 +24,13 @@ pub struct RegistryLocation {
     pub configured: DisplaySafeUrl,
     /// Where to reach it from this process.
     pub url: DisplaySafeUrl,
+    /// Its name in `[registries]` (`default` for the default registry),
+    /// when it has one: a static registry's token is looked up by it.
+    pub name: Option<String>,
 }
 
 impl RegistryLocation {
-    fn relative_to(base: Option<&Path>, configured: &str) -> Self {
+    fn relative_to(base: Option<&Path>, configured: &str, name: Option<&str>) -> Self {
         let url = if is_local_path(configured) && !Path::new(configured).is_absolute() {
             match base {
                 Some(base) => base.join(configured).display().to_string(),
@@ -38,7 +41,11 @@ impl RegistryLocation {
         } else {
             configured.to_owned()
         };
-        Self { configured: DisplaySafeUrl::new(configured), url: DisplaySafeUrl::new(url) }
+        Self {
+            configured: DisplaySafeUrl::new(configured),
+            url: DisplaySafeUrl::new(url),
+            name: name.map(str::to_owned),
+        }
     }
 }
 
@@ -55,17 +62,17 @@ pub fn locate_registry(
     let configured = |name: &str| project.and_then(|(root, registries)| registries.get(name).map(|url| (root, url)));
     if let Some(requested) = requested {
         if let Some((root, url)) = configured(requested) {
-            return Ok(RegistryLocation::relative_to(Some(root), url));
+            return Ok(RegistryLocation::relative_to(Some(root), url, Some(requested)));
         }
         if requested != "default" {
-            return Ok(RegistryLocation::relative_to(None, requested));
+            return Ok(RegistryLocation::relative_to(None, requested, None));
         }
     }
     if let Some(url) = std::env::var_os(REGISTRY_ENV).and_then(|v| v.into_string().ok()).filter(|v| !v.is_empty()) {
-        return Ok(RegistryLocation::relative_to(None, &url));
+        return Ok(RegistryLocation::relative_to(None, &url, Some("default")));
     }
     if let Some((root, url)) = configured("default") {
-        return Ok(RegistryLocation::relative_to(Some(root), url));
+        return Ok(RegistryLocation::relative_to(Some(root), url, Some("default")));
     }
     Err(ProjectError::NoRegistry {
         pack: pack.to_owned(),

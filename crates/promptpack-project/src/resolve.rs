@@ -155,16 +155,27 @@ impl<'a> Resolver<'a> {
         )
     }
 
-    fn registry(&mut self, url: &DisplaySafeUrl) -> Result<&Registry, ProjectError> {
+    fn registry(&mut self, location: &RegistryLocation) -> Result<&Registry, ProjectError> {
+        let url = &location.url;
         if !self.registries.contains_key(url) {
             let policy = match self.policy {
                 FetchPolicy::Always if self.fetched.contains(url) => FetchPolicy::IfNeeded,
                 policy => policy,
             };
-            let registry = Registry::open(self.cache, url, policy, self.reporter)?;
+            let registry = Registry::open_named(self.cache, url, location.name.as_deref(), policy, self.reporter)?;
             self.registries.insert(url.clone(), registry);
         }
         Ok(&self.registries[url])
+    }
+
+    /// Where a registry demand is served from: its own registry, or the one
+    /// of the pack that made it.
+    fn demand_location(&self, name: &str, demand: &Demand) -> Result<Option<RegistryLocation>, ProjectError> {
+        let RequirementSource::Registry { registry } = &demand.source else { return Ok(None) };
+        Ok(Some(match (&demand.inherited_registry, registry) {
+            (Some(location), None) => location.clone(),
+            _ => self.registry_location(name, registry.as_deref())?,
+        }))
     }
 
     /// A git source, by the URL as written in `promptpack.toml` (or made
@@ -188,13 +199,9 @@ impl<'a> Resolver<'a> {
     /// Every version of `name` the demand's source offers.
     fn source_candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
         match &demand.source {
-            RequirementSource::Registry { registry } => {
-                let location = match (&demand.inherited_registry, registry) {
-                    (Some(location), None) => location.clone(),
-                    _ => self.registry_location(name, registry.as_deref())?,
-                };
-                let url = location.url.clone();
-                let registry = self.registry(&url).map_err(|err| match err {
+            RequirementSource::Registry { .. } => {
+                let location = self.demand_location(name, demand)?.unwrap_or_else(|| unreachable!());
+                let registry = self.registry(&location).map_err(|err| match err {
                     ProjectError::Registry(promptpack_registry::RegistryError::NotCached { url }) => {
                         ProjectError::OfflineMissing { name: name.to_owned(), url }
                     }
@@ -208,7 +215,7 @@ impl<'a> Resolver<'a> {
                     .map(|entry| Candidate {
                         version: entry.vers.clone(),
                         source: ResolvedSource::Registry { location: location.clone() },
-                        commit: Some(commit.clone()),
+                        commit: commit.clone(),
                         deps: entry
                             .deps
                             .iter()
@@ -343,7 +350,7 @@ impl<'a> Resolver<'a> {
                 .cloned();
             let (files, commit) = match &candidate.source {
                 ResolvedSource::Registry { location } => {
-                    self.read_registry_pack(&name, &candidate, &location.url, locked.as_ref())?
+                    self.read_registry_pack(&name, &candidate, location, locked.as_ref())?
                 }
                 ResolvedSource::Git { url, .. } => {
                     let commit = candidate.commit.clone().unwrap_or_default();
@@ -406,12 +413,13 @@ impl<'a> Resolver<'a> {
         &mut self,
         name: &str,
         candidate: &Candidate,
-        url: &DisplaySafeUrl,
+        location: &RegistryLocation,
         locked: Option<&LockedPack>,
     ) -> Result<(FetchedPack, Option<String>), ProjectError> {
         let policy = self.policy;
         let reporter = self.reporter;
-        let registry = self.registry(url)?;
+        let url = &location.url;
+        let registry = self.registry(location)?;
         let index = registry.published_versions(name)?;
         let entry = index.get(&candidate.version).cloned();
         let Some(entry) = entry else {
@@ -440,7 +448,7 @@ impl<'a> Resolver<'a> {
                 self.registries.insert(url.to_owned(), refreshed);
             }
         }
-        let registry = self.registry(url)?;
+        let registry = self.registry(location)?;
         if let Some(commit) = &locked_commit
             && !registry.has_in_history(commit)
         {
@@ -449,7 +457,7 @@ impl<'a> Resolver<'a> {
                 promptpack_registry::IntegrityBasis::Lockfile,
                 "the registry commit",
                 commit,
-                &format!("not in the history of the registry's tip {}", registry.tip()),
+                &format!("not in the history of the registry's tip {}", registry.tip().unwrap_or_default()),
                 "the registry's history was rewritten (force-pushed), or the URL now points at a different repository",
             )
             .into());
@@ -483,7 +491,7 @@ impl<'a> Resolver<'a> {
                 .into());
             }
         }
-        Ok((files, Some(locked_commit.unwrap_or_else(|| registry.tip()))))
+        Ok((files, locked_commit.or_else(|| registry.tip())))
     }
 }
 
@@ -493,11 +501,39 @@ impl<'a> Resolver<'a> {
 /// tested without git.
 trait PackIndex {
     fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError>;
+
+    /// The names one round of resolution is about to ask for, so an index
+    /// read over a network can fetch them together; errors are left for
+    /// [`PackIndex::candidates`] to report.
+    fn prefetch(&mut self, wanted: &[(&str, &Demand)]) {
+        let _ = wanted;
+    }
 }
 
 impl PackIndex for Resolver<'_> {
     fn candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
         self.source_candidates(name, demand)
+    }
+
+    /// Static registries fetch one index file per pack: a round's files are
+    /// fetched in parallel (a git registry already has every file).
+    fn prefetch(&mut self, wanted: &[(&str, &Demand)]) {
+        let mut by_registry: Vec<(RegistryLocation, Vec<&str>)> = Vec::new();
+        for (name, demand) in wanted {
+            let Ok(Some(location)) = self.demand_location(name, demand) else { continue };
+            if !promptpack_registry::is_sparse_url(location.url.expose_secrets()) {
+                continue;
+            }
+            match by_registry.iter_mut().find(|(known, _)| known.url == location.url) {
+                Some((_, names)) => names.push(name),
+                None => by_registry.push((location, vec![*name])),
+            }
+        }
+        for (location, names) in by_registry {
+            if let Ok(registry) = self.registry(&location) {
+                registry.prefetch(&names);
+            }
+        }
     }
 }
 
@@ -534,6 +570,14 @@ fn select_versions(
         // A demand may come from a pick that this very round replaces, so a
         // failed pick is only a conflict once the selection stops moving;
         // until then the pack keeps its previous pick (if any).
+        let wanted: Vec<(&str, &Demand)> = demands
+            .iter()
+            .map(|(name, demands)| {
+                let primary = demands.iter().find(|d| d.chain == "promptpack.toml").unwrap_or(&demands[0]);
+                (name.as_str(), primary)
+            })
+            .collect();
+        index.prefetch(&wanted);
         let mut next = BTreeMap::new();
         let mut conflict = None;
         for (name, demands) in &demands {
@@ -709,7 +753,7 @@ mod tests {
 
     fn location() -> RegistryLocation {
         let url = DisplaySafeUrl::from("git://registry.test/r.git");
-        RegistryLocation { configured: url.clone(), url }
+        RegistryLocation { configured: url.clone(), url, name: None }
     }
 
     impl PackIndex for MemoryIndex {

@@ -398,9 +398,11 @@ pub fn outdated(
         let mut locked_yanked = None;
         let (compatible, newest) = match &requirement.source {
             RequirementSource::Registry { registry } => {
-                let url = resolver.registry_location(name, registry.as_deref())?.url;
+                let location = resolver.registry_location(name, registry.as_deref())?;
+                let url = location.url.clone();
                 if !registries.contains_key(&url) {
-                    registries.insert(url.clone(), Registry::open(cache, &url, policy, reporter)?);
+                    let opened = Registry::open_named(cache, &url, location.name.as_deref(), policy, reporter)?;
+                    registries.insert(url.clone(), opened);
                 }
                 let index = registries[&url].published_versions(name)?;
                 let visible = || index.entries.iter().filter(|e| !e.yanked);

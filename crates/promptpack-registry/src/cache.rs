@@ -86,7 +86,7 @@ impl Cache {
 }
 
 /// `<readable part>-<hash>`: unique per URL, recognisable when browsing.
-fn repo_dir_name(url: &DisplaySafeUrl) -> String {
+pub(crate) fn repo_dir_name(url: &DisplaySafeUrl) -> String {
     let redacted = url.redacted();
     let readable: String = redacted
         .rsplit(['/', '\\', ':'])

@@ -58,6 +58,22 @@ pub enum RegistryError {
     #[error("cache error at `{}`: {source}", path.display())]
     Cache { path: PathBuf, source: std::io::Error },
 
+    #[error("`{url}` refused access (HTTP {status})")]
+    HttpDenied {
+        url: DisplaySafeUrl,
+        status: u16,
+        /// Where the token that was sent came from, if one was.
+        token_origin: Option<String>,
+        /// The variable that would hold this registry's token.
+        env_var: String,
+    },
+
+    #[error("`{url}` is missing: the static registry has no {what} (HTTP 404)")]
+    MissingFile { url: DisplaySafeUrl, what: String },
+
+    #[error("cannot read the credentials file `{}`: {message}", path.display())]
+    Credentials { path: PathBuf, message: String },
+
     /// Writing a static registry's files failed.
     #[error("cannot write the static registry")]
     Write(#[source] promptpack_fs::IoError),
@@ -144,6 +160,15 @@ impl RegistryError {
             Self::Integrity(err) => err.hint(),
             Self::PublishContention { .. } => "others are publishing right now; try again in a moment".to_owned(),
             Self::Cache { .. } => "set PROMPTPACK_CACHE to a writable folder, or delete the cache folder to rebuild it".to_owned(),
+            Self::HttpDenied { token_origin: Some(origin), .. } => {
+                format!("the token from {origin} was refused: check or renew it")
+            }
+            Self::HttpDenied { env_var, .. } => format!(
+                "this registry needs a token: set {env_var} (the registry's name in promptpack.toml), or add it to {}",
+                crate::credentials::credentials_path().display()
+            ),
+            Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
+            Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `token` (and optionally `url`)".to_owned(),
             Self::Write(_) => "check that the folder is writable and has space; a rerun rewrites only what is missing or different".to_owned(),
             Self::Git { .. } => return None,
         })

@@ -23,7 +23,7 @@ use promptpack_manifest::{DEFAULT_ARCHIVE_TEMPLATE, DisplaySafeUrl, STATIC_REGIS
 use crate::archive::{read_archive, write_archive};
 use crate::cache::{Cache, FetchPolicy};
 use crate::error::{IntegrityBasis, RegistryError};
-use crate::registry::Registry;
+use crate::registry::GitRegistry;
 use crate::reporter::Reporter;
 use crate::tree::checksum_of;
 
@@ -54,7 +54,7 @@ pub fn export_registry(
             reason: "it is already a static registry; export reads a git registry".to_owned(),
         });
     }
-    let registry = Registry::open(cache, url, FetchPolicy::Always, reporter)?;
+    let registry = GitRegistry::open(cache, url, FetchPolicy::Always, reporter)?;
     let limits = registry.config().limits;
     let config = StaticRegistryConfig {
         format: STATIC_REGISTRY_FORMAT,

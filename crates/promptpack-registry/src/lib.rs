@@ -1,4 +1,5 @@
-//! Git-backed registries and git sources.
+//! Git-backed registries, their static (sparse) exports read over HTTP, and
+//! git sources.
 //!
 //! Any git server is a registry: a repository whose `main` branch holds
 //!
@@ -18,23 +19,35 @@
 //! anything is read: no links, submodules, `..` or non-UTF-8 names, nothing
 //! over the registry's limits. Nothing here writes into a project; the
 //! project crate writes only what this crate verified.
+//!
+//! A git registry can be exported as static files (`export.rs`) that any web
+//! server serves; clients read those over HTTP as `sparse+https://…`
+//! (`sparse.rs`), fetching only the index files and archives they need.
+//! [`Registry`] hides which kind a URL names.
 
+mod any_registry;
 pub mod archive;
 mod auth;
 mod cache;
+mod credentials;
 mod error;
 mod export;
 mod git_source;
+mod http;
 mod registry;
 mod reporter;
+mod sparse;
 mod tree;
 mod verified;
 
+pub use crate::any_registry::{Registry, is_sparse_url};
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
+pub use crate::credentials::{CREDENTIALS_ENV, token_env_var};
 pub use crate::error::{IntegrityBasis, IntegrityError, RegistryError};
 pub use crate::export::{ExportSummary, SEARCH_FILE, export_registry};
 pub use crate::git_source::{GitSource, TaggedVersion};
-pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, Registry, SearchHit, init_registry, publish, set_yanked};
+pub use crate::http::TIMEOUT_ENV;
+pub use crate::registry::{PublishOutcome, REGISTRY_BRANCH, SearchHit, init_registry, publish, set_yanked};
 pub use crate::reporter::{Reporter, SilentReporter};
 pub use crate::tree::{FetchedPack, checksum_of};
 pub use crate::verified::VerifiedStore;

@@ -33,20 +33,20 @@ const PUBLISH_BUDGET: std::time::Duration = std::time::Duration::from_secs(90);
 const FIRST_PUBLISH_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);
 const MAX_PUBLISH_BACKOFF: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// An opened registry at a known commit.
-pub struct Registry {
+/// An opened git registry at a known commit.
+pub(crate) struct GitRegistry {
     repo: CachedRepo,
     tip: git2::Oid,
     config: RegistryConfig,
 }
 
-impl std::fmt::Debug for Registry {
+impl std::fmt::Debug for GitRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry").field("url", &self.repo.url()).field("tip", &self.tip).finish_non_exhaustive()
     }
 }
 
-impl Registry {
+impl GitRegistry {
     /// Opens the registry at `url` through the cache. With
     /// [`FetchPolicy::IfNeeded`], fetches only when the cache has never seen it.
     pub fn open(
@@ -375,9 +375,16 @@ fn update_registry<T>(
     reporter: &dyn Reporter,
     dry_run: bool,
     message: &str,
-    change: impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
+    change: impl Fn(&GitRegistry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
 ) -> Result<(String, T, bool), RegistryError> {
-    let mut registry = Registry::open(cache, url, FetchPolicy::Always, reporter)?;
+    if crate::is_sparse_url(url.expose_secrets()) {
+        return Err(RegistryError::NotARegistry {
+            url: url.clone(),
+            reason: "a static registry is read-only: publish and yank in its git registry, then export it again"
+                .to_owned(),
+        });
+    }
+    let mut registry = GitRegistry::open(cache, url, FetchPolicy::Always, reporter)?;
     let started = std::time::Instant::now();
     let mut backoff = FIRST_PUBLISH_BACKOFF;
     let mut attempts = 0;
@@ -454,11 +461,11 @@ fn jittered(base: std::time::Duration, attempt: u32) -> std::time::Duration {
 /// One attempt: the new commit on the current tip and, unless `dry_run`, the push's result.
 #[allow(clippy::type_complexity)]
 fn commit_and_push<T>(
-    registry: &Registry,
+    registry: &GitRegistry,
     reporter: &dyn Reporter,
     dry_run: bool,
     message: &str,
-    change: &impl Fn(&Registry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
+    change: &impl Fn(&GitRegistry, &git2::Repository, &git2::Tree<'_>) -> Result<(git2::Oid, T), RegistryError>,
 ) -> Result<(git2::Oid, T, Option<Result<(), PushFailure>>), RegistryError> {
     let display = registry.url();
     let git = |err: git2::Error| RegistryError::git(display, &err);

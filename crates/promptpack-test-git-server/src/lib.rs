@@ -1,6 +1,7 @@
-//! Real git servers for tests, all on 127.0.0.1 and all torn down by
-//! `Drop`: `git daemon` for `git://`, and a small smart-HTTP server that runs
-//! `git http-backend` as a CGI behind HTTP basic auth.
+//! Real servers for tests, all on 127.0.0.1 and all torn down by `Drop`:
+//! `git daemon` for `git://`, a small smart-HTTP server that runs
+//! `git http-backend` as a CGI behind HTTP basic auth, and nginx serving a
+//! static registry (`nginx.rs`, with a server that never answers).
 //!
 //! A crate of its own (a dev-dependency only, never linked into promptpack)
 //! so that crate tests can use it as well as the CLI tests in `tests/it/`.
@@ -8,6 +9,10 @@
 //! Nothing here touches the internet or the user's git configuration:
 //! [`GitEnv`] gives every test its own `HOME` and global config, and every
 //! git process (ours, the servers', promptpack's) runs inside it.
+
+mod nginx;
+
+pub use crate::nginx::{Nginx, NginxRequest, SilentServer};
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -20,7 +25,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long a server may take to start listening before the test gives up.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A private `HOME` with its own global git config. libgit2 ignores
 /// `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_NOSYSTEM` and reads `$HOME/.gitconfig`,

@@ -23,6 +23,7 @@ mod http;
 mod publishing;
 mod resolution;
 mod shared_partials;
+mod sparse;
 mod static_export;
 mod tampering;
 /// Generous: a healthy run takes well under a second. Only a hang reaches it.

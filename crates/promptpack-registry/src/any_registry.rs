@@ -1,0 +1,187 @@
+//! [`Registry`]: a registry of either kind, git or static (`sparse+http(s)://`),
+//! behind one API, so resolution, install, upgrade, outdated, search and
+//! diff work the same against both.
+
+use promptpack_manifest::{DisplaySafeUrl, IndexFile, RegistryConfig};
+
+use crate::cache::{Cache, FetchPolicy};
+use crate::error::RegistryError;
+use crate::registry::{GitRegistry, SearchHit};
+use crate::reporter::Reporter;
+use crate::sparse::SparseRegistry;
+use crate::tree::FetchedPack;
+
+/// An opened registry: a git repository at a known commit, or a static
+/// registry read over HTTP.
+pub struct Registry {
+    backend: Backend,
+}
+
+enum Backend {
+    Git(GitRegistry),
+    Sparse(Box<SparseRegistry>, Cache),
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.backend {
+            Backend::Git(git) => git.fmt(f),
+            Backend::Sparse(sparse, _) => f.debug_struct("Registry").field("url", sparse.url()).finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Whether `url` names a static registry (`sparse+https://…`).
+#[must_use]
+pub fn is_sparse_url(url: &str) -> bool {
+    url.starts_with(crate::SPARSE_PREFIX)
+}
+
+impl Registry {
+    /// Opens the registry at `url` through the cache. With
+    /// [`FetchPolicy::IfNeeded`], fetches only what the cache lacks.
+    pub fn open(
+        cache: &Cache,
+        url: &DisplaySafeUrl,
+        policy: FetchPolicy,
+        reporter: &dyn Reporter,
+    ) -> Result<Self, RegistryError> {
+        Self::open_named(cache, url, None, policy, reporter)
+    }
+
+    /// Like [`Registry::open`], for a registry the project knows as `name`
+    /// (which picks a static registry's token, see `credentials.rs`).
+    pub fn open_named(
+        cache: &Cache,
+        url: &DisplaySafeUrl,
+        name: Option<&str>,
+        policy: FetchPolicy,
+        reporter: &dyn Reporter,
+    ) -> Result<Self, RegistryError> {
+        let backend = if is_sparse_url(url.expose_secrets()) {
+            Backend::Sparse(Box::new(SparseRegistry::open(cache, url, name, policy, reporter)?), cache.clone())
+        } else {
+            Backend::Git(GitRegistry::open(cache, url, policy, reporter)?)
+        };
+        Ok(Self { backend })
+    }
+
+    /// Looks again at the newest state (a git fetch; revalidating every
+    /// static file read from now on).
+    pub fn refresh(self, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+        let backend = match self.backend {
+            Backend::Git(git) => Backend::Git(git.refresh(reporter)?),
+            Backend::Sparse(sparse, cache) => Backend::Sparse(Box::new(sparse.refresh(&cache, reporter)?), cache),
+        };
+        Ok(Self { backend })
+    }
+
+    /// The URL; it shows without credentials.
+    #[must_use]
+    pub fn url(&self) -> &DisplaySafeUrl {
+        match &self.backend {
+            Backend::Git(git) => git.url(),
+            Backend::Sparse(sparse, _) => sparse.url(),
+        }
+    }
+
+    /// The git commit read, for a git registry; static registries have none.
+    #[must_use]
+    pub fn tip(&self) -> Option<String> {
+        match &self.backend {
+            Backend::Git(git) => Some(git.tip()),
+            Backend::Sparse(..) => None,
+        }
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &RegistryConfig {
+        match &self.backend {
+            Backend::Git(git) => git.config(),
+            Backend::Sparse(sparse, _) => sparse.config(),
+        }
+    }
+
+    /// The versions of `name` published so far (empty when there are none).
+    pub fn index(&self, name: &str) -> Result<IndexFile, RegistryError> {
+        match &self.backend {
+            Backend::Git(git) => git.index(name),
+            Backend::Sparse(sparse, _) => sparse.index(name),
+        }
+    }
+
+    /// Reads the index files of `names` ahead of time, in parallel where
+    /// that helps (static registries); a git registry has them all already.
+    pub fn prefetch(&self, names: &[&str]) {
+        if let Backend::Sparse(sparse, _) = &self.backend {
+            sparse.prefetch(names);
+        }
+    }
+
+    /// The versions of `name`, or an error (suggesting near names where the
+    /// registry can list them cheaply).
+    pub fn published_versions(&self, name: &str) -> Result<IndexFile, RegistryError> {
+        match &self.backend {
+            Backend::Git(git) => git.published_versions(name),
+            Backend::Sparse(sparse, _) => {
+                let index = sparse.index(name)?;
+                if index.entries.is_empty() {
+                    return Err(RegistryError::PackNotFound {
+                        name: name.to_owned(),
+                        url: sparse.url().clone(),
+                        near: Vec::new(),
+                    });
+                }
+                Ok(index)
+            }
+        }
+    }
+
+    /// Every pack name, sorted.
+    pub fn pack_names(&self) -> Result<Vec<String>, RegistryError> {
+        match &self.backend {
+            Backend::Git(git) => git.pack_names(),
+            Backend::Sparse(sparse, _) => sparse.pack_names(),
+        }
+    }
+
+    /// Whether `commit` is the tip or in its history (git registries).
+    #[must_use]
+    pub fn has_in_history(&self, commit: &str) -> bool {
+        match &self.backend {
+            Backend::Git(git) => git.has_in_history(commit),
+            Backend::Sparse(..) => false,
+        }
+    }
+
+    /// Whether the cache holds `commit` (git registries).
+    #[must_use]
+    pub fn has_commit(&self, commit: &str) -> bool {
+        match &self.backend {
+            Backend::Git(git) => git.has_commit(commit),
+            Backend::Sparse(..) => false,
+        }
+    }
+
+    /// Reads and checks a published version's files, at `commit` (a locked
+    /// git registry commit) or at the newest state.
+    pub fn read_pack(
+        &self,
+        name: &str,
+        version: &semver::Version,
+        commit: Option<&str>,
+    ) -> Result<FetchedPack, RegistryError> {
+        match &self.backend {
+            Backend::Git(git) => git.read_pack(name, version, commit),
+            Backend::Sparse(sparse, _) => sparse.read_pack(name, version),
+        }
+    }
+
+    /// The newest version of each pack whose name contains `query`.
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, RegistryError> {
+        match &self.backend {
+            Backend::Git(git) => git.search(query),
+            Backend::Sparse(sparse, _) => sparse.search(query),
+        }
+    }
+}

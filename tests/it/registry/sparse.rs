@@ -1,0 +1,355 @@
+//! Static registries over HTTP (`sparse+http://`): a git registry exported
+//! with `registry export` and served by a real nginx on 127.0.0.1, whose
+//! access log shows exactly what promptpack asked for.
+
+use promptpack_test_git_server::{Nginx, NginxRequest, SilentServer};
+
+use super::*;
+
+/// A git registry (by path), a static export of it, and an nginx serving the export.
+struct StaticRegistry {
+    git: String,
+    export: PathBuf,
+    nginx: Nginx,
+}
+
+impl StaticRegistry {
+    fn url(&self) -> String {
+        format!("sparse+{}", self.nginx.url())
+    }
+
+    /// Exports the git registry again (after a publish or yank).
+    fn export(&self, sandbox: &Sandbox, publisher: &TestProject) {
+        let dir = self.export.display().to_string();
+        sandbox.ok(publisher, "publisher", &["registry", "export", &self.git, &dir]);
+    }
+
+    /// `(method path status)` of every request since the last call.
+    fn take_requests(&self) -> Vec<String> {
+        let requests = self.nginx.requests();
+        self.nginx.clear_requests();
+        requests.iter().map(|r: &NginxRequest| format!("{} {} {}", r.method, r.path, r.status)).collect()
+    }
+}
+
+/// Publishes `threats-next-steps` 1.0.0 and `second-pack` 1.0.0 to a git
+/// registry, exports it and serves the export (behind `token` if given).
+fn static_registry(sandbox: &Sandbox, publisher: &TestProject, token: Option<&str>) -> StaticRegistry {
+    sandbox.init_registry("registry.git");
+    let git = sandbox.bare("registry.git").display().to_string();
+    new_pack(sandbox, publisher, "second-pack", "1.0.0");
+    sandbox.publish(publisher, PACK, &git);
+    sandbox.publish(publisher, "second-pack", &git);
+    let export = sandbox.root.path().join("static");
+    std::fs::create_dir_all(&export).unwrap();
+    let nginx = Nginx::start(&export, token);
+    let registry = StaticRegistry { git, export, nginx };
+    registry.export(sandbox, publisher);
+    registry
+}
+
+const CONFIG: &str = "GET /config.json";
+const INDEX: &str = "GET /index/th/re/threats-next-steps";
+const ARCHIVE_1_0: &str = "GET /packs/threats-next-steps/1.0.0.tar.gz";
+
+#[test]
+fn add_install_upgrade_over_nginx_fetch_only_what_they_need_and_revalidate() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let url = registry.url();
+
+    let project = TestProject::empty();
+    sandbox.ok(&project, "consumer", &["init", "--registry", &url]);
+    let add = sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert!(add.stderr.contains("threats-next-steps"), "{}", add.stderr);
+    // Only this pack's index file and archive: not second-pack's, not the search listing.
+    assert_eq!(
+        registry.take_requests(),
+        [format!("{CONFIG} 200"), format!("{INDEX} 200"), format!("{ARCHIVE_1_0} 200")]
+    );
+    assert_installed_as_published(&project, &publisher, PACK);
+    let lock = lockfile(&project);
+    let entry = locked(&lock, PACK);
+    assert_eq!(entry.source, format!("registry+{url}"));
+    assert_eq!(entry.commit, None, "a static registry has no commits");
+    // The same identities a git install locks.
+    let git_project = sandbox.consumer(&registry.git);
+    sandbox.ok(&git_project, "consumer", &["add", "threats-next-steps@^1"]);
+    let git_entry = locked(&lockfile(&git_project), PACK).clone();
+    assert_eq!((&entry.checksum, &entry.tree), (&git_entry.checksum, &git_entry.tree));
+    registry.take_requests();
+
+    // Installing a complete lock with a warm cache asks nothing; resolving
+    // again revalidates (304s) and takes the archive from the cache.
+    sandbox.ok(&project, "consumer", &["install"]);
+    assert_eq!(registry.take_requests(), Vec::<String>::new());
+    sandbox.ok(&project, "consumer", &["upgrade", "--dry-run"]);
+    assert_eq!(registry.take_requests(), [format!("{CONFIG} 304"), format!("{INDEX} 304")]);
+
+    // Offline, and frozen in a checkout with the warm cache: nothing at all.
+    let ci = checkout(&project);
+    sandbox.ok(&ci, "consumer", &["install", "--offline"]);
+    sandbox.ok(&ci, "consumer", &["install", "--frozen"]);
+    sandbox.ok(&ci, "consumer", &["install", "--locked", "--offline"]);
+    assert_eq!(registry.take_requests(), Vec::<String>::new());
+    assert_installed_as_published(&ci, &publisher, PACK);
+    // A cold cache with --locked fetches, and installs exactly the lock.
+    let cold = checkout(&project);
+    sandbox.ok(&cold, "cold", &["install", "--locked"]);
+    assert_eq!(lockfile(&cold), lock);
+
+    // A new version: outdated sees it, upgrade moves to it.
+    set_version(&publisher, "packs/threats-next-steps", "1.1.0");
+    reword_threats(&sandbox, &publisher, "1.1.0");
+    sandbox.publish(&publisher, PACK, &registry.git);
+    registry.export(&sandbox, &publisher);
+    let outdated = sandbox.ok(&project, "consumer", &["outdated"]);
+    assert!(outdated.stdout.contains("1.1.0"), "{}\n{}", outdated.stdout, outdated.stderr);
+    registry.take_requests();
+    sandbox.ok(&project, "consumer", &["upgrade", PACK]);
+    assert_eq!(
+        registry.take_requests(),
+        [format!("{CONFIG} 304"), format!("{INDEX} 304"), "GET /packs/threats-next-steps/1.1.0.tar.gz 200".to_owned()],
+        "outdated already revalidated the index in its own run; upgrade sees it unchanged"
+    );
+    assert_eq!(locked(&lockfile(&project), PACK).version, semver::Version::new(1, 1, 0));
+    assert!(project.read(INSTALLED_TEMPLATE).contains("You are a senior (v1.1.0)"));
+
+    // search and diff read the same registry.
+    let search = sandbox.ok(&project, "consumer", &["search", "second"]);
+    assert!(search.stdout.starts_with("second-pack = \"1.0.0\""), "{}", search.stderr);
+    let git_search = sandbox.ok(&git_project, "consumer", &["search"]);
+    assert_eq!(sandbox.ok(&project, "consumer", &["search"]).stdout, git_search.stdout, "as from git");
+    let diff = sandbox.ok(&project, "consumer", &["diff", "threats-next-steps@1.0.0", "threats-next-steps@1.1.0"]);
+    assert!(diff.stdout.contains("You are a senior (v1.1.0)"), "{}", diff.stdout);
+}
+
+#[test]
+fn a_round_of_resolution_fetches_its_index_files_together() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    let manifest = project.read("promptpack.toml");
+    assert!(manifest.contains("[packs]\n"), "{manifest}");
+    project.write(
+        "promptpack.toml",
+        manifest.replace("[packs]\n", "[packs]\nthreats-next-steps = \"^1\"\nsecond-pack = \"^1\"\n"),
+    );
+    sandbox.ok(&project, "consumer", &["install"]);
+    let mut requests = registry.take_requests();
+    requests.sort();
+    assert_eq!(
+        requests,
+        [
+            format!("{CONFIG} 200"),
+            "GET /index/se/co/second-pack 200".to_owned(),
+            format!("{INDEX} 200"),
+            "GET /packs/second-pack/1.0.0.tar.gz 200".to_owned(),
+            format!("{ARCHIVE_1_0} 200"),
+        ]
+    );
+}
+
+/// Runs `add` in a fresh project and cache, expecting an error that leaves
+/// the project as it was; returns stderr.
+fn failed_add(sandbox: &Sandbox, url: &str, cache: &str, env: &[(&str, &str)]) -> String {
+    let project = TestProject::empty();
+    project.write("promptpack.toml", format!("[registries]\ndefault = \"{url}\"\n"));
+    let before = dir_contents(project.path());
+    let mut command = sandbox.command(&project, cache, &["add", "threats-next-steps@^1"]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = Running::start(&mut command).wait(TIMEOUT);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("hint:"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before, "a failed add changed the project:\n{}", out.stderr);
+    out.stderr
+}
+
+#[test]
+fn a_tampered_archive_or_index_line_is_refused_and_nothing_is_written() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let url = registry.url();
+    let archive = registry.export.join("packs/threats-next-steps/1.0.0.tar.gz");
+    let original = std::fs::read(&archive).unwrap();
+
+    // Another pack's (valid, safe) archive in its place.
+    std::fs::copy(registry.export.join("packs/second-pack/1.0.0.tar.gz"), &archive).unwrap();
+    let stderr = failed_add(&sandbox, &url, "tampered-archive", &[]);
+    assert!(stderr.contains("integrity check failed for pack `threats-next-steps`"), "{stderr}");
+    assert!(stderr.contains("the archive of threats-next-steps 1.0.0 does not match the registry's index"), "{stderr}");
+    assert!(!sandbox.cache("tampered-archive").join("verified").exists(), "nothing tampered reaches the cache");
+
+    // An archive that tries to leave the pack folder is refused before unpacking.
+    let mut files =
+        promptpack_registry::archive::read_archive(&original, &promptpack_manifest::RegistryLimits::default()).unwrap();
+    let text = files.remove("pack.toml").unwrap();
+    let mut tar = Vec::new();
+    {
+        let mut header = [0u8; 512];
+        let name = b"../pack.toml";
+        header[..name.len()].copy_from_slice(name);
+        header[100..108].copy_from_slice(b"0000644\0");
+        header[124..136].copy_from_slice(format!("{:011o}\0", text.len()).as_bytes());
+        header[136..148].copy_from_slice(b"00000000000\0");
+        header[156] = b'0';
+        header[148..156].copy_from_slice(b"        ");
+        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        tar.extend_from_slice(&header);
+        tar.extend_from_slice(&text);
+        tar.resize(tar.len().div_ceil(512) * 512 + 1024, 0);
+    }
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gzip, &tar).unwrap();
+    std::fs::write(&archive, gzip.finish().unwrap()).unwrap();
+    let stderr = failed_add(&sandbox, &url, "escaping-archive", &[]);
+    assert!(stderr.contains("the entry `../pack.toml` could escape the pack folder"), "{stderr}");
+
+    // The right archive, but an index line whose checksum was edited.
+    std::fs::write(&archive, &original).unwrap();
+    let index = registry.export.join("index/th/re/threats-next-steps");
+    let line = std::fs::read_to_string(&index).unwrap();
+    let cksum = line.split("\"cksum\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let forged = format!("sha256:{}", "0".repeat(64));
+    std::fs::write(&index, line.replace(&cksum, &forged)).unwrap();
+    let stderr = failed_add(&sandbox, &url, "tampered-index", &[]);
+    assert!(stderr.contains("does not match the registry's index"), "{stderr}");
+    assert!(stderr.contains(&forged) && stderr.contains(&cksum), "{stderr}");
+}
+
+#[test]
+fn bytes_that_differ_from_the_lock_are_refused_even_when_archive_and_index_agree() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    let locked_checksum = locked(&lockfile(&project), PACK).checksum.clone();
+
+    // The static copy is replaced by an export of another registry whose
+    // 1.0.0 has other bytes: archive and index agree, the lock does not.
+    let other = TestProject::with_repository_packs();
+    reword_threats(&sandbox, &other, "evil");
+    sandbox.init_registry("other.git");
+    let other_git = sandbox.bare("other.git").display().to_string();
+    sandbox.publish(&other, PACK, &other_git);
+    std::fs::remove_dir_all(&registry.export).unwrap();
+    std::fs::create_dir_all(&registry.export).unwrap();
+    sandbox.ok(&other, "publisher", &["registry", "export", &other_git, &registry.export.display().to_string()]);
+
+    let ci = checkout(&project);
+    let before = dir_contents(ci.path());
+    let out = sandbox.run(&ci, "fresh-ci", &["install"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("integrity check failed for pack `threats-next-steps`"), "{}", out.stderr);
+    assert!(out.stderr.contains("does not match the lockfile"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("expected: {}", locked_tree(&project))), "{}", out.stderr);
+    assert!(dir_contents(ci.path()) == before, "nothing written");
+    assert_ne!(locked(&lockfile(&ci), PACK).checksum, "", "the lock is untouched: {locked_checksum}");
+}
+
+fn locked_tree(project: &TestProject) -> String {
+    locked(&lockfile(project), PACK).tree.clone().unwrap_or_default()
+}
+
+#[test]
+fn a_token_goes_only_to_its_registry_and_is_never_shown_or_locked() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let token = "Bearer s3cret-t0ken";
+    let registry = static_registry(&sandbox, &publisher, Some(token));
+    let url = registry.url();
+
+    let stderr = failed_add(&sandbox, &url, "no-token", &[]);
+    assert!(stderr.contains("refused access (HTTP 401)"), "{stderr}");
+    assert!(stderr.contains("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN"), "{stderr}");
+    let stderr = failed_add(&sandbox, &url, "wrong-token", &[("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", "Bearer wrong")]);
+    assert!(stderr.contains("the token from PROMPTPACK_REGISTRIES_DEFAULT_TOKEN was refused"), "{stderr}");
+    assert!(!stderr.contains("wrong"), "the token is never shown: {stderr}");
+
+    // Archives on another origin (a CDN, say) never see the token.
+    let cdn = Nginx::start(&registry.export, None);
+    let config = registry.export.join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("\"packs/{name}", &format!("\"{}packs/{{name}}", cdn.url()))).unwrap();
+
+    let project = sandbox.consumer(&url);
+    let out = Running::start(
+        sandbox
+            .command(&project, "consumer", &["add", "threats-next-steps@^1"])
+            .env("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", token),
+    )
+    .wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!format!("{}{}", out.stdout, out.stderr).contains("s3cret"), "{}", out.stderr);
+    assert!(!project.read("promptpack.lock").contains("s3cret"));
+    let to_registry = registry.nginx.requests();
+    assert!(to_registry.iter().filter(|r| r.status == 200).all(|r| r.authorization == token), "{to_registry:?}");
+    let to_cdn = cdn.requests();
+    assert_eq!(to_cdn.len(), 1, "{to_cdn:?}");
+    assert_eq!((to_cdn[0].status, to_cdn[0].authorization.as_str()), (200, "-"), "{to_cdn:?}");
+
+    // The credentials file works too, matched by name.
+    let credentials = sandbox.root.path().join("credentials.toml");
+    std::fs::write(&credentials, format!("[registries.default]\ntoken = \"{token}\"\n")).unwrap();
+    let ci = checkout(&project);
+    let out = Running::start(sandbox.command(&ci, "fresh", &["install"]).env("PROMPTPACK_CREDENTIALS", &credentials))
+        .wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_server_that_is_down_or_silent_is_a_clear_error() {
+    let sandbox = Sandbox::new();
+    let down = format!("sparse+http://127.0.0.1:{}/", free_port());
+    let stderr = failed_add(&sandbox, &down, "down", &[]);
+    assert!(stderr.contains("cannot reach `sparse+http://127.0.0.1:"), "{stderr}");
+    assert!(stderr.contains("config.json"), "{stderr}");
+
+    let silent = SilentServer::start();
+    let started = Instant::now();
+    let stderr =
+        failed_add(&sandbox, &format!("sparse+{}", silent.url()), "silent", &[("PROMPTPACK_HTTP_TIMEOUT", "1")]);
+    assert!(stderr.contains("no answer within 1 s"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20), "a timeout is not retried for long");
+
+    // Something that is not a static registry at all.
+    let empty = sandbox.root.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let nginx = Nginx::start(&empty, None);
+    let stderr = failed_add(&sandbox, &format!("sparse+{}", nginx.url()), "empty", &[]);
+    assert!(stderr.contains("has no config.json (HTTP 404)"), "{stderr}");
+}
+
+#[test]
+fn offline_with_a_cold_cache_names_what_is_missing() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    registry.take_requests();
+    let ci = checkout(&project);
+    let out = sandbox.run(&ci, "cold", &["install", "--offline"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--offline"), "{}", out.stderr);
+    assert_eq!(registry.take_requests(), Vec::<String>::new(), "offline sends nothing");
+}
+
+#[test]
+fn publishing_to_a_static_registry_is_refused_with_the_way_to_do_it() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    set_version(&publisher, "packs/threats-next-steps", "1.0.1");
+    let out = sandbox.run(&publisher, "publisher", &["publish", PACK, "--registry", &registry.url()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("a static registry is read-only"), "{}", out.stderr);
+}
