@@ -48,7 +48,28 @@ pub struct UsageError {
 
 /// Parses the process's arguments, runs the command and reports the outcome.
 pub fn run() -> ExitCode {
+    stop_cleanly_on_signals();
     ExitCode::from(run_with_args(std::env::args_os()))
+}
+
+/// Ctrl-C and SIGTERM ask the command to stop at its next step
+/// (`promptpack_fs::interrupt`): temporary files are deleted, locks
+/// released, a project change is either not decided or finished. A second
+/// signal ends the process at once, as the user then insists.
+fn stop_cleanly_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                if promptpack_fs::interrupt::stop_requested() {
+                    std::process::exit(128 + signal);
+                }
+                promptpack_fs::interrupt::request_stop(signal);
+            }
+        });
+    }
 }
 
 /// The whole command line as a library call: parses `args` (the program name
@@ -75,6 +96,10 @@ where
         Ok(status) => status,
         Err(err) => {
             report_error(&printer, &err);
+            if let Some(signal) = promptpack_fs::interrupt::stop_signal() {
+                // What a shell reports for a process a signal ended: 130 for Ctrl-C, 143 for SIGTERM.
+                return u8::try_from(128 + signal).unwrap_or(ExitStatus::Failure as u8);
+            }
             if err.downcast_ref::<UsageError>().is_some() { ExitStatus::Usage } else { ExitStatus::Failure }
         }
     };
@@ -129,6 +154,8 @@ pub(crate) fn hint_of(error: &(dyn std::error::Error + 'static)) -> Option<Strin
         err.hint()
     } else if let Some(err) = error.downcast_ref::<promptpack_registry::RegistryError>() {
         err.hint()
+    } else if error.downcast_ref::<promptpack_fs::interrupt::Interrupted>().is_some() {
+        Some("run the command again to finish".to_owned())
     } else if let Some(err) = error.downcast_ref::<promptpack_fs::IoError>() {
         Some(err.hint().to_owned())
     } else if let Some(err) = error.downcast_ref::<promptpack_pack::VarArgumentError>() {

@@ -149,6 +149,11 @@ impl Running {
         Self { child, stdout, stderr }
     }
 
+    /// The process id, to send it signals.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the process; kills it and fails the test after `timeout`,
     /// so a hang (a prompt, a lock never released) is a failure, not a stuck CI.
     pub fn wait(mut self, timeout: std::time::Duration) -> Transcript {

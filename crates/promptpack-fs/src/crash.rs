@@ -12,7 +12,13 @@
 //! - `<n>`: the n-th crash point reached, whatever its name, so a test can
 //!   walk every point of a command in turn until one run finishes.
 //!
-//! A variable a user would never set by accident, read once; it changes
+//! [`pause_point`] is its companion for the signal tests: with
+//! `PROMPTPACK_PAUSE_AT=<name>` the process, on reaching that point, creates
+//! the file `PROMPTPACK_PAUSED_FILE` names (so the test knows where it is)
+//! and waits until Ctrl-C or SIGTERM asks it to stop (a minute at most),
+//! then goes on, to stop as it would have.
+//!
+//! Variables a user would never set by accident, read once; it changes
 //! nothing else, so shipping it costs nothing and lets the tests drive the
 //! real binary rather than a special build.
 
@@ -21,6 +27,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The environment variable naming the point to die at.
 pub const CRASH_ENV: &str = "PROMPTPACK_CRASH_AT";
+
+/// The environment variable naming the point to pause at.
+pub const PAUSE_ENV: &str = "PROMPTPACK_PAUSE_AT";
+
+/// The environment variable naming the file a pause creates.
+pub const PAUSED_FILE_ENV: &str = "PROMPTPACK_PAUSED_FILE";
 
 /// The exit code of a crash point: SIGKILL's (128 + 9), which is what a
 /// shell reports for a process killed by `kill -9`.
@@ -71,5 +83,23 @@ pub fn crash_point(name: &'static str) {
     if die {
         // No destructors, no rollback, no cleanup: what kill -9 leaves.
         std::process::exit(CRASH_EXIT_CODE);
+    }
+}
+
+/// Pauses here until asked to stop, when `PROMPTPACK_PAUSE_AT` names this
+/// point; see the module docs.
+pub fn pause_point(name: &str) {
+    static PAUSE_AT: OnceLock<Option<String>> = OnceLock::new();
+    static PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let wanted = PAUSE_AT.get_or_init(|| std::env::var(PAUSE_ENV).ok().filter(|v| !v.is_empty()));
+    if wanted.as_deref() != Some(name) || PAUSED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    if let Some(marker) = std::env::var_os(PAUSED_FILE_ENV) {
+        let _ = std::fs::write(marker, name);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !crate::interrupt::stop_requested() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }

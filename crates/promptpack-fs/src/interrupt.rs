@@ -8,25 +8,33 @@
 //! that must not be cut in two (a project's swap of pack folders) simply
 //! does not check until it is done.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that asked to stop; 0 while none did.
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
 /// The run was asked to stop (Ctrl-C or SIGTERM) and stopped between steps.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("interrupted: stopped before finishing, nothing was left half-written")]
 pub struct Interrupted;
 
-/// Asks the work in progress to stop at the next step. Called from a
-/// signal handler's thread; only sets a flag.
-pub fn request_stop() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+/// Asks the work in progress to stop at the next step, because of
+/// `signal` (its number, for the exit code). Called from a signal handler's
+/// thread; only sets a flag.
+pub fn request_stop(signal: i32) {
+    STOP_SIGNAL.store(signal.max(1), Ordering::SeqCst);
 }
 
 /// Whether a stop was asked for.
 #[must_use]
 pub fn stop_requested() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    STOP_SIGNAL.load(Ordering::SeqCst) != 0
+}
+
+/// The signal that asked to stop, if one did.
+#[must_use]
+pub fn stop_signal() -> Option<i32> {
+    Some(STOP_SIGNAL.load(Ordering::SeqCst)).filter(|signal| *signal != 0)
 }
 
 /// `Err(Interrupted)` once a stop was asked for: call it between steps.

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 mod crash;
 pub mod interrupt;
 
-pub use crate::crash::{CRASH_ENV, CRASH_EXIT_CODE, crash_point};
+pub use crate::crash::{CRASH_ENV, CRASH_EXIT_CODE, PAUSE_ENV, PAUSED_FILE_ENV, crash_point, pause_point};
 
 /// An I/O failure on a path.
 #[derive(Debug, thiserror::Error)]

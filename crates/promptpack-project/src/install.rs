@@ -155,6 +155,7 @@ impl Transaction {
             }
             journal.deletions = deletions;
             crash_point("staged");
+            promptpack_fs::pause_point("staged");
             interrupt::check()?;
             promptpack_fs::write_atomic(&root.join(JOURNAL_FILE), journal.to_text(&root)?.as_bytes())?;
             promptpack_fs::sync_dir(&root);

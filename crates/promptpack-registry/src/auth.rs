@@ -46,7 +46,9 @@ pub(crate) fn callbacks<'a>(url: &DisplaySafeUrl, reporter: &'a dyn Reporter) ->
     });
     callbacks.transfer_progress(move |progress| {
         reporter.transfer(progress.received_objects(), progress.total_objects(), progress.received_bytes());
-        true
+        promptpack_fs::pause_point("fetching");
+        // Ctrl-C or SIGTERM: libgit2 cancels the fetch and removes its own lock files.
+        !promptpack_fs::interrupt::stop_requested()
     });
     callbacks
 }

@@ -56,8 +56,11 @@ impl Cache {
         &self.root
     }
 
-    /// The cached bare repository of `url`, locked for this process.
-    pub fn open(&self, url: &DisplaySafeUrl) -> Result<CachedRepo, RegistryError> {
+    /// The cached bare repository of `url`, locked for this process. Waits
+    /// (telling `reporter`) while another process has it; once it is ours,
+    /// any git lock file inside was left by a process that died holding it,
+    /// and is removed (with a note).
+    pub fn open(&self, url: &DisplaySafeUrl, reporter: &dyn Reporter) -> Result<CachedRepo, RegistryError> {
         // Objects in the cache were checked when they were fetched, and every
         // pack read from it is checked again against its content checksum;
         // re-hashing each object on every read only costs time.
@@ -70,7 +73,20 @@ impl Cache {
         };
         fs_err::create_dir_all(self.root.join("git")).map_err(cache_error(&self.root))?;
         let lock_path = self.root.join("git").join(format!("{name}.lock"));
-        let lock = ProcessLock::acquire(&lock_path).map_err(cache_error(&lock_path))?;
+        let lock = ProcessLock::acquire(&lock_path, || {
+            reporter.note(&format!(
+                "waiting for another promptpack process that is using the cache of {url} (`{}`)",
+                lock_path.display()
+            ));
+        })
+        .map_err(cache_error(&lock_path))?;
+        let stale = remove_stale_git_locks(&dir).map_err(cache_error(&dir))?;
+        if !stale.is_empty() {
+            reporter.note(&format!(
+                "removed stale git lock file(s) that an interrupted promptpack run left in the cache of {url}: {}",
+                stale.join(", ")
+            ));
+        }
         // A repository is only used once its `HEAD` exists; `init_bare` writes it
         // last, so a crash mid-creation leaves a folder we recreate.
         let repo = if dir.join("HEAD").is_file() {
@@ -83,6 +99,40 @@ impl Cache {
         };
         Ok(CachedRepo { url: url.clone(), repo, _lock: lock })
     }
+}
+
+/// git's own lock files (`shallow.lock`, `packed-refs.lock`, `config.lock`,
+/// `refs/.../<name>.lock`, ...) in a cached repository. Only promptpack
+/// touches the cache's repositories, and only while holding the
+/// repository's process lock, which the caller now holds: a git lock file
+/// found now was left by a process that died (a kill, a power cut), and
+/// would make every later fetch fail. Object folders are not searched: git
+/// takes no locks there. Returns the removed files, relative to `dir`.
+fn remove_stale_git_locks(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match fs_err::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            let file_type = entry.file_type()?;
+            if file_type.is_dir() {
+                if entry.file_name() != "objects" {
+                    folders.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "lock") {
+                fs_err::remove_file(&path)?;
+                removed.push(path.strip_prefix(dir).unwrap_or(&path).display().to_string());
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// `<readable part>-<hash>`: unique per URL, recognisable when browsing.
@@ -124,7 +174,9 @@ struct ProcessLock {
 static HELD_LOCKS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 impl ProcessLock {
-    fn acquire(path: &Path) -> std::io::Result<Self> {
+    /// Waits for the lock at `path`, calling `on_wait` first if another
+    /// process holds it.
+    fn acquire(path: &Path, on_wait: impl FnOnce()) -> std::io::Result<Self> {
         {
             let held = HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if held.iter().any(|p| p == path) {
@@ -135,7 +187,14 @@ impl ProcessLock {
             }
         }
         let file = File::create(path)?;
-        file.lock()?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait();
+                file.lock()?;
+            }
+            Err(std::fs::TryLockError::Error(err)) => return Err(err),
+        }
         HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_path_buf());
         Ok(Self { path: path.to_path_buf(), _file: file })
     }
@@ -207,6 +266,9 @@ fn is_scp_like(url: &str) -> bool {
 
 /// libgit2's message may quote the URL with its secrets: it is redacted.
 pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) -> RegistryError {
+    if promptpack_fs::interrupt::stop_requested() {
+        return RegistryError::Interrupted(promptpack_fs::interrupt::Interrupted);
+    }
     let message = redact_urls_in(err.message());
     if err.code() == git2::ErrorCode::Auth || message.contains("authentication") || message.contains("401") {
         return RegistryError::Authentication { url: url.clone() };
@@ -234,6 +296,28 @@ pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Cache {
+        fn open_silently(&self, url: &DisplaySafeUrl) -> Result<CachedRepo, RegistryError> {
+            self.open(url, &crate::reporter::SilentReporter)
+        }
+    }
+
+    #[test]
+    fn git_lock_files_in_a_repository_we_hold_are_removed_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let url = DisplaySafeUrl::from("/tmp/stale/prompts.git");
+        let repo_dir = cache.open_silently(&url).unwrap().repo.path().to_path_buf();
+        for stale in ["shallow.lock", "packed-refs.lock", "refs/remotes/origin/main.lock"] {
+            fs_err::create_dir_all(repo_dir.join(stale).parent().unwrap()).unwrap();
+            fs_err::write(repo_dir.join(stale), "").unwrap();
+        }
+        fs_err::write(repo_dir.join("objects/keep.lock"), "").unwrap();
+        let removed = remove_stale_git_locks(&repo_dir).unwrap();
+        assert_eq!(removed, ["packed-refs.lock", "refs/remotes/origin/main.lock", "shallow.lock"]);
+        assert!(repo_dir.join("objects/keep.lock").exists(), "objects are not searched");
+    }
 
     #[test]
     fn a_full_disk_is_not_a_network_problem() {
@@ -277,14 +361,14 @@ mod tests {
     #[test]
     fn two_registries_with_the_same_folder_name_lock_separately() {
         let cache = Cache::new(tempfile::tempdir().unwrap().keep());
-        let a = cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).unwrap();
-        let b = cache.open(&DisplaySafeUrl::from("/tmp/two/prompts.git")).unwrap();
+        let a = cache.open_silently(&DisplaySafeUrl::from("/tmp/one/prompts.git")).unwrap();
+        let b = cache.open_silently(&DisplaySafeUrl::from("/tmp/two/prompts.git")).unwrap();
         assert!(
-            cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_err(),
+            cache.open_silently(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_err(),
             "a second open in one process is refused, not a hang"
         );
         drop((a, b));
-        assert!(cache.open(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_ok());
+        assert!(cache.open_silently(&DisplaySafeUrl::from("/tmp/one/prompts.git")).is_ok());
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub enum RegistryError {
     #[error("git error on `{url}`: {message}")]
     Git { url: DisplaySafeUrl, message: String },
 
+    #[error(transparent)]
+    Interrupted(#[from] promptpack_fs::interrupt::Interrupted),
+
     #[error("cache error at `{}`: {source}", path.display())]
     Cache { path: PathBuf, source: std::io::Error },
 
@@ -159,6 +162,7 @@ impl RegistryError {
             Self::UnsafeTree { .. } => "packs are plain files; promptpack never installs links, submodules, paths that leave the pack, or oversized files".to_owned(),
             Self::Integrity(err) => err.hint(),
             Self::PublishContention { .. } => "others are publishing right now; try again in a moment".to_owned(),
+            Self::Interrupted(_) => "run the command again to finish".to_owned(),
             Self::Cache { .. } => "set PROMPTPACK_CACHE to a writable folder, or delete the cache folder to rebuild it".to_owned(),
             Self::HttpDenied { token_origin: Some(origin), .. } => {
                 format!("the token from {origin} was refused: check or renew it")

@@ -28,7 +28,7 @@ impl GitSource {
         policy: FetchPolicy,
         reporter: &dyn Reporter,
     ) -> Result<Self, RegistryError> {
-        let repo = cache.open(url)?;
+        let repo = cache.open(url, reporter)?;
         let fetched_before = repo.repo.references().is_ok_and(|mut refs| refs.next().is_some());
         match (policy, fetched_before) {
             (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, false) => repo.fetch(reporter)?,

@@ -55,7 +55,7 @@ impl GitRegistry {
         policy: FetchPolicy,
         reporter: &dyn Reporter,
     ) -> Result<Self, RegistryError> {
-        let repo = cache.open(url)?;
+        let repo = cache.open(url, reporter)?;
         let cached_tip = repo.repo.refname_to_id(REMOTE_TIP).ok();
         match (policy, cached_tip) {
             (FetchPolicy::Always, _) | (FetchPolicy::IfNeeded, None) => repo.fetch(reporter)?,

@@ -20,6 +20,7 @@ mod concurrency;
 mod errors;
 mod hostile;
 mod http;
+mod interruptions;
 mod publishing;
 mod resolution;
 mod shared_partials;
