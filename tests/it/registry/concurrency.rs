@@ -117,8 +117,8 @@ fn concurrent_publishes_where_the_loser_sees_the_new_tip_both_succeed() {
 /// through (a lost race is retried with a growing, jittered wait within a
 /// time budget, not a fixed count), and the history stays linear.
 #[test]
-fn eight_concurrent_publishers_all_succeed() {
-    const PUBLISHERS: usize = 8;
+fn sixteen_concurrent_publishers_all_succeed() {
+    const PUBLISHERS: usize = 16;
     let sandbox = Sandbox::with_daemon();
     let url = sandbox.registry();
     let publishers: Vec<TestProject> = (0..PUBLISHERS)
