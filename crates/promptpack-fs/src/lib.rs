@@ -138,6 +138,7 @@ impl AtomicFile {
             temp.as_file().set_permissions(permissions).map_err(IoError::at(temp.path()))?;
         }
         temp.as_file().sync_all().map_err(IoError::at(temp.path()))?;
+        crash_point("file-written");
         temp.persist(&destination).map_err(|err| IoError::new(&destination, err.error))?;
         Ok(())
     }

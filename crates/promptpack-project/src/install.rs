@@ -401,7 +401,7 @@ fn leftovers(root: &Path, install_dir: &Path) -> Vec<PathBuf> {
             let ours = if dir == install_dir {
                 true
             } else if dir == root {
-                [PROJECT_FILE, LOCK_FILE].contains(&destination.as_str())
+                [PROJECT_FILE, LOCK_FILE, JOURNAL_FILE].contains(&destination.as_str())
             } else {
                 // Snapshot names are promptpack's own, always in lower case.
                 let extension = Path::new(&destination).extension().and_then(|e| e.to_str());
@@ -459,7 +459,10 @@ pub(crate) fn finish_journal(root: &Path) -> Result<Option<String>, ProjectError
 /// Deletes hidden leftovers of killed runs, unless another promptpack
 /// process holds the project (its staging is still in progress).
 pub(crate) fn sweep_leftovers(root: &Path, install_dir: &Path) -> Result<Option<String>, ProjectError> {
-    if leftovers(root, install_dir).is_empty() {
+    // An empty install folder is what a first install killed right after
+    // creating it leaves: promptpack only creates it to install into.
+    let empty_install_dir = || fs_err::read_dir(install_dir).is_ok_and(|mut entries| entries.next().is_none());
+    if leftovers(root, install_dir).is_empty() && !empty_install_dir() {
         return Ok(None);
     }
     let Some(_lock) = ProjectLock::try_acquire(root)? else { return Ok(None) };
@@ -467,9 +470,13 @@ pub(crate) fn sweep_leftovers(root: &Path, install_dir: &Path) -> Result<Option<
         // A journal appeared meanwhile; the next load finishes it.
         return Ok(None);
     }
-    let removed = remove_leftovers(root, install_dir);
-    Ok((removed > 0)
-        .then(|| format!("removed {removed} hidden file(s) or folder(s) an interrupted promptpack run had staged")))
+    let mut removed = remove_leftovers(root, install_dir);
+    if empty_install_dir() && fs_err::remove_dir(install_dir).is_ok() {
+        removed += 1;
+    }
+    Ok((removed > 0).then(|| {
+        format!("removed {removed} hidden or empty file(s) or folder(s) an interrupted promptpack run had staged")
+    }))
 }
 
 /// Exclusive ownership of a project while it is changed or repaired. On
