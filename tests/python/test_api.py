@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import threading
 from pathlib import Path
@@ -58,16 +59,20 @@ def test_errors_read_like_the_cli(greeting_pack: Path) -> None:
     pack = promptpack.load_pack(greeting_pack)
     with pytest.raises(promptpack.PackError) as ambiguous:
         pack.render(name="Ada")
-    assert "has 2 templates" in str(ambiguous.value)
+    assert str(ambiguous.value).startswith("pack `greeting` has 2 templates; say which with the `template` argument")
     assert ambiguous.value.hint == "templates: farewell, greeting"
 
     with pytest.raises(promptpack.VariableError) as missing:
         pack.render("greeting")
     cli = run(["render", str(greeting_pack), "--template", "greeting"])
     assert cli.returncode == 2
-    assert str(missing.value) == cli_error_text(cli.stderr)
-    assert missing.value.message == "missing required variable `name` of pack `greeting`"
-    assert missing.value.hint is not None and missing.value.hint.startswith("pass --var name=...")
+    # The CLI's message; the hint in the caller's terms instead of `--var`.
+    cli_message, cli_hint = cli_error_text(cli.stderr).split("\nhint: ")
+    assert cli_hint.startswith("pass --var name=...")
+    assert missing.value.message == cli_message == "missing required variable `name` of pack `greeting`"
+    hint = "pass name=... to render(), or a fixture's variables: render(**pack.fixture_vars(\"ada\"))"
+    assert missing.value.hint == hint
+    assert str(missing.value) == f"{cli_message}\nhint: {hint}"
 
     with pytest.raises(promptpack.VariableError, match="must be a number"):
         pack.render("greeting", name="Ada", count="three")
@@ -181,7 +186,7 @@ def test_an_iterable_that_raises_raises_after_the_rows_before_it(greeting_pack: 
         pack.render_batch([], "farewell", jobs=0)
 
 
-def test_rendering_releases_the_gil(greeting_pack: Path) -> None:
+def test_threads_render_the_same_pack_at_once(greeting_pack: Path) -> None:
     pack = promptpack.load_pack(greeting_pack)
     outputs: list[str] = []
 
@@ -194,6 +199,37 @@ def test_rendering_releases_the_gil(greeting_pack: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(outputs) == 8000
+
+
+# A str keeps 1, 2 or 4 bytes per character by its widest one, and promptpack
+# builds each str at its final width (see crates/promptpack-py/src/pystr.rs):
+# template text and values of every width, in every combination.
+WIDTH_SAMPLES = {"ascii": "plain", "latin1": "caf\u00e9", "ucs2": "dash \u2013 here", "ucs4": "crab \U0001f980"}
+
+
+@pytest.mark.parametrize("engine", ["j2", "hbs"])
+def test_every_str_width_is_built_exactly(tmp_path: Path, engine: str) -> None:
+    manifest = '[pack]\nname = "widths"\nversion = "1.0.0"\n[variables.v]\nrequired = true\n'
+    files: dict[str, str] = {}
+    for name, text in WIDTH_SAMPLES.items():
+        manifest += f'[templates.{name}]\nfile = "{name}.{engine}"\n'
+        value = "{{ v }}" if engine == "j2" else "{{v}}"
+        files[f"{name}.{engine}"] = f"{text}: {value} | {text}\n"
+    folder = write_pack(tmp_path / "widths", manifest, files)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"v": value}) + "\n" for value in [*WIDTH_SAMPLES.values(), ""]))
+    pack = promptpack.load_pack(folder)
+    for template in WIDTH_SAMPLES:
+        cli = run(["render", str(folder), "--template", template, "--batch", str(rows)])
+        assert cli.returncode == 0, cli.stderr
+        expected = [json.loads(line)["text"] for line in cli.stdout.decode().splitlines()]
+        texts = [pack.render(template, v=value) for value in [*WIDTH_SAMPLES.values(), ""]]
+        batch = list(pack.render_batch(({"v": value} for value in [*WIDTH_SAMPLES.values(), ""]), template, jobs=2))
+        for text, from_batch, want in zip(texts, batch, expected):
+            # Equal, same length and hash as the str Python builds: canonical width.
+            assert text == from_batch == want
+            assert (len(text), hash(text)) == (len(want), hash(want))
+            assert text.encode() == want.encode()
 
 
 def test_a_pack_pickles_and_is_verified_when_unpickled(greeting_pack: Path) -> None:

@@ -47,7 +47,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use promptpack_pack::{Pack, PackError, UnknownVariable, unknown_variables};
-use promptpack_render::{Renderer, Vars};
+use promptpack_render::{RenderError, Renderer, Vars};
 use serde_json::Value;
 
 pub use crate::error::{BatchError, RowError};
@@ -137,12 +137,36 @@ pub struct Summary {
     pub stopped: bool,
 }
 
-/// One row's result from [`Batch::render_rows`].
+/// One row's result from [`Batch::render_rows`] (text as a `String`) or
+/// [`Batch::render_rows_encoded`] (text as its [`RowEncoder`] makes it).
 #[derive(Debug)]
-pub struct RowOutcome {
+pub struct RowOutcome<Text = String> {
     /// The row's 1-based position in the input.
     pub row: u64,
-    pub result: Result<String, RowError>,
+    pub result: Result<Text, RowError>,
+}
+
+/// Makes each row's text on the render threads, in the form its consumer
+/// wants, for [`Batch::render_rows_encoded`]: a front end whose strings are
+/// not UTF-8 (Python's) builds them there, off the consumer's thread.
+pub trait RowEncoder: Send + Sync + 'static {
+    /// A rendered row.
+    type Text: Send + 'static;
+
+    /// Renders `template` with a row's completed `vars` (with
+    /// [`Renderer::render_to`] and a sink of its own, say) into a `Text`.
+    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<Self::Text, RenderError>;
+}
+
+/// Rows as `String`s: what [`Batch::render_rows`] hands out.
+struct Utf8Encoder;
+
+impl RowEncoder for Utf8Encoder {
+    type Text = String;
+
+    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<String, RenderError> {
+        renderer.render(template, vars)
+    }
 }
 
 impl Batch {
@@ -184,6 +208,11 @@ impl Batch {
         &self.0.pack
     }
 
+    /// The compiled templates rows render with.
+    pub fn renderer(&self) -> &Renderer {
+        &self.0.renderer
+    }
+
     /// The template this batch renders.
     pub fn template(&self) -> &str {
         &self.0.template
@@ -191,7 +220,7 @@ impl Batch {
 
     /// Renders one row: `row` must be an object of variables.
     pub fn render_row(&self, row: Value) -> Result<String, RowError> {
-        contain_panic(|| self.0.render_text(row))
+        contain_panic(|| self.0.render_encoded(row, &Utf8Encoder))
     }
 
     /// Reads JSONL rows from `input` and writes one record per row to
@@ -230,7 +259,24 @@ impl Batch {
         I: IntoIterator<Item = Value>,
         I::IntoIter: Send + 'static,
     {
-        let work = Arc::new(RowWork { prepared: Arc::clone(&self.0), fail_fast: options.fail_fast });
+        self.render_rows_encoded(rows, options, Utf8Encoder, on_row)
+    }
+
+    /// Like [`Batch::render_rows`], with each row's text made by `encoder`
+    /// on the render threads.
+    pub fn render_rows_encoded<I, E>(
+        &self,
+        rows: I,
+        options: Options,
+        encoder: E,
+        on_row: impl FnMut(RowOutcome<E::Text>) -> ControlFlow<()>,
+    ) -> Result<Summary, BatchError>
+    where
+        I: IntoIterator<Item = Value>,
+        I::IntoIter: Send + 'static,
+        E: RowEncoder,
+    {
+        let work = Arc::new(RowWork { prepared: Arc::clone(&self.0), encoder, fail_fast: options.fail_fast });
         let source = ValueRows { rows: rows.into_iter(), next_row: 0 };
         let mut drain = RowDrain { on_row, summary: Summary::default() };
         let stopped = pipeline::run(source, &work, options.jobs.get(), &mut drain)?;
@@ -280,9 +326,9 @@ impl Prepared {
         }
     }
 
-    fn render_text(&self, row: Value) -> Result<String, RowError> {
+    fn render_encoded<E: RowEncoder>(&self, row: Value, encoder: &E) -> Result<E::Text, RowError> {
         let vars = self.vars_for(row)?;
-        self.renderer.render(&self.template, &vars).map_err(RowError::Render)
+        encoder.render(&self.renderer, &self.template, &vars).map_err(RowError::Render)
     }
 
     /// Parses a JSONL line and writes its record to `out`, rendering
@@ -421,25 +467,26 @@ impl<W: Write> Drain<Records> for RecordDrain<'_, W> {
 }
 
 /// Renders chunks of values into texts.
-struct RowWork {
+struct RowWork<E> {
     prepared: Arc<Prepared>,
+    encoder: E,
     fail_fast: bool,
 }
 
-impl ChunkWork<Vec<(u64, Value)>> for RowWork {
-    type Output = Vec<RowOutcome>;
+impl<E: RowEncoder> ChunkWork<Vec<(u64, Value)>> for RowWork<E> {
+    type Output = Vec<RowOutcome<E::Text>>;
     type Scratch = ();
 
     fn render_chunk(
         &self,
         chunk: &mut Vec<(u64, Value)>,
-        mut outcomes: Vec<RowOutcome>,
+        mut outcomes: Vec<RowOutcome<E::Text>>,
         (): &mut (),
-    ) -> Rendered<Vec<RowOutcome>> {
+    ) -> Rendered<Vec<RowOutcome<E::Text>>> {
         outcomes.clear();
         let mut stopped = false;
         for (row, vars) in chunk.drain(..) {
-            let result = contain_panic(|| self.prepared.render_text(vars));
+            let result = contain_panic(|| self.prepared.render_encoded(vars, &self.encoder));
             let failed = result.is_err();
             outcomes.push(RowOutcome { row, result });
             if failed && self.fail_fast {
@@ -456,8 +503,8 @@ struct RowDrain<F> {
     summary: Summary,
 }
 
-impl<F: FnMut(RowOutcome) -> ControlFlow<()>> Drain<Vec<RowOutcome>> for RowDrain<F> {
-    fn drain(&mut self, mut outcomes: Vec<RowOutcome>) -> Result<ControlFlow<(), Vec<RowOutcome>>, BatchError> {
+impl<T, F: FnMut(RowOutcome<T>) -> ControlFlow<()>> Drain<Vec<RowOutcome<T>>> for RowDrain<F> {
+    fn drain(&mut self, mut outcomes: Vec<RowOutcome<T>>) -> Result<ControlFlow<(), Vec<RowOutcome<T>>>, BatchError> {
         for outcome in outcomes.drain(..) {
             self.summary.rows += 1;
             self.summary.failed += u64::from(outcome.result.is_err());

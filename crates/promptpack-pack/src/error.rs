@@ -40,6 +40,11 @@ pub enum PackError {
     #[error("{message}")]
     Variables { message: String, hint: String },
 
+    /// Required variables were not passed. The hint names the command's
+    /// flags; other front ends phrase their own from `names` and `fixtures`.
+    #[error("missing required variable {} of pack `{pack}`", quoted_list(names))]
+    MissingVariables { pack: String, names: Vec<String>, fixtures: Vec<String> },
+
     #[error("override `{}` cannot apply: {reason}", path.display())]
     Override { path: PathBuf, reason: String, hint: String },
 
@@ -101,6 +106,14 @@ impl PackError {
             | Self::Override { hint, .. }
             | Self::Dependency { hint, .. }
             | Self::UnknownVariable { hint, .. } => hint.clone(),
+            Self::MissingVariables { names, fixtures, .. } => {
+                let example = names.iter().map(|name| format!("--var {name}=...")).collect::<Vec<_>>().join(" ");
+                if fixtures.is_empty() {
+                    format!("pass {example}")
+                } else {
+                    format!("pass {example}, or use a fixture with `--fixture` ({})", fixtures.join(", "))
+                }
+            }
             Self::UnknownTemplate { available, .. } | Self::AmbiguousTemplate { available, .. } => {
                 format!("templates: {available}")
             }
@@ -130,4 +143,9 @@ impl PackError {
         let path = path.into();
         move |source| PackError::Io { path, source }
     }
+}
+
+/// `` `a`, `b` ``.
+fn quoted_list(names: &[String]) -> String {
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
 }

@@ -110,17 +110,10 @@ pub(crate) fn complete_vars(manifest: &PackManifest, mut vars: Vars) -> Result<V
         }
     }
     if !missing.is_empty() {
-        let list = missing.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
-        let example = missing.iter().map(|name| format!("--var {name}=...")).collect::<Vec<_>>().join(" ");
-        let fixtures = manifest.fixtures.keys().cloned().collect::<Vec<_>>().join(", ");
-        let hint = if fixtures.is_empty() {
-            format!("pass {example}")
-        } else {
-            format!("pass {example}, or use a fixture with `--fixture` ({fixtures})")
-        };
-        return Err(PackError::Variables {
-            message: format!("missing required variable {list} of pack `{}`", manifest.name),
-            hint,
+        return Err(PackError::MissingVariables {
+            pack: manifest.name.clone(),
+            names: missing.into_iter().map(str::to_owned).collect(),
+            fixtures: manifest.fixtures.keys().cloned().collect(),
         });
     }
     Ok(vars)

@@ -11,15 +11,18 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use promptpack_batch::{Batch, BatchError, Options, RowOutcome};
+use promptpack_batch::{Batch, BatchError, Options, RowEncoder, RowOutcome};
+use promptpack_render::{RenderError, Renderer, Vars};
 use pyo3::prelude::*;
-use pyo3::types::{PyIterator, PyString};
+use pyo3::types::PyIterator;
 use serde_json::Value;
 
-use crate::convert::{Unconvertible, to_json};
+use crate::convert::{Row, Unconvertible};
 use crate::errors::{ErrorInfo, row_error, unconvertible_row};
+use crate::pystr::{Gathered, TemplateTexts};
 
 /// Rows sent to the batch and not yet handed back: enough to keep every
 /// thread busy (the batch works in chunks of 64 rows).
@@ -29,9 +32,30 @@ const WINDOW: u64 = 4096;
 const PULL_STEP: u64 = 256;
 
 enum Message {
-    Row(RowOutcome),
+    Row(RowOutcome<Gathered>),
     /// The batch ended: all rows done, stopped by `fail_fast`, or failed.
     End(Result<(), BatchError>),
+}
+
+/// Each row gathered as pieces on the render thread that rendered it (see
+/// `pystr`): the thread holding the GIL then fills a `str` from the
+/// template text encoded once and the row's values. A `Gathered` goes back
+/// to the render threads once its `str` is made, so rows reuse buffers
+/// instead of allocating on one thread and freeing on another.
+struct GatheringEncoder {
+    texts: Arc<TemplateTexts>,
+    spare: Receiver<Gathered>,
+}
+
+impl RowEncoder for GatheringEncoder {
+    type Text = Gathered;
+
+    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<Gathered, RenderError> {
+        let mut gathered = self.spare.try_recv().unwrap_or_else(|_| Gathered::new());
+        gathered.clear();
+        renderer.render_to(template, vars, &mut gathered.sink(&self.texts))?;
+        Ok(gathered)
+    }
 }
 
 /// The results of `Pack.render_batch`, in input order: `str` for a rendered
@@ -40,8 +64,13 @@ enum Message {
 pub(crate) struct BatchResults {
     /// `None` once the iterable is exhausted or raised.
     rows: Option<Py<PyIterator>>,
-    input: Option<Sender<Value>>,
+    /// Rows to render, a step's worth per message.
+    input: Option<Sender<Vec<Row>>>,
     results: Receiver<Message>,
+    /// The renderer's template text (shared with the render threads).
+    texts: Arc<TemplateTexts>,
+    /// Where a `Gathered` goes once its `str` is made.
+    spare: Sender<Gathered>,
     sent: u64,
     received: u64,
     /// Rows sent as `null` because a value had no JSON form: their error is ours.
@@ -54,16 +83,25 @@ pub(crate) struct BatchResults {
 
 impl BatchResults {
     pub(crate) fn start(batch: Batch, rows: Bound<'_, PyIterator>, options: Options) -> PyResult<Self> {
-        let (input, input_rx) = crossbeam_channel::unbounded::<Value>();
+        let (input, input_rx) = crossbeam_channel::unbounded::<Vec<Row>>();
         let (results_tx, results) = crossbeam_channel::unbounded();
+        let texts = Arc::new(TemplateTexts::new(batch.renderer().template_text_ids()));
+        // Enough for the rows in flight; any more are dropped.
+        let (spare, spare_rx) = crossbeam_channel::bounded(WINDOW as usize);
+        let encoder = GatheringEncoder { texts: Arc::clone(&texts), spare: spare_rx };
         std::thread::Builder::new()
             .name("promptpack-batch".to_owned())
             .spawn(move || {
-                let outcome = batch.render_rows(input_rx, options, |row| match results_tx.send(Message::Row(row)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    // The Python side stopped iterating.
-                    Err(_) => ControlFlow::Break(()),
-                });
+                let outcome = batch.render_rows_encoded(
+                    input_rx.into_iter().flatten().map(Row::into_value),
+                    options,
+                    encoder,
+                    |row| match results_tx.send(Message::Row(row)) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        // The Python side stopped iterating.
+                        Err(_) => ControlFlow::Break(()),
+                    },
+                );
                 let _ = results_tx.send(Message::End(outcome.map(drop)));
             })
             .map_err(|err| ErrorInfo::new("Error", format!("cannot start a batch thread: {err}")).into_pyerr())?;
@@ -71,6 +109,8 @@ impl BatchResults {
             rows: Some(rows.unbind()),
             input: Some(input),
             results,
+            texts,
+            spare,
             sent: 0,
             received: 0,
             unconvertible: HashMap::new(),
@@ -80,39 +120,42 @@ impl BatchResults {
         })
     }
 
-    /// Pulls rows from the iterable until the window is full (a step at a time).
+    /// Pulls rows from the iterable until the window is full (a step at a
+    /// time) and sends them to the batch in one message.
     fn top_up(&mut self, py: Python<'_>) {
         let Some(rows) = &self.rows else { return };
         let mut rows = rows.bind(py).clone();
-        let mut pulled = 0;
-        loop {
-            if self.sent - self.received >= WINDOW || pulled >= PULL_STEP {
-                return;
-            }
-            let Some(input) = &self.input else { return };
+        let room = WINDOW.saturating_sub(self.sent - self.received).min(PULL_STEP);
+        let mut pulled = Vec::with_capacity(room as usize);
+        let mut exhausted = false;
+        while (pulled.len() as u64) < room {
             let row = match rows.next() {
-                None => break,
+                None => {
+                    exhausted = true;
+                    break;
+                }
                 Some(Err(err)) => {
                     self.input_error = Some(err);
+                    exhausted = true;
                     break;
                 }
                 Some(Ok(row)) => row,
             };
-            pulled += 1;
-            self.sent += 1;
-            let value = to_json(&row, 0).unwrap_or_else(|err| {
+            let row_number = self.sent + pulled.len() as u64 + 1;
+            pulled.push(Row::from_python(&row).unwrap_or_else(|err| {
                 // Sent as a row the batch refuses, so it keeps its place in order.
-                self.unconvertible.insert(self.sent, err);
-                Value::Null
-            });
-            if input.send(value).is_err() {
-                // The batch ended early (fail_fast): no more rows needed.
-                break;
-            }
+                self.unconvertible.insert(row_number, err);
+                Row::Other(Value::Null)
+            }));
         }
-        // Exhausted or raised: closing the channel lets the batch finish.
-        self.rows = None;
-        self.input = None;
+        self.sent += pulled.len() as u64;
+        // A closed channel means the batch ended early (fail_fast): no more rows needed.
+        let sent = pulled.is_empty() || self.input.as_ref().is_some_and(|input| input.send(pulled).is_ok());
+        if exhausted || !sent {
+            // Closing the channel lets the batch finish.
+            self.rows = None;
+            self.input = None;
+        }
     }
 
     fn finish(&mut self) {
@@ -151,7 +194,11 @@ impl BatchResults {
             Message::Row(RowOutcome { row, result }) => {
                 self.received += 1;
                 let text = match result {
-                    Ok(text) => return Ok(Some(PyString::new(py, &text).into_any().unbind())),
+                    Ok(gathered) => {
+                        let text = gathered.to_str(py, &self.texts)?;
+                        let _ = self.spare.try_send(gathered);
+                        return Ok(Some(text.into_any().unbind()));
+                    }
                     Err(err) => match self.unconvertible.remove(&row) {
                         Some(unconvertible) => unconvertible_row(row, &unconvertible),
                         None => row_error(row, &err),

@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
+use crate::pystr::utf8_of;
+
 /// Nesting deeper than this is refused: a list that contains itself would
 /// otherwise recurse until the stack overflows.
 const MAX_DEPTH: usize = 128;
@@ -60,9 +62,39 @@ pub(crate) fn vars_from_dict(dict: &Bound<'_, PyDict>, into: &mut Map<String, Va
     Ok(())
 }
 
+/// A batch row as taken from Python: a dict's entries, not yet in a map,
+/// so that hashing the names happens on a batch thread instead of the one
+/// holding the GIL; anything else as its JSON value (which the batch
+/// refuses as not an object of variables).
+pub(crate) enum Row {
+    Entries(Vec<(String, Value)>),
+    Other(Value),
+}
+
+impl Row {
+    /// A dict's entries as they are, anything else as its JSON value.
+    pub(crate) fn from_python(value: &Bound<'_, PyAny>) -> Result<Self, Unconvertible> {
+        let Ok(dict) = value.cast::<PyDict>() else { return to_json(value, 0).map(Row::Other) };
+        let mut entries = Vec::with_capacity(dict.len());
+        for (key, item) in dict.iter() {
+            let name = key_string(&key)?;
+            let item = to_json(&item, 1).map_err(|err| err.within(name.clone()))?;
+            entries.push((name, item));
+        }
+        Ok(Row::Entries(entries))
+    }
+
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Row::Entries(entries) => Value::Object(entries.into_iter().collect()),
+            Row::Other(value) => value,
+        }
+    }
+}
+
 fn key_string(key: &Bound<'_, PyAny>) -> Result<String, Unconvertible> {
     match key.cast::<PyString>() {
-        Ok(key) => key.to_cow().map(std::borrow::Cow::into_owned).map_err(|err| Unconvertible::new(err.to_string())),
+        Ok(key) => utf8_of(key).map(str::to_owned).map_err(|err| Unconvertible::new(err.to_string())),
         Err(_) => Err(Unconvertible::new(format!("has a key of type {}; keys must be str", type_name(key)))),
     }
 }
@@ -78,9 +110,8 @@ pub(crate) fn to_json(value: &Bound<'_, PyAny>, depth: usize) -> Result<Value, U
     }
     // The common types first, by exact type: this runs once per value per row.
     if let Ok(text) = value.cast::<PyString>() {
-        return text
-            .to_cow()
-            .map(|text| Value::String(text.into_owned()))
+        return utf8_of(text)
+            .map(|text| Value::String(text.to_owned()))
             .map_err(|err| Unconvertible::new(err.to_string()));
     }
     if let Ok(flag) = value.cast::<PyBool>() {

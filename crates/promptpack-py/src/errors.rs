@@ -111,17 +111,52 @@ fn from_render(text: String, source: &RenderError) -> ErrorInfo {
 
 pub(crate) fn pack_error(err: &PackError) -> ErrorInfo {
     let info = pack_error_without_hint(err);
-    match err.hint() {
+    match python_hint(err).or_else(|| err.hint()) {
         Some(hint) => info.with_hint(hint),
         None => info,
     }
+}
+
+/// The hint in the caller's terms where the pack crate's names the command's
+/// flags (`--var`, `--fixture`, `--template`).
+fn python_hint(err: &PackError) -> Option<String> {
+    match err {
+        PackError::MissingVariables { names, fixtures, .. } => {
+            let identifiers = names.iter().all(|name| is_identifier(name));
+            let example = if identifiers {
+                names.iter().map(|name| format!("{name}=...")).collect::<Vec<_>>().join(", ")
+            } else {
+                let keys = names.iter().map(|name| format!("{name:?}: ...")).collect::<Vec<_>>().join(", ");
+                format!("{{{keys}}}")
+            };
+            Some(match fixtures.first() {
+                Some(fixture) => format!(
+                    "pass {example} to render(), or a fixture's variables: render(**pack.fixture_vars({fixture:?}))"
+                ),
+                None => format!("pass {example} to render()"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether `name` can be a keyword argument.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|first| first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn pack_error_without_hint(err: &PackError) -> ErrorInfo {
     let text = err.to_string();
     match err {
         PackError::Render { source, .. } | PackError::Compile { source, .. } => from_render(text, source),
-        PackError::Variables { .. } => ErrorInfo::new("VariableError", text),
+        PackError::Variables { .. } | PackError::MissingVariables { .. } => ErrorInfo::new("VariableError", text),
+        // The command's text says "say which with `--template`".
+        PackError::AmbiguousTemplate { pack, count, .. } => ErrorInfo::new(
+            "PackError",
+            format!("pack `{pack}` has {count} templates; say which with the `template` argument"),
+        ),
         PackError::Manifest(errors) => {
             let info = ErrorInfo::new("PackError", text);
             match errors.iter().next() {

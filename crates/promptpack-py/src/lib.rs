@@ -21,6 +21,7 @@ mod convert;
 mod errors;
 mod pack;
 mod project;
+mod pystr;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

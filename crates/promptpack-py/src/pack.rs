@@ -10,11 +10,12 @@ use promptpack_pack::{Pack as LoadedPack, PackError};
 use promptpack_render::{Renderer, Vars};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::batch::BatchResults;
 use crate::convert::{not_a_mapping, to_python, vars_from_dict, vars_to_python};
 use crate::errors::{ErrorInfo, pack_error, render_error};
+use crate::pystr::{Gathered, TemplateTexts};
 
 /// A prompt pack, loaded and compiled: render it as often as you like.
 ///
@@ -33,6 +34,8 @@ pub(crate) struct Compiled {
     /// The template rendered when none is named: the only one, if there is one.
     default_template: Option<String>,
     checksum: String,
+    /// The templates' own text, encoded for `str`s as it is first rendered.
+    pub(crate) texts: TemplateTexts,
 }
 
 impl Pack {
@@ -41,7 +44,8 @@ impl Pack {
         let renderer = pack.renderer()?;
         let default_template = pack.resolve_template_name(None).ok();
         let checksum = pack.checksum();
-        Ok(Self { inner: Arc::new(Compiled { pack, renderer, default_template, checksum }) })
+        let texts = TemplateTexts::new(renderer.template_text_ids());
+        Ok(Self { inner: Arc::new(Compiled { pack, renderer, default_template, checksum, texts }) })
     }
 
     /// The template to render: the named one, or the pack's only one.
@@ -56,18 +60,30 @@ impl Pack {
         Err(pack_error(&err).into_pyerr())
     }
 
-    /// Renders with variables already gathered; the GIL is released while
-    /// the template runs, so other Python threads go on.
-    pub(crate) fn render_vars(&self, py: Python<'_>, template: &str, vars: Vars) -> PyResult<String> {
+    /// Renders with variables already gathered, into a `str` (see `pystr`).
+    ///
+    /// A template with a direct program renders in time proportional to its
+    /// output, less than making the `str` takes, so it renders with the GIL
+    /// held: releasing and taking it again would cost more than other
+    /// threads gain. Anything else renders with the GIL released.
+    pub(crate) fn render_vars<'py>(
+        &self,
+        py: Python<'py>,
+        template: &str,
+        vars: Vars,
+    ) -> PyResult<Bound<'py, PyString>> {
         let inner = &*self.inner;
-        let result = py.detach(|| {
+        let render = || {
             let vars = inner.pack.complete_vars(vars).map_err(|err| Box::new(pack_error(&err)))?;
+            let mut gathered = Gathered::new();
             inner
                 .renderer
-                .render(template, &vars)
-                .map_err(|source| Box::new(render_error(inner.pack.name(), template, source)))
-        });
-        result.map_err(|err| err.into_pyerr())
+                .render_to(template, &vars, &mut gathered.sink(&inner.texts))
+                .map_err(|source| Box::new(render_error(inner.pack.name(), template, source)))?;
+            Ok(gathered)
+        };
+        let gathered = if inner.renderer.renders_directly(template) { render() } else { py.detach(render) };
+        gathered.map_err(|err: Box<ErrorInfo>| err.into_pyerr())?.to_str(py, &inner.texts)
     }
 }
 
@@ -182,13 +198,13 @@ impl Pack {
     /// pack.render("threats-next-steps", {"role": "SRE"})
     /// ```
     #[pyo3(signature = (template=None, vars=None, /, **kwargs))]
-    fn render(
+    fn render<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         template: Option<&str>,
         vars: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyString>> {
         let template = self.template_name(template)?;
         let vars = gather_vars(vars, kwargs)?;
         self.render_vars(py, template, vars)

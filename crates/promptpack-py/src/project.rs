@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use promptpack_project::{Project as LoadedProject, ProjectError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 use crate::errors::project_error;
 use crate::pack::{Pack, gather_vars};
@@ -65,14 +65,14 @@ impl Project {
     /// Verifies and renders an installed pack in one call (see `pack`):
     /// the bytes `promptpack render NAME` prints in this project.
     #[pyo3(signature = (name, template=None, vars=None, /, **kwargs))]
-    fn render(
+    fn render<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         name: &str,
         template: Option<&str>,
         vars: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyString>> {
         let pack = self.pack(py, name)?;
         let template = pack.template_name(template)?;
         let vars = gather_vars(vars, kwargs)?;

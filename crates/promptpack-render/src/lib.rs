@@ -385,6 +385,7 @@ impl RendererBuilder {
             jinja_sources: self.jinja_sources,
             handlebars_sources: self.handlebars_sources,
             direct: self.direct,
+            text_ids: self.next_text_id,
             unavailable: self.unavailable,
         })
     }
@@ -401,6 +402,8 @@ pub struct Renderer {
     /// Templates simple enough to render without the engines' machinery
     /// (see `direct`): the same bytes, several times faster.
     direct: HashMap<String, direct::Program>,
+    /// Every id [`RenderSink::template_text`] receives is below this.
+    text_ids: usize,
     unavailable: Vec<Unavailable>,
 }
 
@@ -445,6 +448,13 @@ impl Renderer {
         self.templates.keys().map(String::as_str)
     }
 
+    /// Whether template `name` has a direct program: rendering it then costs
+    /// time in proportion to its output (no loops, includes or macros),
+    /// unless a value sends it to the engine.
+    pub fn renders_directly(&self, name: &str) -> bool {
+        self.templates.contains_key(name) && self.direct.contains_key(name)
+    }
+
     /// Renders template `name` with `vars`.
     pub fn render(&self, name: &str, vars: &Vars) -> Result<String, RenderError> {
         if self.templates.contains_key(name)
@@ -455,6 +465,12 @@ impl Renderer {
             return Ok(text);
         }
         self.render_with_engine(name, vars)
+    }
+
+    /// How many ids [`RenderSink::template_text`] can receive: each is below
+    /// this, so a sink can keep work on template text in a table sized once.
+    pub fn template_text_ids(&self) -> usize {
+        self.text_ids
     }
 
     /// Renders template `name` with `vars` into `sink`, as [`render`](Self::render)
