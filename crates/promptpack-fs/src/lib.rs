@@ -107,8 +107,20 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Starts writing `path`, creating its folder if needed.
+    /// Starts writing `path`, creating its folder if needed. Temporary
+    /// files for the same destination that a killed writer left beside it
+    /// are deleted first (see [`remove_abandoned_temp_files`]), so repeated
+    /// kills leave at most one.
     pub fn create(path: &Path) -> Result<Self, IoError> {
+        let file = Self::stage(path)?;
+        remove_abandoned_temp_files(&file.destination, file.temp.path());
+        Ok(file)
+    }
+
+    /// Like [`create`](Self::create), for a file a transaction keeps staged
+    /// ([`keep_staged`](Self::keep_staged)) and whose recovery, not this
+    /// function, decides what a leftover is: nothing beside it is deleted.
+    pub fn stage(path: &Path) -> Result<Self, IoError> {
         let destination = match fs_err::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => fs_err::canonicalize(path).map_err(IoError::at(path))?,
             _ => path.to_path_buf(),
@@ -118,12 +130,26 @@ impl AtomicFile {
         // Named after the destination, so a file left by a killed process
         // says what it was and a project's recovery can find it.
         let name = destination.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}.new-"))
-            .rand_bytes(6)
-            .tempfile_in(dir)
-            .map_err(IoError::at(dir))?;
-        Ok(Self { temp, destination })
+        for _ in 0..8 {
+            let temp = tempfile::Builder::new()
+                .prefix(&format!(".{name}.new-"))
+                .rand_bytes(6)
+                .tempfile_in(dir)
+                .map_err(IoError::at(dir))?;
+            // Held while the file is written: the system drops it when this
+            // process dies, which is how another writer tells a live
+            // temporary file from a dead one's. Between creating the file
+            // and locking it another writer may have judged it abandoned
+            // and deleted it; then the name no longer leads to our file,
+            // and we start again with a new one.
+            if temp.as_file().try_lock().is_ok() && is_same_file(temp.as_file(), temp.path()) {
+                return Ok(Self { temp, destination });
+            }
+        }
+        Err(IoError::new(
+            dir,
+            std::io::Error::other("temporary files kept disappearing while being created (another process deletes them)"),
+        ))
     }
 
     /// Where the bytes will be once committed.
@@ -236,6 +262,47 @@ impl StagedDir {
     }
 }
 
+/// Deletes the temporary files (`.<name>.new-XXXXXX`, the name
+/// [`AtomicFile`] gives) beside `destination` that no live process is
+/// writing, except `ours`. A writer holds a lock on its temporary file until
+/// it commits or is dropped, and the system releases that lock when the
+/// process dies, so a temporary file nobody holds was left by a killed
+/// writer and can only ever be litter. Best effort: a file that cannot be
+/// inspected or deleted stays, and the write goes on.
+pub fn remove_abandoned_temp_files(destination: &Path, ours: &Path) {
+    let Some(name) = destination.file_name().and_then(|n| n.to_str()) else { return };
+    let Ok(entries) = std::fs::read_dir(parent_dir(destination)) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+        let is_ours = file_name.starts_with(&format!(".{name}.new-")) && staged_destination(&file_name) == Some(name);
+        if !is_ours || path == ours || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else { continue };
+        // Still the file we opened (not one created under the same name
+        // since), and nobody holds it: its writer is gone.
+        if file.try_lock().is_ok() && is_same_file(&file, &path) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// Whether `path` names the file `file` has open.
+#[cfg(unix)]
+fn is_same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_same_file(_: &std::fs::File, path: &Path) -> bool {
+    path.exists()
+}
+
 /// Flushes a folder's entries (new names, renames) to disk, where the
 /// system allows it; best effort, since not every platform can.
 pub fn sync_dir(dir: &Path) {
@@ -342,6 +409,43 @@ mod tests {
         assert!(!destination.join("b").exists());
         let leftovers = fs_err::read_dir(dir.path().join("nested")).unwrap().count();
         assert_eq!(leftovers, 1, "the staging folder is gone");
+    }
+
+    #[test]
+    fn temporary_files_of_dead_writers_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        // What a killed writer leaves: a temporary file nobody holds.
+        let abandoned = dir.path().join(".out.txt.new-AbC123");
+        fs_err::write(&abandoned, "half").unwrap();
+        // Someone else's temporary files and look-alikes stay.
+        let other = dir.path().join(".other.txt.new-AbC123");
+        fs_err::write(&other, "x").unwrap();
+        let look_alike = dir.path().join(".out.txt.new-2024");
+        fs_err::write(&look_alike, "x").unwrap();
+        // A writer still at work holds its file.
+        let mut live = AtomicFile::create(&path).unwrap();
+        live.write_all(b"live").unwrap();
+        assert!(!abandoned.exists(), "the dead writer's file is removed by the next writer");
+
+        write_atomic(&path, b"new").unwrap();
+        assert!(live.temp.path().exists(), "a live writer's file is kept");
+        assert!(other.exists() && look_alike.exists());
+        live.commit().unwrap();
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "live");
+        let mut names: Vec<String> =
+            fs_err::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, [".other.txt.new-AbC123", ".out.txt.new-2024", "out.txt"]);
+    }
+
+    #[test]
+    fn staged_files_are_left_to_their_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("promptpack.lock");
+        let kept = AtomicFile::stage(&path).unwrap().keep_staged().unwrap();
+        let second = AtomicFile::stage(&path).unwrap().keep_staged().unwrap();
+        assert!(kept.exists() && second.exists(), "staging deletes nothing");
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl Transaction {
             }
             for (target, bytes) in files {
                 interrupt::check()?;
-                let mut file = AtomicFile::create(&target)?;
+                let mut file = AtomicFile::stage(&target)?;
                 file.write_all(&bytes).map_err(ProjectError::io(&target))?;
                 let staged = file.keep_staged()?;
                 staged_files.push(staged.clone());

@@ -108,7 +108,7 @@ impl Cache {
 /// found now was left by a process that died (a kill, a power cut), and
 /// would make every later fetch fail. Object folders are not searched: git
 /// takes no locks there. Returns the removed files, relative to `dir`.
-fn remove_stale_git_locks(dir: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn remove_stale_git_locks(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut removed = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -166,7 +166,7 @@ pub struct CachedRepo {
 /// An exclusive file lock, shared by processes, plus a record of the locks
 /// this process holds: a second lock on the same file from the same process
 /// would wait forever, so it is refused instead.
-struct ProcessLock {
+pub(crate) struct ProcessLock {
     path: PathBuf,
     _file: File,
 }
@@ -176,13 +176,13 @@ static HELD_LOCKS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::n
 impl ProcessLock {
     /// Waits for the lock at `path`, calling `on_wait` first if another
     /// process holds it.
-    fn acquire(path: &Path, on_wait: impl FnOnce()) -> std::io::Result<Self> {
+    pub(crate) fn acquire(path: &Path, on_wait: impl FnOnce()) -> std::io::Result<Self> {
         {
             let held = HELD_LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if held.iter().any(|p| p == path) {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::WouldBlock,
-                    "this process already has this cache repository open",
+                    "this process already holds this lock",
                 ));
             }
         }

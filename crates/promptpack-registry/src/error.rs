@@ -52,6 +52,17 @@ pub enum RegistryError {
     )]
     PublishContention { url: DisplaySafeUrl, attempts: u32 },
 
+    /// The server's branch is locked by a lock file nobody releases: a push
+    /// that died on the server left it, and only the server can remove it.
+    #[error(
+        "`{url}` has a stale lock on `{reference}`: the server refused {attempts} pushes in {seconds} s because {lock_file} exists, while nobody else published"
+    )]
+    StaleServerLock { url: DisplaySafeUrl, reference: String, lock_file: String, attempts: u32, seconds: u64 },
+
+    /// promptpack's own lock on a registry folder on this machine could not be taken.
+    #[error("cannot lock the registry `{}` for publishing: {source}", path.display())]
+    RegistryLock { path: PathBuf, source: std::io::Error },
+
     #[error("git error on `{url}`: {message}")]
     Git { url: DisplaySafeUrl, message: String },
 
@@ -174,6 +185,10 @@ impl RegistryError {
             Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
             Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `token` (and optionally `url`)".to_owned(),
             Self::Write(_) => "check that the folder is writable and has space; a rerun rewrites only what is missing or different".to_owned(),
+            Self::StaleServerLock { lock_file, .. } => format!(
+                "a push that died on the server left {lock_file} behind; whoever runs the server should delete it (when no push is running), or ask the server's admin to; nothing was published"
+            ),
+            Self::RegistryLock { source, .. } => promptpack_fs::io_hint(source).to_owned(),
             Self::Git { .. } => return None,
         })
     }

@@ -384,66 +384,103 @@ fn update_registry<T>(
                 .to_owned(),
         });
     }
+    // A registry on this machine is updated only under promptpack's own
+    // lock on it, so publishers there queue instead of racing, and a git
+    // lock found inside was left by one that died.
+    let _registry_lock = lock_local_registry(url, reporter)?;
     let mut registry = GitRegistry::open(cache, url, FetchPolicy::Always, reporter)?;
     let started = std::time::Instant::now();
     let mut backoff = FIRST_PUBLISH_BACKOFF;
     let mut attempts = 0;
+    // Pushes the server refused because its branch lock exists, in a row,
+    // while the branch did not move: a live push holds that lock for
+    // milliseconds and then moves the branch; one that stays was left.
+    let mut locked: Option<(u32, std::time::Instant)> = None;
     loop {
         attempts += 1;
         let (commit, value, pushed) = commit_and_push(&registry, reporter, dry_run, message, &change)?;
-        match pushed {
+        let server_lock = match pushed {
             None => return Ok((commit.to_string(), value, false)),
             Some(Ok(())) => return Ok((commit.to_string(), value, true)),
             Some(Err(PushFailure::Error(err))) => return Err(err),
-            Some(Err(PushFailure::Rejected)) => {
-                // A lock left by a dead publisher looks like a race forever.
-                if clear_stale_branch_lock(url, reporter)? {
-                    registry = registry.refresh(reporter)?;
-                    continue;
-                }
-                // Someone else pushed first: wait a jittered, growing while
-                // (so racing publishers spread out), then rebuild on the new tip.
-                let wait = jittered(backoff, attempts);
-                if started.elapsed() + wait > PUBLISH_BUDGET {
-                    return Err(RegistryError::PublishContention { url: registry.url().clone(), attempts });
-                }
-                std::thread::sleep(wait);
-                backoff = (backoff * 2).min(MAX_PUBLISH_BACKOFF);
-                registry = registry.refresh(reporter)?;
-            }
+            Some(Err(PushFailure::Rejected)) => None,
+            Some(Err(PushFailure::Locked { lock_file })) => Some(lock_file),
+        };
+        // Wait a jittered, growing while (so racing publishers spread
+        // out), then rebuild on the new tip.
+        let wait = jittered(backoff, attempts);
+        if started.elapsed() + wait > PUBLISH_BUDGET {
+            return Err(RegistryError::PublishContention { url: registry.url().clone(), attempts });
         }
+        std::thread::sleep(wait);
+        backoff = (backoff * 2).min(MAX_PUBLISH_BACKOFF);
+        let tip_before = registry.tip;
+        registry = registry.refresh(reporter)?;
+        locked = match (server_lock, locked) {
+            (Some(lock_file), Some((count, since))) if registry.tip == tip_before => {
+                let count = count + 1;
+                if count >= STALE_SERVER_LOCK_ATTEMPTS && since.elapsed() >= STALE_SERVER_LOCK_TIME {
+                    return Err(RegistryError::StaleServerLock {
+                        url: registry.url().clone(),
+                        reference: format!("refs/heads/{REGISTRY_BRANCH}"),
+                        lock_file,
+                        attempts: count,
+                        seconds: since.elapsed().as_secs().max(1),
+                    });
+                }
+                Some((count, since))
+            }
+            (Some(_), _) => Some((1, std::time::Instant::now())),
+            (None, _) => None,
+        };
     }
 }
 
-/// A push holds a branch lock for milliseconds; one older than this was
-/// left by a process that died (killed, or the machine went down).
-const STALE_LOCK_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+/// How many pushes in a row the server may refuse for a lock that does not
+/// go away, over at least [`STALE_SERVER_LOCK_TIME`], before the lock is
+/// reported as stale: a few quick attempts, not the whole budget.
+const STALE_SERVER_LOCK_ATTEMPTS: u32 = 5;
+const STALE_SERVER_LOCK_TIME: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Removes `refs/heads/main.lock` of a registry on this machine when it is
-/// older than [`STALE_LOCK_AGE`], saying so. Returns whether it did. A
-/// remote registry's locks are its server's business.
-fn clear_stale_branch_lock(url: &DisplaySafeUrl, reporter: &dyn Reporter) -> Result<bool, RegistryError> {
+/// promptpack's lock on a registry folder on this machine, beside git's own
+/// files in the bare repository.
+const LOCAL_REGISTRY_LOCK: &str = "promptpack-publish.flock";
+
+/// Takes promptpack's lock on a registry on this machine (waiting, with a
+/// note, while another publisher holds it), then removes git lock files a
+/// publisher that died left inside: while we hold the lock nobody else is
+/// updating the registry, so they are stale by construction. The system
+/// releases the lock when its holder dies, so the lock itself is never
+/// stale. `None` for a remote registry, whose locks are its server's, and
+/// for a folder that is not a registry (opening it says so).
+fn lock_local_registry(
+    url: &DisplaySafeUrl,
+    reporter: &dyn Reporter,
+) -> Result<Option<crate::cache::ProcessLock>, RegistryError> {
     if !crate::is_local_path(url.expose_secrets()) {
-        return Ok(false);
+        return Ok(None);
     }
-    let lock = Path::new(url.expose_secrets()).join("refs").join("heads").join(format!("{REGISTRY_BRANCH}.lock"));
-    let Ok(modified) = fs_err::metadata(&lock).and_then(|meta| meta.modified()) else { return Ok(false) };
-    let age = modified.elapsed().unwrap_or_default();
-    if age < STALE_LOCK_AGE {
-        return Ok(false);
+    let dir = Path::new(url.expose_secrets());
+    if !dir.join("HEAD").is_file() {
+        return Ok(None);
     }
-    match fs_err::remove_file(&lock) {
-        Ok(()) => {}
-        // Another publisher cleared it first: just as good.
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(true),
-        Err(err) => return Err(RegistryError::Cache { path: lock.clone(), source: err }),
+    let lock_path = dir.join(LOCAL_REGISTRY_LOCK);
+    let lock = crate::cache::ProcessLock::acquire(&lock_path, || {
+        reporter.note(&format!(
+            "waiting for another promptpack process that is publishing to `{url}` (it holds `{}`)",
+            lock_path.display()
+        ));
+    })
+    .map_err(|source| RegistryError::RegistryLock { path: lock_path.clone(), source })?;
+    let stale = crate::cache::remove_stale_git_locks(dir)
+        .map_err(|source| RegistryError::RegistryLock { path: dir.to_path_buf(), source })?;
+    if !stale.is_empty() {
+        reporter.note(&format!(
+            "removed a stale lock that an interrupted publish left in the registry `{url}`: {}",
+            stale.join(", ")
+        ));
     }
-    reporter.note(&format!(
-        "removed a stale lock `{}` ({} s old), left by a publish that did not finish",
-        lock.display(),
-        age.as_secs()
-    ));
-    Ok(true)
+    Ok(Some(lock))
 }
 
 /// `base` scaled by a factor in [0.5, 1.5), different for each process and
@@ -491,8 +528,11 @@ fn commit_and_push<T>(
 }
 
 enum PushFailure {
-    /// Someone else moved the branch first (or holds its lock): re-fetch and retry.
+    /// Someone else moved the branch first: re-fetch and retry.
     Rejected,
+    /// The server could not lock the branch because its lock file (named)
+    /// exists: held by a push in progress, or left by one that died.
+    Locked { lock_file: String },
     Error(RegistryError),
 }
 
@@ -503,12 +543,21 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
         .remote_anonymous(&remote_url(repo.url().expose_secrets()))
         .map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
     let rejection = RefCell::new(None::<String>);
+    // What the server says on the side: why it refused, in git's words.
+    let server_messages = RefCell::new(Vec::<u8>::new());
     let mut callbacks = crate::auth::callbacks(repo.url(), reporter);
     callbacks.push_update_reference(|_, status| {
         if let Some(status) = status {
             *rejection.borrow_mut() = Some(status.to_owned());
         }
         Ok(())
+    });
+    callbacks.sideband_progress(|bytes| {
+        let mut messages = server_messages.borrow_mut();
+        if messages.len() < 64 * 1024 {
+            messages.extend_from_slice(bytes);
+        }
+        true
     });
     let mut options = git2::PushOptions::new();
     options.remote_callbacks(callbacks);
@@ -533,6 +582,13 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
         .iter()
         .any(|needle| message.contains(needle))
     };
+    let server_messages = String::from_utf8_lossy(&server_messages.into_inner()).into_owned();
+    if result.is_ok()
+        && rejection.borrow().is_some()
+        && let Some(lock_file) = existing_lock_file(&server_messages)
+    {
+        return Err(PushFailure::Locked { lock_file });
+    }
     match result {
         Err(err) if err.code() == git2::ErrorCode::NotFastForward || is_race(err.message()) => {
             Err(PushFailure::Rejected)
@@ -547,6 +603,16 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
             None => Ok(()),
         },
     }
+}
+
+/// The lock file git on the server could not create because it exists, from
+/// its message: `cannot lock ref 'refs/heads/main': Unable to create
+/// '/srv/reg.git/./refs/heads/main.lock': File exists.`
+fn existing_lock_file(server_messages: &str) -> Option<String> {
+    let line = server_messages.lines().find(|line| line.contains("File exists") && line.contains(".lock"))?;
+    let start = line.find("Unable to create '")? + "Unable to create '".len();
+    let end = start + line[start..].find(".lock'")? + ".lock".len();
+    Some(format!("`{}`", line[start..end].replace("/./", "/")))
 }
 
 /// Creates an empty registry: a bare repository whose `main` branch holds

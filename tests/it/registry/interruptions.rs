@@ -141,3 +141,29 @@ fn sigterm_while_an_install_is_staged_stops_before_anything_visible_changes() {
     assert!(!again.stderr.contains("interrupted"), "{}", again.stderr);
     assert_installed_as_published(&fresh, &publisher, PACK);
 }
+
+/// A push that died on the server leaves the served repository's
+/// `refs/heads/main.lock`. Before, publishing retried for the whole 90 s
+/// budget and then said it "lost the race"; now a few quick attempts see
+/// the lock stay while the branch does not move, and the lock is named as
+/// the server's, with what to do about it.
+#[test]
+fn a_stale_branch_lock_on_the_server_is_reported_as_such_after_a_few_attempts() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = TestProject::with_repository_packs();
+    let lock = sandbox.bare("registry.git").join("refs/heads/main.lock");
+    std::fs::write(&lock, "").expect("write the server's stale lock");
+
+    let out = sandbox.run(&publisher, "publisher", &["publish", PACK, "--registry", &url]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("has a stale lock on `refs/heads/main`"), "{}", out.stderr);
+    assert!(out.stderr.contains(&lock.display().to_string()), "names the server's lock file:\n{}", out.stderr);
+    assert!(out.stderr.contains("hint: a push that died on the server"), "{}", out.stderr);
+    assert!(!out.stderr.contains("lost the race"), "{}", out.stderr);
+    assert_eq!(sandbox.run(&publisher, "consumer", &["search", "--registry", &url]).stdout.trim(), "");
+
+    // Once the server's admin removes it, publishing works.
+    std::fs::remove_file(&lock).expect("remove the lock");
+    sandbox.publish(&publisher, PACK, &url);
+}
