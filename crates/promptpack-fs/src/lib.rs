@@ -148,7 +148,9 @@ impl AtomicFile {
         }
         Err(IoError::new(
             dir,
-            std::io::Error::other("temporary files kept disappearing while being created (another process deletes them)"),
+            std::io::Error::other(
+                "temporary files kept disappearing while being created (another process deletes them)",
+            ),
         ))
     }
 

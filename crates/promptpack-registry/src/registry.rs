@@ -532,7 +532,9 @@ enum PushFailure {
     Rejected,
     /// The server could not lock the branch because its lock file (named)
     /// exists: held by a push in progress, or left by one that died.
-    Locked { lock_file: String },
+    Locked {
+        lock_file: String,
+    },
     Error(RegistryError),
 }
 
