@@ -338,6 +338,51 @@ fn a_change_killed_before_it_was_decided_is_cleaned_up_by_any_command() {
     assert_eq!(dir_contents(project.path()), old);
 }
 
+/// A journal is only ever promptpack's own: one committed to a cloned
+/// repository that names the user's files is refused before any step runs.
+#[test]
+fn a_journal_naming_files_promptpack_does_not_write_is_refused_and_nothing_changes() {
+    let world = World::new();
+    let project = world.copy_of("one", unchanged);
+    project.write("src/main.py", "print('mine')\n");
+    project.write(".git/config", "[core]\n");
+    project.write(".git/.config.new-abcdef", "[core]\nfsmonitor = evil\n");
+    for step in [
+        "folder\tsrc\t-\t.src.old-abcdef",
+        "file\t.git/config\t.git/.config.new-abcdef",
+        "delete\tsrc/main.py",
+    ] {
+        project.write("promptpack.lock.journal", format!("# promptpack journal v1\n{step}\n"));
+        let before = dir_contents(project.path());
+        let out = project.run(&["list"]);
+        assert_eq!(out.code, 1, "{step}: {}", out.stdout);
+        assert!(out.stderr.contains("promptpack.lock.journal:2:"), "{step}: {}", out.stderr);
+        assert!(out.stderr.contains("hint: this journal was not written by promptpack"), "{}", out.stderr);
+        assert_eq!(dir_contents(project.path()), before, "{step}: nothing changed");
+    }
+}
+
+/// The journal renames within the project: a project file that is a link
+/// is refused with the link named, before anything changes.
+#[cfg(unix)]
+#[test]
+fn a_linked_lockfile_is_refused_before_anything_changes() {
+    let world = World::new();
+    let project = world.copy_of("one", unchanged);
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let real_lock = elsewhere.path().join("promptpack.lock");
+    fs_err::rename(project.path().join("promptpack.lock"), &real_lock).expect("move the lock");
+    std::os::unix::fs::symlink(&real_lock, project.path().join("promptpack.lock")).expect("link");
+    let before = dir_contents(project.path());
+    let lock_before = fs_err::read(&real_lock).expect("lock");
+    let out = project.run(&["add", "beta"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("promptpack.lock` is a link"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint: replace the link"), "{}", out.stderr);
+    assert_eq!(dir_contents(project.path()), before);
+    assert_eq!(fs_err::read(&real_lock).expect("lock"), lock_before);
+}
+
 /// A tmpfs of its own, unmounted when dropped.
 struct Tmpfs {
     dir: tempfile::TempDir,

@@ -89,6 +89,9 @@ pub enum ProjectError {
     #[error("{}:{line}: {problem}", path.display())]
     BadJournal { path: PathBuf, line: usize, problem: String },
 
+    #[error("`{}` cannot be changed: `{}` is a link, and promptpack changes project files only in place", path.display(), link.display())]
+    LinkedProjectFile { path: PathBuf, link: PathBuf },
+
     #[error("`{}` changed while this command ran", path.display())]
     ChangedMeanwhile { path: PathBuf },
 }
@@ -171,6 +174,10 @@ impl ProjectError {
                 None => "fix the cause above; the next promptpack command in this project finishes the change".to_owned(),
             },
             Self::JournalPath { .. } => "rename the file or folder so its name has no tab or newline".to_owned(),
+            Self::LinkedProjectFile { link, .. } => format!(
+                "replace the link `{}` with the file or folder it points to",
+                link.display()
+            ),
             Self::BadJournal { path, .. } => format!(
                 "this journal was not written by promptpack; delete `{}` and run `promptpack install --force`",
                 path.display()

@@ -114,8 +114,14 @@ impl Transaction {
     }
 
     /// Replaces (or creates) the file at `path` when the transaction commits.
-    pub(crate) fn write_file(&mut self, path: PathBuf, bytes: Vec<u8>) {
+    /// A link on the way is refused: the journal only renames within the
+    /// project, and a rename over a link would replace the link, not its file.
+    pub(crate) fn write_file(&mut self, path: PathBuf, bytes: Vec<u8>) -> Result<(), ProjectError> {
+        if let Some(link) = first_link(&self.root, &path) {
+            return Err(ProjectError::LinkedProjectFile { path, link });
+        }
         self.files.push((path, bytes));
+        Ok(())
     }
 
     /// Deletes the file at `path` when the transaction commits.
@@ -237,11 +243,14 @@ impl Journal {
         Ok(text)
     }
 
-    /// Reads a journal, refusing any path outside the project and any
-    /// staged or moved-aside name promptpack would not have chosen: a
-    /// journal found in a cloned repository must not rename or delete the
-    /// user's own files.
-    fn parse(root: &Path, path: &Path, text: &str) -> Result<Journal, ProjectError> {
+    /// Reads a journal, refusing every step promptpack would not have
+    /// written: a journal found in a cloned repository must not rename or
+    /// delete the user's own files. Folder steps name a pack folder in the
+    /// install folder; file steps `promptpack.toml`, `promptpack.lock` or a
+    /// file under `overrides/<pack>/`; deletions a snapshot or an
+    /// override's resolved base. Staged and moved-aside names sit beside
+    /// their target and are named after it. No step goes through a link.
+    fn parse(root: &Path, install_dir: &Path, path: &Path, text: &str) -> Result<Journal, ProjectError> {
         let mut journal = Journal::default();
         for (index, line) in text.lines().enumerate() {
             if line.is_empty() || line.starts_with('#') {
@@ -257,31 +266,69 @@ impl Journal {
                 if field.is_empty() || !relative.components().all(|c| matches!(c, Component::Normal(_))) {
                     return Err(bad(&format!("`{field}` is not a path inside the project")));
                 }
-                Ok(root.join(relative))
-            };
-            let hidden = |field: &str| -> Result<PathBuf, ProjectError> {
-                let path = inside(field)?;
-                match path.file_name().and_then(|n| n.to_str()) {
-                    Some(name) if is_staging_name(name) => Ok(path),
-                    _ => Err(bad(&format!("`{field}` is not a name promptpack stages files under"))),
+                let path = root.join(relative);
+                if let Some(link) = first_link(root, &path) {
+                    return Err(bad(&format!("`{field}` goes through the link `{}`", link.display())));
                 }
+                Ok(path)
+            };
+            // A staged (`new`) or moved-aside (`old`) name beside `target`, named after it.
+            let beside = |field: &str, target: &Path, kind: &str| -> Result<PathBuf, ProjectError> {
+                let path = inside(field)?;
+                let target_name = target.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let ours = path.parent() == target.parent()
+                    && path.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
+                        is_staging_name(name) && name.starts_with(&format!(".{target_name}.{kind}-"))
+                    });
+                if !ours {
+                    return Err(bad(&format!("`{field}` is not a name promptpack stages files under")));
+                }
+                Ok(path)
+            };
+            let pack_folder = |field: &str| -> Result<PathBuf, ProjectError> {
+                let path = inside(field)?;
+                let is_pack = path.parent() == Some(install_dir)
+                    && path.file_name().and_then(|n| n.to_str()).is_some_and(promptpack_manifest::is_valid_pack_name);
+                if !is_pack {
+                    return Err(bad(&format!("`{field}` is not a pack folder in `{}`", install_dir.display())));
+                }
+                Ok(path)
+            };
+            let overrides = root.join(crate::overrides::OVERRIDES_DIR);
+            let under_overrides = |path: &Path| {
+                path.strip_prefix(&overrides).ok().is_some_and(|rest| {
+                    let mut parts = rest.components();
+                    let pack = parts.next().and_then(|c| c.as_os_str().to_str());
+                    pack.is_some_and(promptpack_manifest::is_valid_pack_name) && parts.next().is_some()
+                })
             };
             let fields: Vec<&str> = line.split('\t').collect();
             match fields.as_slice() {
-                ["folder", target, staged, retired] => journal.folders.push(FolderStep {
-                    target: inside(target)?,
-                    staged: if *staged == "-" { None } else { Some(hidden(staged)?) },
-                    retired: hidden(retired)?,
-                }),
+                ["folder", target, staged, retired] => {
+                    let target = pack_folder(target)?;
+                    journal.folders.push(FolderStep {
+                        staged: if *staged == "-" { None } else { Some(beside(staged, &target, "new")?) },
+                        retired: beside(retired, &target, "old")?,
+                        target,
+                    });
+                }
                 ["file", target, staged] => {
-                    journal.files.push(FileStep { target: inside(target)?, staged: hidden(staged)? });
+                    let target = inside(target)?;
+                    let project_file = [PROJECT_FILE, LOCK_FILE].iter().any(|name| target == root.join(name));
+                    if !project_file && !under_overrides(&target) {
+                        return Err(bad(&format!("`{}` is not a file promptpack writes", target.display())));
+                    }
+                    journal.files.push(FileStep { staged: beside(staged, &target, "new")?, target });
                 }
                 ["delete", target] => {
-                    let deletable = [crate::overrides::RESOLVED_BASE_SUFFIX, ".snap", ".snap.new"];
-                    if !deletable.iter().any(|suffix| target.ends_with(suffix)) {
+                    let path = inside(target)?;
+                    let snapshot = path.parent() == Some(&root.join("snapshots"))
+                        && [".snap", ".snap.new"].iter().any(|suffix| target.ends_with(suffix));
+                    let base = under_overrides(&path) && target.ends_with(crate::overrides::RESOLVED_BASE_SUFFIX);
+                    if !snapshot && !base {
                         return Err(bad(&format!("`{target}` is not a file promptpack deletes")));
                     }
-                    journal.deletions.push(inside(target)?);
+                    journal.deletions.push(path);
                 }
                 _ => return Err(bad("not a journal step")),
             }
@@ -383,6 +430,20 @@ fn refuse_symlink(path: &Path) -> Result<(), ProjectError> {
     Ok(())
 }
 
+/// The first link on the way from `root` down to `path` (`path` itself
+/// included), if any.
+fn first_link(root: &Path, path: &Path) -> Option<PathBuf> {
+    let relative = path.strip_prefix(root).ok()?;
+    let mut current = root.to_path_buf();
+    for component in relative.components() {
+        current.push(component);
+        if fs_err::symlink_metadata(&current).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Some(current);
+        }
+    }
+    None
+}
+
 /// Hidden staged or moved-aside files and folders a killed process left
 /// when no journal names them: in the install folder (promptpack's own),
 /// and, in the project root and its snapshots folder, only those of the
@@ -442,18 +503,36 @@ pub(crate) fn finish_journal(root: &Path) -> Result<Option<String>, ProjectError
         return Ok(None);
     }
     let _lock = ProjectLock::acquire(root, None)?;
+    finish_journal_locked(root)
+}
+
+/// [`finish_journal`] for a caller that holds the project lock.
+pub(crate) fn finish_journal_locked(root: &Path) -> Result<Option<String>, ProjectError> {
+    let path = root.join(JOURNAL_FILE);
     // Another process may have finished it while this one waited.
     let text = match fs_err::read_to_string(&path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(ProjectError::Io { path, source: err }),
     };
-    let journal = Journal::parse(root, &path, &text)?;
+    let journal = Journal::parse(root, &journal_install_dir(root), &path, &text)?;
     journal.apply(root)?;
     Ok(Some(format!(
         "finished a change to this project that an interrupted promptpack run had started ({})",
         journal.describe()
     )))
+}
+
+/// The install folder a journal's pack folders must be in: the one
+/// `promptpack.toml` names, or the default when it names none (or does not
+/// parse; a journal does not change the install folder).
+fn journal_install_dir(root: &Path) -> PathBuf {
+    let manifest_path = root.join(PROJECT_FILE);
+    let configured = fs_err::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|text| promptpack_manifest::ProjectManifest::parse(&manifest_path, &text).ok())
+        .map(|manifest| manifest.install_dir);
+    root.join(configured.unwrap_or_else(|| promptpack_manifest::DEFAULT_INSTALL_DIR.to_owned()))
 }
 
 /// Deletes hidden leftovers of killed runs, unless another promptpack
@@ -550,7 +629,7 @@ mod tests {
         transaction.stage("a", &BTreeMap::from([("pack.toml".to_owned(), b"new".to_vec())])).unwrap();
         transaction.stage("b", &BTreeMap::from([("t/x.j2".to_owned(), b"x".to_vec())])).unwrap();
         transaction.remove("gone").unwrap();
-        transaction.write_file(dir.path().join("promptpack.lock"), b"new lock".to_vec());
+        transaction.write_file(dir.path().join("promptpack.lock"), b"new lock".to_vec()).unwrap();
         transaction.commit().unwrap();
         assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "new");
         assert_eq!(fs_err::read_to_string(install.join("b/t/x.j2")).unwrap(), "x");
@@ -567,7 +646,7 @@ mod tests {
         transaction.stage("a", &BTreeMap::from([("pack.toml".to_owned(), b"new".to_vec())])).unwrap();
         // A file whose folder cannot be created: staging fails.
         fs_err::write(dir.path().join("blocker"), "").unwrap();
-        transaction.write_file(dir.path().join("blocker/file"), b"x".to_vec());
+        transaction.write_file(dir.path().join("blocker/file"), b"x".to_vec()).unwrap();
         assert!(transaction.commit().is_err());
         assert_eq!(fs_err::read_to_string(install.join("a/pack.toml")).unwrap(), "old");
         assert_eq!(fs_err::read_dir(&install).unwrap().count(), 1, "no hidden folders left");
@@ -607,7 +686,7 @@ mod tests {
             deletions: Vec::new(),
         };
         let text = journal.to_text(dir.path()).unwrap();
-        assert_eq!(Journal::parse(dir.path(), Path::new("j"), &text).unwrap(), journal);
+        assert_eq!(Journal::parse(dir.path(), &install, Path::new("j"), &text).unwrap(), journal);
         fs_err::write(dir.path().join(JOURNAL_FILE), text).unwrap();
         fs_err::rename(install.join("a"), install.join(".a.old-aaaaaa")).unwrap();
 
@@ -623,14 +702,36 @@ mod tests {
 
     #[test]
     fn a_journal_cannot_touch_files_promptpack_did_not_stage() {
-        let root = Path::new("/project");
-        let parse = |text: &str| Journal::parse(root, Path::new("j"), text);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let parse = |text: &str| Journal::parse(root, &root.join("prompts"), Path::new("j"), text);
         assert!(parse("folder\tprompts/a\tprompts/.a.new-aaaaaa\tprompts/.a.old-aaaaaa\n").is_ok());
         assert!(parse("folder\tprompts/a\tsrc\tprompts/.a.old-aaaaaa\n").is_err(), "staged must be hidden");
+        assert!(parse("folder\tprompts/a\tprompts/.b.new-aaaaaa\tprompts/.a.old-aaaaaa\n").is_err(), "named after it");
+        assert!(parse("folder\tprompts/a\t-\t.a.old-aaaaaa\n").is_err(), "beside its target");
         assert!(parse("folder\tprompts/a\t-\t../.a.old-aaaaaa\n").is_err(), "outside the project");
+        assert!(parse("folder\tsrc\t-\t.src.old-abcdef\n").is_err(), "only pack folders in the install folder");
+        assert!(parse("folder\tprompts/.git\t-\tprompts/..git.old-abcdef\n").is_err(), "only pack names");
         assert!(parse("file\t/etc/passwd\t.x.new-xxxxxx\n").is_err());
+        assert!(parse("file\t.git/config\t.git/.config.new-abcdef\n").is_err(), "only files promptpack writes");
+        assert!(parse("file\tpromptpack.lock\t.promptpack.lock.new-abcdef\n").is_ok());
+        assert!(parse("file\tpromptpack.lock\t.x.new-abcdef\n").is_err(), "staged under its own name");
+        assert!(parse("file\toverrides/a/t.j2\toverrides/a/.t.j2.new-abcdef\n").is_ok());
         assert!(parse("delete\t.env\n").is_err());
+        assert!(parse("delete\tsrc/main.snap\n").is_err(), "snapshots only in snapshots/");
         assert!(parse("delete\tsnapshots/a__b.snap\n").is_ok());
+        assert!(parse("delete\toverrides/a/t.j2.merge-base\n").is_ok());
+        assert!(parse("delete\tt.j2.merge-base\n").is_err(), "bases live under overrides/<pack>/");
         assert!(parse("rename\ta\tb\n").is_err());
+
+        // A committed link cannot lead a step out of the project.
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            fs_err::create_dir_all(outside.path().join("ssh")).unwrap();
+            std::os::unix::fs::symlink(outside.path(), root.join("prompts")).unwrap();
+            let through_link = parse("folder\tprompts/ssh\t-\tprompts/.ssh.old-abcdef\n").unwrap_err();
+            assert!(through_link.to_string().contains("goes through the link"), "{through_link}");
+        }
     }
 }

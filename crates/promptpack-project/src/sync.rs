@@ -158,6 +158,10 @@ pub fn sync(
     // From here to the commit, this process owns the project: what it read
     // must still be what is there.
     let _lock = ProjectLock::acquire(project.root(), Some(reporter))?;
+    // A run killed after deciding its change, while this one was resolving:
+    // finish it first (its staged files are not leftovers), then the check
+    // below sees whether it changed what this run read.
+    crate::install::finish_journal_locked(project.root())?;
     project.check_unchanged_on_disk()?;
     let installed = installed_checksums(project, &old_lock, &files, options.force)?;
     let mut transaction = Transaction::new(project.root(), &project.install_dir())?;
@@ -172,14 +176,14 @@ pub fn sync(
         transaction.remove(name)?;
     }
     if report.lock_changed {
-        transaction.write_file(project.root().join(LOCK_FILE), report.lock.to_toml().into_bytes());
+        transaction.write_file(project.root().join(LOCK_FILE), report.lock.to_toml().into_bytes())?;
     }
     if options.write_manifest {
-        transaction.write_file(project.root().join(PROJECT_FILE), project.manifest_source().as_bytes().to_vec());
+        transaction.write_file(project.root().join(PROJECT_FILE), project.manifest_source().as_bytes().to_vec())?;
     }
     for write in &options.extra_writes {
         match &write.contents {
-            Some(bytes) => transaction.write_file(write.path.clone(), bytes.clone()),
+            Some(bytes) => transaction.write_file(write.path.clone(), bytes.clone())?,
             None => transaction.delete_file(write.path.clone()),
         }
     }
