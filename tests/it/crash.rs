@@ -347,11 +347,8 @@ fn a_journal_naming_files_promptpack_does_not_write_is_refused_and_nothing_chang
     project.write("src/main.py", "print('mine')\n");
     project.write(".git/config", "[core]\n");
     project.write(".git/.config.new-abcdef", "[core]\nfsmonitor = evil\n");
-    for step in [
-        "folder\tsrc\t-\t.src.old-abcdef",
-        "file\t.git/config\t.git/.config.new-abcdef",
-        "delete\tsrc/main.py",
-    ] {
+    for step in ["folder\tsrc\t-\t.src.old-abcdef", "file\t.git/config\t.git/.config.new-abcdef", "delete\tsrc/main.py"]
+    {
         project.write("promptpack.lock.journal", format!("# promptpack journal v1\n{step}\n"));
         let before = dir_contents(project.path());
         let out = project.run(&["list"]);
