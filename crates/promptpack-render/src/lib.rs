@@ -662,10 +662,13 @@ fn jinja_error(
     vars: Option<&Vars>,
 ) -> RenderError {
     let text = &source.text;
+    // A position inside text a rewrite inserted maps back to where it was
+    // inserted, which may fall inside a character of the template as written.
     let span = err
         .range()
         .map(|range| source.original_offset(range.start)..source.original_offset(range.end))
-        .filter(|r| r.end <= text.len());
+        .filter(|r| r.end <= text.len())
+        .map(|r| floor_char_boundary(text, r.start)..ceil_char_boundary(text, r.end.max(r.start)));
     let snippet = span.clone().map(|r| &text[r]).unwrap_or_default();
     // `raise_exception(message)` (transformers' environment): the template's own words.
     let raised = std::error::Error::source(err)
@@ -760,6 +763,20 @@ fn jinja_error(
         error = error.at(&source.origin, text, line, 1, 1);
     }
     error
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 fn last_identifier_before(text: &str, name: &str, end: usize) -> Option<usize> {
