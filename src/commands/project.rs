@@ -22,7 +22,24 @@ use crate::{ExitStatus, Printer, UsageError};
 pub fn init(args: &InitArgs, printer: &Printer) -> Result<ExitStatus> {
     promptpack_project::init_project(Path::new("."), args.registry.as_deref())?;
     printer.status("Created", PROJECT_FILE);
+    if let Some(url) = &args.registry {
+        note_credentials_not_stored(printer, url);
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Says, when a URL typed on the command line held credentials, that
+/// `promptpack.toml` records it without them and where they come from.
+fn note_credentials_not_stored(printer: &Printer, typed: &str) {
+    let stored = promptpack_manifest::strip_credentials(typed);
+    if stored != typed {
+        printer.info(&format!(
+            "{PROJECT_FILE} records `{stored}` without the credentials or query given on the command line; \
+             promptpack finds credentials with git's credential helpers (`git config credential.helper`, e.g. \
+             `store` or your platform's keychain) and ssh-agent, as git does; for a `sparse+` registry, in \
+             `PROMPTPACK_REGISTRIES_<NAME>_TOKEN` or the credentials file"
+        ));
+    }
 }
 
 fn sync_project(project: &Project, options: &SyncOptions, printer: &Printer) -> Result<SyncReport> {
@@ -60,6 +77,7 @@ pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
         offline: args.network.offline,
         upgrade: Upgrade::Only(vec![name.clone()]),
         fetched,
+        with_credentials: args.registry.iter().chain(&args.git).map(|url| DisplaySafeUrl::new(url.as_str())).collect(),
         write_manifest: true,
         ..SyncOptions::default()
     };
@@ -80,7 +98,8 @@ fn edited_manifest(
 ) -> Result<(String, Vec<DisplaySafeUrl>)> {
     let mut table = toml_edit::InlineTable::new();
     if let Some(url) = &args.git {
-        table.insert("git", url.as_str().into());
+        table.insert("git", promptpack_manifest::strip_credentials(url).into());
+        note_credentials_not_stored(printer, url);
         for (key, value) in [("tag", &args.tag), ("branch", &args.branch), ("rev", &args.rev), ("path", &args.path)] {
             if let Some(value) = value {
                 table.insert(key, value.as_str().into());
@@ -128,8 +147,9 @@ fn edited_manifest(
     if project.manifest().registries.contains_key(&registry_name) {
         Ok((text, fetched))
     } else {
-        // Written as typed: promptpack.toml is the user's own file.
-        Ok((project.manifest_with_registry(&text, &registry_name, location.configured.expose_secrets())?, fetched))
+        // Never the credentials typed with it: promptpack.toml is committed.
+        note_credentials_not_stored(printer, location.configured.expose_secrets());
+        Ok((project.manifest_with_registry(&text, &registry_name, &location.configured.without_credentials())?, fetched))
     }
 }
 

@@ -34,5 +34,5 @@ pub use crate::registry::{
     RegistryLimits, STATIC_REGISTRY_FORMAT, StaticRegistryConfig, index_path, pack_path,
 };
 pub use crate::spec::{PackName, PackRequirementSpec, PackSpec, SpecError};
-pub use crate::url::{DisplaySafeUrl, redact_url, redact_urls_in};
+pub use crate::url::{DisplaySafeUrl, redact_url, redact_urls_in, strip_credentials};
 pub use crate::value::toml_to_json;

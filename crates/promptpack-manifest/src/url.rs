@@ -43,6 +43,38 @@ impl DisplaySafeUrl {
     pub fn has_secrets(&self) -> bool {
         redact_url(&self.0) != self.0
     }
+
+    /// The location as it may be written to a file a person commits
+    /// (`promptpack.toml`): without `user:password@` and without the query,
+    /// where tokens travel. Credentials are then found by the lookup
+    /// (git's credential helpers, ssh-agent), never stored by promptpack.
+    #[must_use]
+    pub fn without_credentials(&self) -> String {
+        strip_credentials(&self.0)
+    }
+}
+
+/// `url` without `user:password@` and without its query; a folder or a
+/// URL with neither is returned as it is. An ssh user without a password
+/// (`ssh://git@host/r.git`) stays: it is the account, not a secret.
+#[must_use]
+pub fn strip_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let ssh = url[..scheme_end].ends_with("ssh");
+    let host_start = match rest[..authority_end].rfind('@') {
+        Some(at) if ssh && !rest[..at].contains(':') => 0,
+        Some(at) => at + 1,
+        None => 0,
+    };
+    let mut out = format!("{}{}", &url[..scheme_end + 3], &rest[host_start..authority_end]);
+    let after_authority = &rest[authority_end..];
+    let (before_fragment, fragment) =
+        after_authority.find('#').map_or((after_authority, ""), |at| after_authority.split_at(at));
+    out.push_str(before_fragment.split_once('?').map_or(before_fragment, |(path, _)| path));
+    out.push_str(fragment);
+    out
 }
 
 impl fmt::Display for DisplaySafeUrl {
@@ -128,6 +160,20 @@ pub fn redact_urls_in(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_query_tokens_are_stripped_for_files() {
+        let strip = |url: &str| DisplaySafeUrl::new(url).without_credentials();
+        assert_eq!(strip("https://me:secret@example.com/r.git"), "https://example.com/r.git");
+        assert_eq!(strip("https://token@example.com:8443/r.git"), "https://example.com:8443/r.git");
+        assert_eq!(strip("https://example.com/r.git?token=abc&x"), "https://example.com/r.git");
+        assert_eq!(strip("https://u:p@example.com?sig=1#frag"), "https://example.com#frag");
+        assert_eq!(strip("https://example.com/a@b"), "https://example.com/a@b");
+        assert_eq!(strip("ssh://git@example.com/r.git"), "ssh://git@example.com/r.git");
+        assert_eq!(strip("ssh://git:pw@example.com/r.git"), "ssh://example.com/r.git");
+        assert_eq!(strip("git@example.com:team/r.git"), "git@example.com:team/r.git");
+        assert_eq!(strip("/srv/registry"), "/srv/registry");
+    }
 
     #[test]
     fn credentials_and_query_tokens_never_show() {

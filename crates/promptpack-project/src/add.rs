@@ -30,11 +30,12 @@ impl Project {
     #[must_use]
     pub fn registry_name_for(&self, url: &DisplaySafeUrl) -> String {
         let registries = &self.manifest().registries;
-        if let Some((name, _)) = registries.iter().find(|(_, configured)| *configured == url.expose_secrets()) {
+        // Compared and named as written to promptpack.toml: without credentials.
+        let stored = url.without_credentials();
+        if let Some((name, _)) = registries.iter().find(|(_, configured)| configured.as_str() == stored) {
             return name.clone();
         }
-        let base: String = url
-            .redacted()
+        let base: String = stored
             .trim_end_matches('/')
             .rsplit(['/', ':', '\\'])
             .next()

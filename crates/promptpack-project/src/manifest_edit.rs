@@ -16,7 +16,8 @@ pub fn init_project(dir: &Path, registry: Option<&str>) -> Result<(), ProjectErr
         return Err(ProjectError::AlreadyInitialized { path });
     }
     let registry_line = match registry {
-        Some(url) => format!("default = {}\n", value(url)),
+        // Never the credentials typed with it: this file is committed.
+        Some(url) => format!("default = {}\n", value(promptpack_manifest::strip_credentials(url))),
         None => "# default = \"https://git.example.com/team/prompt-registry.git\"\n".to_owned(),
     };
     let text = format!(

@@ -118,6 +118,10 @@ pub(crate) struct Resolver<'a> {
     pub unlocked: &'a dyn Fn(&str) -> bool,
     /// Registries fetched earlier in this run: opened without fetching again.
     pub fetched: Vec<DisplaySafeUrl>,
+    /// URLs typed with credentials in this run (`add --registry URL`),
+    /// which `promptpack.toml` records without them: a registry or source
+    /// stored as one of them is opened with its credentials.
+    pub with_credentials: Vec<DisplaySafeUrl>,
     registries: HashMap<DisplaySafeUrl, Registry>,
     git_sources: HashMap<DisplaySafeUrl, GitSource>,
 }
@@ -141,6 +145,7 @@ impl<'a> Resolver<'a> {
             lock,
             unlocked,
             fetched: Vec::new(),
+            with_credentials: Vec::new(),
             registries: HashMap::new(),
             git_sources: HashMap::new(),
         }
@@ -158,11 +163,15 @@ impl<'a> Resolver<'a> {
     fn registry(&mut self, location: &RegistryLocation) -> Result<&Registry, ProjectError> {
         let url = &location.url;
         if !self.registries.contains_key(url) {
+            let stored = url.without_credentials();
             let policy = match self.policy {
-                FetchPolicy::Always if self.fetched.contains(url) => FetchPolicy::IfNeeded,
+                FetchPolicy::Always if self.fetched.iter().any(|f| f.without_credentials() == stored) => {
+                    FetchPolicy::IfNeeded
+                }
                 policy => policy,
             };
-            let registry = Registry::open_named(self.cache, url, location.name.as_deref(), policy, self.reporter)?;
+            let open = self.typed_with_credentials(url);
+            let registry = Registry::open_named(self.cache, &open, location.name.as_deref(), policy, self.reporter)?;
             self.registries.insert(url.clone(), registry);
         }
         Ok(&self.registries[url])
@@ -178,12 +187,19 @@ impl<'a> Resolver<'a> {
         }))
     }
 
+    /// `url` as typed in this run with its credentials, if it was.
+    fn typed_with_credentials(&self, url: &DisplaySafeUrl) -> DisplaySafeUrl {
+        let stored = url.without_credentials();
+        self.with_credentials.iter().find(|typed| typed.without_credentials() == stored).unwrap_or(url).clone()
+    }
+
     /// A git source, by the URL as written in `promptpack.toml` (or made
     /// absolute): typed here, so it only ever shows redacted.
     fn git_source(&mut self, url: &str) -> Result<&GitSource, ProjectError> {
         let url = DisplaySafeUrl::new(url);
         if !self.git_sources.contains_key(&url) {
-            let source = GitSource::open(self.cache, &url, self.policy, self.reporter)?;
+            let open = self.typed_with_credentials(&url);
+            let source = GitSource::open(self.cache, &open, self.policy, self.reporter)?;
             self.git_sources.insert(url.clone(), source);
         }
         Ok(&self.git_sources[&url])

@@ -41,6 +41,10 @@ pub struct SyncOptions {
     /// Registries this run has just fetched (`add` looking up the newest
     /// version): read from the cache instead of fetched again.
     pub fetched: Vec<promptpack_manifest::DisplaySafeUrl>,
+    /// URLs typed with credentials in this run, which `promptpack.toml`
+    /// records without them: used for the registries and sources stored as
+    /// them, for this run only.
+    pub with_credentials: Vec<promptpack_manifest::DisplaySafeUrl>,
     /// Write the project's manifest text (an edited one: `add`, `remove`)
     /// in the same transaction as the packs and the lock.
     pub write_manifest: bool,
@@ -217,6 +221,7 @@ fn resolve(
     let mut resolver =
         Resolver::new(cache, reporter, policy, project.root(), project.manifest(), target_lock, &unlocked);
     resolver.fetched.clone_from(&options.fetched);
+    resolver.with_credentials.clone_from(&options.with_credentials);
     resolver.resolve()
 }
 

@@ -17,6 +17,12 @@ fn http_sandbox(password: &str) -> (Sandbox, HttpGitServer) {
     (sandbox, server)
 }
 
+/// Puts `password` in the sandbox's credential store, replacing what was there.
+fn store_helper_password(sandbox: &Sandbox, server: &HttpGitServer, password: &str) {
+    let creds = sandbox.root.path().join("creds");
+    std::fs::write(&creds, format!("http://{USER}:{password}@127.0.0.1:{}\n", server.port())).unwrap();
+}
+
 #[test]
 fn http_basic_auth_from_credential_helper_publish_and_add() {
     let (sandbox, server) = http_sandbox(PASSWORD);
@@ -75,12 +81,17 @@ fn http_credentials_in_the_url_never_reach_output_or_lockfile() {
     let (sandbox, server) = http_sandbox("unused-helper-password");
     let url = server.url_with_credentials(USER, PASSWORD, "registry.git");
     let publisher = TestProject::with_repository_packs();
+    // The helper's password is wrong: publishing works with the URL's.
     let mut outputs = vec![sandbox.publish(&publisher, PACK, &url)];
     let project = sandbox.consumer(&url);
+    // promptpack.toml keeps the URL without its credentials, so later
+    // commands find them as git does: here in the credential store.
+    store_helper_password(&sandbox, &server, PASSWORD);
     outputs.push(sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]));
     outputs.push(sandbox.ok(&project, "consumer", &["list"]));
     outputs.push(sandbox.ok(&project, "consumer", &["search", "--registry", &url]));
     outputs.push(sandbox.ok(&project, "consumer", &["outdated"]));
+    store_helper_password(&sandbox, &server, "unused-helper-password");
     let wrong = server.url_with_credentials(USER, "wr0ng-pw-91c2", "registry.git");
     let failed = sandbox.run(&project, "other", &["search", "--registry", &wrong]);
     assert_eq!(failed.code, 1, "{}", failed.stderr);
@@ -99,6 +110,40 @@ fn http_credentials_in_the_url_never_reach_output_or_lockfile() {
     let lock = project.read("promptpack.lock");
     assert!(!lock.contains(PASSWORD) && !lock.contains(USER), "{lock}");
     assert!(lock.contains(&format!("source = \"registry+{}\"", server.url("registry.git"))), "{lock}");
+    let manifest = project.read("promptpack.toml");
+    assert!(!manifest.contains(PASSWORD) && !manifest.contains(USER), "{manifest}");
+    assert!(manifest.contains(&format!("default = \"{}\"", server.url("registry.git"))), "{manifest}");
+}
+
+/// `init --registry` and `add --registry` with credentials (user and
+/// password, a token in the query) write none of them to promptpack.toml
+/// and say where credentials come from instead; the command that was given
+/// them still uses them.
+#[test]
+fn credentials_typed_on_the_command_line_are_never_written() {
+    let (sandbox, server) = http_sandbox("unused-helper-password");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &server.url_with_credentials(USER, PASSWORD, "registry.git"));
+    let typed = format!("{}?token=tok-0e1f2a", server.url_with_credentials(USER, PASSWORD, "registry.git"));
+
+    let project = TestProject::empty();
+    let init = sandbox.ok(&project, "consumer", &["init", "--registry", &typed]);
+    assert!(init.stderr.contains("without the credentials"), "{}", init.stderr);
+    assert!(init.stderr.contains("credential helpers"), "{}", init.stderr);
+    let other = TestProject::empty();
+    sandbox.ok(&other, "consumer", &["init"]);
+    // The helper has a wrong password: the add works only with the typed URL's.
+    let add = sandbox.ok(&other, "consumer", &["add", PACK, "--registry", &typed]);
+    assert!(add.stderr.contains("without the credentials"), "{}", add.stderr);
+    for project in [&project, &other] {
+        let manifest = project.read("promptpack.toml");
+        for secret in [PASSWORD, USER, "tok-0e1f2a", "token"] {
+            assert!(!manifest.contains(secret), "`{secret}` written to promptpack.toml:\n{manifest}\n{}", add.stderr);
+        }
+        assert!(manifest.contains(&server.url("registry.git")), "{manifest}");
+    }
+    let lock = other.read("promptpack.lock");
+    assert!(!lock.contains(PASSWORD) && !lock.contains("tok-0e1f2a"), "{lock}");
 }
 
 #[test]
@@ -107,8 +152,8 @@ fn http_credentials_in_the_url_are_not_stored_in_the_cache() {
     let url = server.url_with_credentials(USER, PASSWORD, "registry.git");
     let publisher = TestProject::with_repository_packs();
     sandbox.publish(&publisher, PACK, &url);
-    let project = sandbox.consumer(&url);
-    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    let project = sandbox.plain_consumer();
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1", "--registry", &url]);
     for cache in ["publisher", "consumer"] {
         let leaked: Vec<String> = dir_contents(&sandbox.cache(cache))
             .into_iter()
