@@ -99,3 +99,49 @@ fn error_version_conflict_through_dependencies_names_the_chain() {
     assert!(dir_contents(project.path()) == before);
     insta::assert_snapshot!("dependency_conflict", sandbox.pinned(&out, &[&project]));
 }
+
+/// A lockfile merged or edited by hand: duplicate entries, unknown fields,
+/// wrong types and impossible values are errors with `file:line:col`, the
+/// same for `install` and `install --locked`, before any network.
+#[test]
+fn error_hand_edited_lockfile_names_each_problem_and_where() {
+    let sandbox = Sandbox::new();
+    let project = TestProject::empty();
+    project.write(
+        "promptpack.toml",
+        "[registries]\ndefault = \"git://127.0.0.1:9/registry.git\"\n\n[packs]\nthreats-next-steps = \"^1\"\n",
+    );
+    let checksum = format!("sha256:{}", "a".repeat(64));
+    let entry = format!(
+        "[[pack]]\nname = \"threats-next-steps\"\nversion = \"1.0.0\"\nsource = \"registry+git://127.0.0.1:9/registry.git\"\ncommit = \"{}\"\nchecksum = \"{checksum}\"\n",
+        "b".repeat(40)
+    );
+    let cases = [
+        (
+            format!("version = 1\n\n{entry}\n{entry}"),
+            "pack `threats-next-steps` is locked twice (first on line 4)",
+            "promptpack.lock:11:8",
+        ),
+        (format!("version = 1\n\n{entry}pinned = true\n"), "unknown field `pinned`", "promptpack.lock:9:1"),
+        (
+            format!("version = 1\n\n{}", entry.replace("version = \"1.0.0\"", "version = [1, 0, 0]")),
+            "invalid type",
+            "promptpack.lock:5:11",
+        ),
+        (
+            format!("version = 1\n\n{}", entry.replace(&"b".repeat(40), "HEAD")),
+            "is not a git object id",
+            "promptpack.lock:7:10",
+        ),
+    ];
+    for (lock, message, position) in cases {
+        project.write("promptpack.lock", &lock);
+        for args in [&["install"][..], &["install", "--locked"][..]] {
+            let out = sandbox.run(&project, "consumer", args);
+            assert_eq!(out.code, 1, "{args:?}\n{}", out.stderr);
+            assert!(out.stderr.contains(message) && out.stderr.contains(position), "{args:?}\n{}", out.stderr);
+            assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+            assert!(!out.stderr.contains("cannot reach"), "the lockfile is read before any network: {}", out.stderr);
+        }
+    }
+}
