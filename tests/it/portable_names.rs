@@ -1,6 +1,7 @@
 //! A pack must install the same way on every machine: paths that collide
-//! when case is folded (one file on macOS and Windows) or that Windows
-//! cannot create are refused at publish, naming them, before anything is pushed.
+//! when case is folded (one file on macOS and Windows) or once Unicode-
+//! normalized (one file on macOS), or that Windows cannot create, are
+//! refused at publish, naming them, before anything is pushed.
 
 use crate::common::{TestProject, dir_contents};
 
@@ -23,4 +24,20 @@ fn publish_refuses_paths_that_differ_only_in_case_or_that_windows_reserves() {
     let out = project.run(&["publish", "packs/threats-next-steps", "--registry", "reg.git"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("`notes/aux.md` uses `aux.md`, a name Windows reserves"), "{}", out.stderr);
+}
+
+#[test]
+fn publish_refuses_paths_that_are_one_name_once_unicode_normalized() {
+    let project = TestProject::with_repository_packs();
+    project.env("PROMPTPACK_CACHE", project.path().join("cache"));
+    assert_eq!(project.run(&["registry", "init", "reg.git"]).code, 0);
+    // `é` precomposed (NFC, as typed on Linux) and decomposed (NFD, as macOS stores it).
+    project.write("packs/threats-next-steps/notes/caf\u{e9}.md", "one\n");
+    project.write("packs/threats-next-steps/notes/cafe\u{301}.md", "two\n");
+    let before = dir_contents(&project.path().join("reg.git"));
+    let out = project.run(&["publish", "packs/threats-next-steps", "--registry", "reg.git"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("are one name in different Unicode forms"), "{}", out.stderr);
+    assert!(out.stderr.contains("(`notes/cafe\\u{301}.md` and `notes/caf\\u{e9}.md`)"), "{}", out.stderr);
+    assert!(dir_contents(&project.path().join("reg.git")) == before, "nothing was pushed");
 }

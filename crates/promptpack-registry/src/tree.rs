@@ -102,9 +102,12 @@ const WINDOWS_RESERVED: [&str; 22] = [
 
 /// Why a set of pack paths cannot be installed the same way on every
 /// machine, if it cannot: two paths that are one file on a case-insensitive
-/// file system (macOS, Windows), where one would overwrite the other, or a
-/// name Windows cannot create.
+/// file system (macOS, Windows), where one would overwrite the other; two
+/// that are one name once Unicode-normalized (`é` written precomposed or as
+/// `e` and a combining accent: one file on macOS, two elsewhere); or a name
+/// Windows cannot create.
 pub fn unportable_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let nfc = icu_normalizer::ComposingNormalizerBorrowed::new_nfc();
     let mut folded: BTreeMap<String, &str> = BTreeMap::new();
     for path in paths {
         for part in path.split('/') {
@@ -126,17 +129,32 @@ pub fn unportable_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<
             prefix_end += part.len();
             let prefix = &path[..prefix_end];
             prefix_end += 1;
-            if let Some(other) = folded.get(&prefix.to_lowercase())
+            let normalized = nfc.normalize(prefix);
+            let key = nfc.normalize(&normalized.to_lowercase()).into_owned();
+            if let Some(other) = folded.get(&key)
                 && *other != prefix
             {
+                if nfc.normalize(other) == normalized {
+                    return Some(format!(
+                        "`{other}` and `{prefix}` are one name in different Unicode forms (`{}` and `{}`): on macOS one would overwrite the other",
+                        code_points(other),
+                        code_points(prefix)
+                    ));
+                }
                 return Some(format!(
                     "`{other}` and `{prefix}` differ only in case: on macOS and Windows one would overwrite the other"
                 ));
             }
-            folded.insert(prefix.to_lowercase(), prefix);
+            folded.insert(key, prefix);
         }
     }
     None
+}
+
+/// A name with every character beyond ASCII as its code point, so that two
+/// names that look alike can be told apart: `e\u{301}.md`.
+fn code_points(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii() { c.to_string() } else { format!("\\u{{{:x}}}", u32::from(c)) }).collect()
 }
 
 /// The content checksum of in-memory files.
@@ -223,5 +241,22 @@ mod portability_tests {
         assert!(unportable_paths(["CON"]).unwrap().contains("reserves"));
         assert!(unportable_paths(["notes."]).unwrap().contains("dot or space"));
         assert!(unportable_paths(["a?.md"]).unwrap().contains("does not allow"));
+    }
+
+    #[test]
+    fn names_equal_once_unicode_normalized_are_named() {
+        let nfd = "templates/e\u{301}.md";
+        let nfc = "templates/\u{e9}.md";
+        let collision = unportable_paths([nfc, nfd]).unwrap();
+        assert!(collision.contains(&format!("`{nfc}` and `{nfd}`")), "{collision}");
+        assert!(
+            collision.contains("`templates/\\u{e9}.md`") && collision.contains("`templates/e\\u{301}.md`"),
+            "{collision}"
+        );
+        // A folder in one form, a file inside it in the other.
+        assert!(unportable_paths(["caf\u{e9}/a.md", "cafe\u{301}/b.md"]).unwrap().contains("Unicode forms"));
+        // Case and normalization together.
+        assert!(unportable_paths(["\u{c9}.md", "e\u{301}.md"]).is_some());
+        assert_eq!(unportable_paths(["\u{e9}.md", "e.md"]), None);
     }
 }

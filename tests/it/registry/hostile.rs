@@ -146,3 +146,30 @@ fn hostile_git_source_trees_are_refused() {
         assert_add_refused(&sandbox, &project, repo, &["add", "evil", "--git", &url, "--tag", "v1.0.0"], problem);
     }
 }
+
+/// A pack whose tree holds one name twice, precomposed (`é`) and
+/// decomposed (`e` + U+0301): two files on Linux, one on macOS. Built by
+/// hand, since publish refuses it (`tests/it/portable_names.rs`).
+#[test]
+fn hostile_registry_pack_with_names_equal_once_unicode_normalized_is_refused() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let entries = evil_pack(&sandbox, "registry.git", |sandbox, repo| {
+        ["notes/caf\u{e9}.md", "notes/cafe\u{301}.md"]
+            .into_iter()
+            .map(|path| {
+                let blob = sandbox.blob(repo, path.as_bytes());
+                TreeEntry::file(path, blob, path.as_bytes())
+            })
+            .collect()
+    });
+    sandbox.craft_registry_version("registry.git", "evil", "1.0.0", &entries);
+    let project = sandbox.consumer(&url);
+    assert_add_refused(
+        &sandbox,
+        &project,
+        "consumer",
+        &["add", "evil@^1"],
+        "(`notes/cafe\\u{301}.md` and `notes/caf\\u{e9}.md`): on macOS one would overwrite the other",
+    );
+}
