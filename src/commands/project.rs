@@ -149,7 +149,10 @@ fn edited_manifest(
     } else {
         // Never the credentials typed with it: promptpack.toml is committed.
         note_credentials_not_stored(printer, location.configured.expose_secrets());
-        Ok((project.manifest_with_registry(&text, &registry_name, &location.configured.without_credentials())?, fetched))
+        Ok((
+            project.manifest_with_registry(&text, &registry_name, &location.configured.without_credentials())?,
+            fetched,
+        ))
     }
 }
 
