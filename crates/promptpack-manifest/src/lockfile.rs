@@ -175,6 +175,57 @@ impl LockCheck<'_> {
                 None
             }
         };
+        self.source_and_git_fields(raw);
+        for (key, id) in [("commit", &raw.commit), ("tree", &raw.tree)] {
+            if let Some(id) = id
+                && !is_object_id(id.get_ref())
+            {
+                self.error(
+                    id.span(),
+                    format!("`{key}` of `{name}` is not a git object id (40 or 64 hex digits): `{}`", id.get_ref()),
+                    RESTORE,
+                );
+            }
+        }
+        let hex = raw.checksum.get_ref().strip_prefix("sha256:").unwrap_or_default();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.error(
+                raw.checksum.span(),
+                format!("checksum of `{name}` is not `sha256:` and 64 hex digits"),
+                RESTORE,
+            );
+        }
+        for dependency in &raw.dependencies {
+            let well_formed = dependency.get_ref().split_once(' ').is_some_and(|(dep, version)| {
+                crate::is_valid_pack_name(dep) && semver::Version::parse(version).is_ok()
+            });
+            if !well_formed {
+                self.error(
+                    dependency.span(),
+                    format!("dependency `{}` of `{name}` is not `<name> <version>`", dependency.get_ref()),
+                    RESTORE,
+                );
+            }
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(LockedPack {
+            name: name.clone(),
+            version: version?,
+            source: raw.source.get_ref().clone(),
+            subdir: raw.subdir.as_ref().map(|s| s.get_ref().clone()),
+            reference: raw.reference.as_ref().map(|s| s.get_ref().clone()),
+            commit: raw.commit.as_ref().map(|s| s.get_ref().clone()),
+            tree: raw.tree.as_ref().map(|s| s.get_ref().clone()),
+            checksum: raw.checksum.get_ref().clone(),
+            dependencies: raw.dependencies.iter().map(|d| d.get_ref().clone()).collect(),
+        })
+    }
+
+    /// `source`, and what only a git source has (`subdir`, `reference`).
+    fn source_and_git_fields(&mut self, raw: &RawLockedPack) {
+        let name = raw.name.get_ref();
         let source = raw.source.get_ref();
         let kind = ["registry+", "git+", "path+"]
             .into_iter()
@@ -241,51 +292,6 @@ impl LockCheck<'_> {
                 );
             }
         }
-        for (key, id) in [("commit", &raw.commit), ("tree", &raw.tree)] {
-            if let Some(id) = id
-                && !is_object_id(id.get_ref())
-            {
-                self.error(
-                    id.span(),
-                    format!("`{key}` of `{name}` is not a git object id (40 or 64 hex digits): `{}`", id.get_ref()),
-                    RESTORE,
-                );
-            }
-        }
-        let hex = raw.checksum.get_ref().strip_prefix("sha256:").unwrap_or_default();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            self.error(
-                raw.checksum.span(),
-                format!("checksum of `{name}` is not `sha256:` and 64 hex digits"),
-                RESTORE,
-            );
-        }
-        for dependency in &raw.dependencies {
-            let well_formed = dependency.get_ref().split_once(' ').is_some_and(|(dep, version)| {
-                crate::is_valid_pack_name(dep) && semver::Version::parse(version).is_ok()
-            });
-            if !well_formed {
-                self.error(
-                    dependency.span(),
-                    format!("dependency `{}` of `{name}` is not `<name> <version>`", dependency.get_ref()),
-                    RESTORE,
-                );
-            }
-        }
-        if self.errors.len() > before {
-            return None;
-        }
-        Some(LockedPack {
-            name: name.clone(),
-            version: version?,
-            source: source.clone(),
-            subdir: raw.subdir.as_ref().map(|s| s.get_ref().clone()),
-            reference: raw.reference.as_ref().map(|s| s.get_ref().clone()),
-            commit: raw.commit.as_ref().map(|s| s.get_ref().clone()),
-            tree: raw.tree.as_ref().map(|s| s.get_ref().clone()),
-            checksum: raw.checksum.get_ref().clone(),
-            dependencies: raw.dependencies.iter().map(|d| d.get_ref().clone()).collect(),
-        })
     }
 
     /// One entry per pack (a lockfile merged by hand from two branches is

@@ -4,19 +4,19 @@
 
 use promptpack_render::{Engine, Limits, RenderOptions, Renderer, UndefinedPolicy, Vars};
 
-fn render(engine: Engine, undefined: UndefinedPolicy, template: &str, vars: &str) -> Option<String> {
+fn render(engine: Engine, undefined: UndefinedPolicy, template: &str, vars: &str) -> String {
     let vars: Vars = serde_json::from_str(vars).unwrap_or_default();
     let limits = Limits { fuel: 200_000, max_output_bytes: 1 << 20, max_value_bytes: 1 << 20, ..Limits::default() };
     let mut builder = Renderer::builder_with_options(RenderOptions { undefined, limits, ..RenderOptions::default() });
     let origin = if engine == Engine::Jinja { "t.j2" } else { "t.hbs" };
     if let Err(error) = builder.add_template("t", engine, template, origin) {
-        return Some(error.to_string());
+        return error.to_string();
     }
     let renderer = match builder.build() {
         Ok(renderer) => renderer,
-        Err(error) => return Some(error.to_string()),
+        Err(error) => return error.to_string(),
     };
-    Some(renderer.render("t", &vars).unwrap_or_else(|error| error.to_string()))
+    renderer.render("t", &vars).unwrap_or_else(|error| error.to_string())
 }
 
 /// An error position inside text the `%` rewrite inserted mapped back into
@@ -24,6 +24,6 @@ fn render(engine: Engine, undefined: UndefinedPolicy, template: &str, vars: &str
 #[test]
 fn an_error_just_before_a_multibyte_character_after_a_rewrite() {
     let template = "{{ \"%s|%s\" % (nope, 1)é\",\n    \"👋\"\n  ]\n}\n";
-    let error = render(Engine::Jinja, UndefinedPolicy::SemiStrict, template, "{}").unwrap();
+    let error = render(Engine::Jinja, UndefinedPolicy::SemiStrict, template, "{}");
     assert!(error.contains("t.j2:1:"), "{error}");
 }
