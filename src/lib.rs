@@ -56,7 +56,17 @@ pub fn run() -> ExitCode {
 /// (`promptpack_fs::interrupt`): temporary files are deleted, locks
 /// released, a project change is either not decided or finished. A second
 /// signal ends the process at once, as the user then insists.
-fn stop_cleanly_on_signals() {
+///
+/// For a process that runs the command line and then exits: the binary,
+/// and the Python package's console command, which calls it before
+/// [`run_with_args`] (never the Python API, whose users keep Python's own
+/// handling). Installs the handler once, however often it is called.
+pub fn stop_cleanly_on_signals() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(install_signal_handler);
+}
+
+fn install_signal_handler() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};

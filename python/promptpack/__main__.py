@@ -16,8 +16,9 @@ def main(argv: Optional[Sequence[str]] = None) -> NoReturn:
     from promptpack import _native
 
     args = list(sys.argv[1:] if argv is None else argv)
-    # Ctrl-C ends the command at once, as it ends the binary (Python's own
-    # handler would only set a flag that Rust never checks).
+    # Ctrl-C and SIGTERM stop the command as they stop the binary: `run_cli`
+    # installs promptpack's handler (cleanup, exit 130/143). Python's own
+    # SIGINT handler goes first, since the new one would also call it.
     if hasattr(signal, "SIGINT"):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.stdout.flush()

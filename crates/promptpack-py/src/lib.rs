@@ -55,6 +55,9 @@ fn load_pack(py: Python<'_>, path: PathBuf) -> PyResult<Pack> {
 /// its exit code; prints to the process's stdout and stderr.
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<OsString>) -> u8 {
+    // The console command is a process of its own, like the binary: Ctrl-C
+    // and SIGTERM stop it at the next step, cleaning up (exit 130/143).
+    promptpack::stop_cleanly_on_signals();
     py.detach(|| promptpack::run_with_args(argv))
 }
 
