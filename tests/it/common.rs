@@ -210,3 +210,52 @@ pub const THREATS_ROLES: [&str; 7] = [
     "software-engineer",
     "sre",
 ];
+
+/// A tmpfs of its own, unmounted when dropped.
+pub struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// `None` (the caller skips, saying why) when mounting is not permitted:
+    /// not root, or a container without the capability.
+    pub fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then_some(Self { dir })
+    }
+
+    /// Gives it `size` (tmpfs grows or shrinks in place).
+    pub fn resize(&self, size: &str) {
+        let remounted = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(self.dir.path())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(remounted, "remount the tmpfs with size={size}");
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Free bytes, as the file system counts them.
+    pub fn free(&self) -> u64 {
+        let out =
+            Command::new("stat").args(["-f", "-c", "%a %S"]).arg(self.path()).output().expect("stat");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("number"));
+        fields.next().expect("free blocks") * fields.next().expect("block size")
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{Running, TestProject, copy_dir, dir_contents};
+use crate::common::{Running, TestProject, Tmpfs, copy_dir, dir_contents};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const CRASH_EXIT_CODE: i32 = promptpack_fs::CRASH_EXIT_CODE;
@@ -378,45 +378,6 @@ fn a_linked_lockfile_is_refused_before_anything_changes() {
     assert!(out.stderr.contains("hint: replace the link"), "{}", out.stderr);
     assert_eq!(dir_contents(project.path()), before);
     assert_eq!(fs_err::read(&real_lock).expect("lock"), lock_before);
-}
-
-/// A tmpfs of its own, unmounted when dropped.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    /// `None` (the caller skips, saying why) when mounting is not permitted:
-    /// not root, or a container without the capability.
-    fn mount(size: &str) -> Option<Self> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        mounted.then_some(Self { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Free bytes, as the file system counts them.
-    fn free(&self) -> u64 {
-        let out =
-            std::process::Command::new("stat").args(["-f", "-c", "%a %S"]).arg(self.path()).output().expect("stat");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("number"));
-        fields.next().expect("free blocks") * fields.next().expect("block size")
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
-    }
 }
 
 /// The repro: on a nearly full disk a failed first `add` left

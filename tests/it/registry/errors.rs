@@ -145,3 +145,54 @@ fn error_hand_edited_lockfile_names_each_problem_and_where() {
         }
     }
 }
+
+/// Before, a full cache disk during a fetch read "cannot reach ... check the
+/// URL and your network". Now, with the cache on a small tmpfs, the fetch
+/// fails naming the full disk and where, never the network; with space
+/// again, the same command works from the same cache.
+#[test]
+fn a_full_cache_disk_during_a_fetch_is_named_and_the_next_fetch_with_space_works() {
+    let Some(disk) = crate::common::Tmpfs::mount("256k") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root and the permission to mount)");
+        return;
+    };
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = TestProject::with_repository_packs();
+    new_pack(&sandbox, &publisher, "bulky", "1.0.0");
+    // About 2 MB that compression cannot shrink much: more than the disk holds.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for part in 0..3 {
+        let text: String = (0..900_000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                if i % 80 == 79 { '\n' } else { char::from(alphabet[(state % 64) as usize]) }
+            })
+            .collect();
+        publisher.write(&format!("packs/bulky/data/part{part}.txt"), text);
+    }
+    sandbox.publish(&publisher, "bulky", &url);
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+
+    let cache = disk.path().join("cache");
+    let mut command = sandbox.command(&project, "consumer", &["add", "bulky"]);
+    command.env("PROMPTPACK_CACHE", &cache);
+    let out = Running::start(&mut command).wait(TIMEOUT);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("No space left on device"), "the cause is named:\n{}", out.stderr);
+    assert!(out.stderr.contains(&cache.display().to_string()), "the path is named:\n{}", out.stderr);
+    assert!(out.stderr.contains("hint: free disk space"), "{}", out.stderr);
+    assert!(!out.stderr.contains("network") && !out.stderr.contains("cannot reach"), "{}", out.stderr);
+    assert_eq!(dir_contents(project.path()), before, "the project is unchanged");
+
+    disk.resize("64m");
+    let mut command = sandbox.command(&project, "consumer", &["add", "bulky"]);
+    command.env("PROMPTPACK_CACHE", &cache);
+    let out = Running::start(&mut command).wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(project.read("prompts/bulky/data/part1.txt"), publisher.read("packs/bulky/data/part1.txt"));
+}
