@@ -246,8 +246,7 @@ impl Tmpfs {
 
     /// Free bytes, as the file system counts them.
     pub fn free(&self) -> u64 {
-        let out =
-            Command::new("stat").args(["-f", "-c", "%a %S"]).arg(self.path()).output().expect("stat");
+        let out = Command::new("stat").args(["-f", "-c", "%a %S"]).arg(self.path()).output().expect("stat");
         let text = String::from_utf8_lossy(&out.stdout);
         let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().expect("number"));
         fields.next().expect("free blocks") * fields.next().expect("block size")
