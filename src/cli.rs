@@ -152,9 +152,10 @@ pub struct NetworkArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// `NAME` or `NAME@REQUIREMENT` (e.g. `threats-next-steps@^1`).
-    #[arg(value_parser = parse_spec::<PackRequirementSpec>)]
-    pub pack: PackRequirementSpec,
+    /// `NAME` or `NAME@REQUIREMENT` (e.g. `threats-next-steps@^1`); several
+    /// are added together, all or none (one only with `--git` or `--path`).
+    #[arg(required = true, value_parser = parse_spec::<PackRequirementSpec>)]
+    pub packs: Vec<PackRequirementSpec>,
     /// A registry name from promptpack.toml, or a registry URL/path.
     #[arg(long, value_name = "NAME|URL", conflicts_with_all = ["git", "path"])]
     pub registry: Option<String>,
@@ -179,8 +180,9 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
-    /// The pack to remove.
-    pub name: String,
+    /// The packs to remove, all or none.
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]

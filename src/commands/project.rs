@@ -67,21 +67,42 @@ fn print_changes(printer: &Printer, report: &SyncReport, verb: &str) {
 }
 
 pub fn add(args: &AddArgs, printer: &Printer) -> Result<ExitStatus> {
-    let project = Project::require(Path::new("."))?;
-    let name = args.pack.name.to_string();
-    let requirement = args.pack.requirement.clone();
-    let (edited, fetched) = edited_manifest(args, &project, &name, requirement.as_deref(), printer)?;
-    // Resolve and install against the edited manifest; write it only once that worked.
-    let edited = project.with_manifest_source(&edited)?;
+    let mut project = Project::require(Path::new("."))?;
+    if args.packs.len() > 1 && (args.git.is_some() || args.path.is_some()) {
+        return Err(UsageError {
+            message: "`--git` and `--path` name the source of one pack".to_owned(),
+            hint: "add packs from a git repository or a folder one at a time".to_owned(),
+        }
+        .into());
+    }
+    let mut names = Vec::new();
+    let mut fetched = Vec::new();
+    for pack in &args.packs {
+        let name = pack.name.to_string();
+        if names.contains(&name) {
+            return Err(UsageError {
+                message: format!("`{name}` is named twice"),
+                hint: "name each pack once, with the requirement you want".to_owned(),
+            }
+            .into());
+        }
+        let (edited, fetched_for_pack) = edited_manifest(args, &project, &name, pack.requirement.as_deref(), printer)?;
+        // Each pack is added to the manifest as edited so far; nothing is written yet.
+        project = project.with_manifest_source(&edited)?;
+        fetched.extend(fetched_for_pack);
+        names.push(name);
+    }
+    // Resolve and install against the edited manifest; all of it is written
+    // together, once that worked.
     let options = SyncOptions {
         offline: args.network.offline,
-        upgrade: Upgrade::Only(vec![name.clone()]),
+        upgrade: Upgrade::Only(names),
         fetched,
         with_credentials: args.registry.iter().chain(&args.git).map(|url| DisplaySafeUrl::new(url.as_str())).collect(),
         write_manifest: true,
         ..SyncOptions::default()
     };
-    let report = sync_project(&edited, &options, printer)?;
+    let report = sync_project(&project, &options, printer)?;
     print_changes(printer, &report, "Adding");
     Ok(ExitStatus::Success)
 }
@@ -158,31 +179,41 @@ fn edited_manifest(
 
 pub fn remove(args: &RemoveArgs, printer: &Printer) -> Result<ExitStatus> {
     let project = Project::require(Path::new("."))?;
-    if !project.manifest().packs.contains_key(&args.name) {
-        return Err(ProjectError::NotADependency {
-            name: args.name.clone(),
-            available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
+    let mut edited = project.clone();
+    let mut snapshots = Vec::new();
+    for name in &args.names {
+        if !edited.manifest().packs.contains_key(name) {
+            return Err(ProjectError::NotADependency {
+                name: name.clone(),
+                available: project.manifest().packs.keys().cloned().collect::<Vec<_>>().join(", "),
+            }
+            .into());
         }
-        .into());
+        edited = edited.with_manifest_source(&edited.manifest_without_requirement(name)?)?;
+        // The manifest, the lock, the pack folders and the packs' snapshots go together.
+        snapshots.push((name, edited.snapshots_of(name)?));
     }
-    let edited = project.with_manifest_source(&project.manifest_without_requirement(&args.name)?)?;
-    // The manifest, the lock, the pack folder and the pack's snapshots go together.
-    let snapshots = edited.snapshots_of(&args.name)?;
     let options = SyncOptions {
         write_manifest: true,
-        extra_writes: snapshots.iter().map(|path| ExtraWrite { path: path.clone(), contents: None }).collect(),
+        extra_writes: snapshots
+            .iter()
+            .flat_map(|(_, paths)| paths)
+            .map(|path| ExtraWrite { path: path.clone(), contents: None })
+            .collect(),
         ..SyncOptions::default()
     };
     let report = sync_project(&edited, &options, printer)?;
     print_changes(printer, &report, "Installing");
-    if project.manifest().fixtures.contains_key(&args.name) {
-        printer.status("Removed", &format!("the project fixtures of {} ([fixtures.{}])", args.name, args.name));
-    }
-    if !snapshots.is_empty() {
-        printer.status(
-            "Removed",
-            &format!("{} snapshot(s) of {} from {}", snapshots.len(), args.name, edited.snapshots_dir().display()),
-        );
+    for (name, snapshots) in &snapshots {
+        if project.manifest().fixtures.contains_key(*name) {
+            printer.status("Removed", &format!("the project fixtures of {name} ([fixtures.{name}])"));
+        }
+        if !snapshots.is_empty() {
+            printer.status(
+                "Removed",
+                &format!("{} snapshot(s) of {name} from {}", snapshots.len(), edited.snapshots_dir().display()),
+            );
+        }
     }
     Ok(ExitStatus::Success)
 }

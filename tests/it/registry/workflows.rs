@@ -186,3 +186,45 @@ fn yanked_version_is_skipped_by_new_resolutions_but_installs_from_a_lock_with_a_
     sandbox.ok(&fresh, "consumer", &["add", "threats-next-steps@^1"]);
     assert_eq!(locked(&lockfile(&fresh), PACK).version, semver::Version::new(1, 1, 0), "--undo restores it");
 }
+
+/// `add a b` and `remove a b`, as with cargo: several packs in one change,
+/// all of it or none of it.
+#[test]
+fn several_packs_are_added_and_removed_together_all_or_nothing() {
+    let sandbox = Sandbox::with_daemon();
+    let url = sandbox.registry();
+    let publisher = TestProject::with_repository_packs();
+    new_pack(&sandbox, &publisher, "second-pack", "1.0.0");
+    sandbox.publish(&publisher, PACK, &url);
+    sandbox.publish(&publisher, "second-pack", &url);
+    let project = sandbox.consumer(&url);
+
+    // One name the registry lacks: nothing is added.
+    let before = dir_contents(project.path());
+    let refused = sandbox.run(&project, "consumer", &["add", "threats-next-steps", "no-such-pack"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(refused.stderr.contains("no-such-pack"), "{}", refused.stderr);
+    assert!(dir_contents(project.path()) == before, "a refused add changed files:\n{}", refused.stderr);
+    let twice = sandbox.run(&project, "consumer", &["add", "second-pack", "second-pack@^1"]);
+    assert_eq!(twice.code, 2, "a pack named twice is a usage error: {}", twice.stderr);
+
+    let added = sandbox.ok(&project, "consumer", &["add", "threats-next-steps", "second-pack@^1"]);
+    assert!(added.stderr.contains("Adding threats-next-steps 1.0.0"), "{}", added.stderr);
+    assert!(added.stderr.contains("Adding second-pack 1.0.0"), "{}", added.stderr);
+    let manifest = project.read("promptpack.toml");
+    assert!(manifest.contains("threats-next-steps = \"^1.0.0\""), "{manifest}");
+    assert!(manifest.contains("second-pack = \"^1\""), "{manifest}");
+    let lock = lockfile(&project);
+    locked(&lock, PACK);
+    locked(&lock, "second-pack");
+    assert_installed_as_published(&project, &publisher, "second-pack");
+
+    let unknown = sandbox.run(&project, "consumer", &["remove", "second-pack", "not-added"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.stdout);
+    assert!(project.read("promptpack.toml").contains("second-pack"), "a refused remove changes nothing");
+    sandbox.ok(&project, "consumer", &["remove", "second-pack", "threats-next-steps"]);
+    let manifest = project.read("promptpack.toml");
+    assert!(!manifest.contains("second-pack") && !manifest.contains("threats-next-steps"), "{manifest}");
+    assert!(!project.path().join("prompts/second-pack").exists());
+    assert!(lockfile(&project).packs.is_empty());
+}
