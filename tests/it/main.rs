@@ -16,5 +16,6 @@ mod render_settings;
 mod report;
 mod snapshots;
 mod stale_locks;
+mod startup;
 mod unknown_variables;
 mod upgrades;

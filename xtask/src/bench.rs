@@ -18,6 +18,7 @@ mod measure;
 mod peers;
 mod registry;
 mod render;
+mod sparse;
 
 pub use self::batch::floor;
 
@@ -44,7 +45,7 @@ pub struct BenchArgs {
     /// Print the table only; leave BENCHMARKS.md alone.
     #[arg(long)]
     no_write: bool,
-    /// Run only these sections (1-6, comma-separated); implies --no-write.
+    /// Run only these sections (1-7, comma-separated); implies --no-write.
     #[arg(long, value_delimiter = ',', value_name = "N")]
     only: Vec<u8>,
     /// Keep the scratch folders (registries, projects, caches) for profiling.
@@ -75,6 +76,8 @@ struct Settings {
     resolve_packs: usize,
     resolve_versions: usize,
     version_repeats: usize,
+    /// First adds over git (each fetches the whole large registry).
+    git_add_repeats: usize,
 }
 
 impl Settings {
@@ -93,6 +96,7 @@ impl Settings {
                 resolve_packs: 500,
                 resolve_versions: 20,
                 version_repeats: 21,
+                git_add_repeats: 1,
             }
         } else {
             Self {
@@ -108,6 +112,7 @@ impl Settings {
                 resolve_packs: 10_000,
                 resolve_versions: 20,
                 version_repeats: 101,
+                git_add_repeats: 3,
             }
         }
     }
@@ -227,6 +232,9 @@ pub fn run(args: &BenchArgs, root: &Path) -> Result<()> {
     }
     if selected(6) {
         sections.push(bench.version()?);
+    }
+    if selected(7) {
+        sections.push(bench.sparse()?);
     }
     let report = bench.report(&sections, started.elapsed().as_secs_f64(), args.quick)?;
     if args.keep {

@@ -2,7 +2,41 @@
 
 use super::*;
 
+/// The registry sections 5 and 7 resolve over.
+pub(super) struct LargeRegistry {
+    pub names: Vec<String>,
+    /// The major version of every pack's newest version.
+    pub newest_major: u64,
+    /// Seconds it took to generate.
+    pub generated: f64,
+}
+
 impl Bench {
+    /// `resolve_packs` × `resolve_versions` generated straight into git
+    /// objects (one commit), in chains of four: pack 4k depends on 4k+1,
+    /// which depends on 4k+2, and so on.
+    pub(super) fn large_registry(&self, dir: &Path) -> Result<LargeRegistry> {
+        let s = &self.settings;
+        let started = Instant::now();
+        let mut builder = RegistryBuilder::create(dir, "bench-large")?;
+        let names = pack_names(s.resolve_packs);
+        let versions: Vec<semver::Version> =
+            (0..s.resolve_versions).map(|j| semver::Version::new(1 + (j / 8) as u64, (j % 8) as u64, 0)).collect();
+        let newest_major = versions.last().map_or(1, |v| v.major);
+        for (i, name) in names.iter().enumerate() {
+            let mut deps = BTreeMap::new();
+            if i % 4 != 3 && i + 1 < names.len() {
+                deps.insert(names[i + 1].clone(), format!("^{newest_major}"));
+            }
+            let spec = PackSpec { name: name.clone(), versions: versions.clone(), deps };
+            for version in &spec.versions {
+                builder.publish_generated(&spec, version, false)?;
+            }
+        }
+        builder.commit("Generated registry")?;
+        Ok(LargeRegistry { names, newest_major, generated: started.elapsed().as_secs_f64() })
+    }
+
     pub(super) fn install(&self) -> Result<Section> {
         let s = &self.settings;
         eprintln!("bench: 4. install from a git daemon vs git clone --depth 1");
@@ -109,26 +143,8 @@ impl Bench {
     pub(super) fn resolve(&self) -> Result<Section> {
         let s = &self.settings;
         eprintln!("bench: 5. generating a registry of {} packs × {} versions", s.resolve_packs, s.resolve_versions);
-        let started = Instant::now();
         let dir = self.scratch().join("resolve/registry.git");
-        let mut builder = RegistryBuilder::create(&dir, "bench-large")?;
-        let names = pack_names(s.resolve_packs);
-        // Chains of four: pack 4k depends on 4k+1, which depends on 4k+2, ...
-        let versions: Vec<semver::Version> =
-            (0..s.resolve_versions).map(|j| semver::Version::new(1 + (j / 8) as u64, (j % 8) as u64, 0)).collect();
-        let newest_major = versions.last().map_or(1, |v| v.major);
-        for (i, name) in names.iter().enumerate() {
-            let mut deps = BTreeMap::new();
-            if i % 4 != 3 && i + 1 < names.len() {
-                deps.insert(names[i + 1].clone(), format!("^{newest_major}"));
-            }
-            let spec = PackSpec { name: name.clone(), versions: versions.clone(), deps };
-            for version in &spec.versions {
-                builder.publish_generated(&spec, version, false)?;
-            }
-        }
-        builder.commit("Generated registry")?;
-        let generated = started.elapsed().as_secs_f64();
+        let LargeRegistry { names, newest_major, generated } = self.large_registry(&dir)?;
 
         let roots: Vec<&String> = (0..5).map(|k| &names[(k * s.resolve_packs / 5) / 4 * 4]).collect();
         let project = self.scratch().join("resolve/project");

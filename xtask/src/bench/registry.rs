@@ -308,3 +308,80 @@ pub fn read_folder(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
     }
     Ok(files)
 }
+
+/// Debian's nginx serving `root` on a free port of 127.0.0.1, with its own
+/// config, prefix and access log in `dir`; stopped when dropped.
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    access_log: PathBuf,
+}
+
+impl Nginx {
+    pub fn start(root: &Path, dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let file = |name: &str| dir.join(name).display().to_string();
+        let access_log = dir.join("access.log");
+        std::fs::write(&access_log, "")?;
+        let config = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {pid};\nerror_log {error} warn;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  default_type application/octet-stream;\n  log_format bench '$request_method $uri $status $body_bytes_sent';\n  \
+             access_log {access} bench;\n  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n  \
+             fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n  \
+             server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
+            pid = file("nginx.pid"),
+            error = file("error.log"),
+            access = access_log.display(),
+            temp = dir.display(),
+            root = root.display(),
+        );
+        std::fs::write(dir.join("nginx.conf"), config)?;
+        let program = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|path| path.is_file())
+            .context("nginx is not installed (`apt-get install nginx`; .ci/run does)")?;
+        let child = Command::new(program)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting nginx")?;
+        let mut nginx = Self { child, port, access_log };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || nginx.child.try_wait()?.is_some() {
+                bail!("nginx did not start listening on 127.0.0.1:{port}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(nginx)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// The requests logged since the last call: `(count, body bytes)`.
+    pub fn take_requests(&self) -> Result<(usize, u64)> {
+        let log = std::fs::read_to_string(&self.access_log)?;
+        std::fs::write(&self.access_log, "")?;
+        let bytes = log.lines().filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok()).sum();
+        Ok((log.lines().count(), bytes))
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
