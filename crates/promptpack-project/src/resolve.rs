@@ -216,7 +216,7 @@ impl<'a> Resolver<'a> {
     fn source_candidates(&mut self, name: &str, demand: &Demand) -> Result<Vec<Candidate>, ProjectError> {
         match &demand.source {
             RequirementSource::Registry { .. } => {
-                let location = self.demand_location(name, demand)?.unwrap_or_else(|| unreachable!());
+                let Some(location) = self.demand_location(name, demand)? else { return Ok(Vec::new()) };
                 let registry = self.registry(&location).map_err(|err| match err {
                     ProjectError::Registry(promptpack_registry::RegistryError::NotCached { url }) => {
                         ProjectError::OfflineMissing { name: name.to_owned(), url }

@@ -53,7 +53,9 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Denied { status, .. } | Self::Status(status) => write!(f, "HTTP {status}"),
-            Self::Timeout(limit) => write!(f, "no answer within {} s", limit.as_secs_f32()),
+            Self::Timeout(limit) => {
+                write!(f, "no answer within {} s (the limit is set by {TIMEOUT_ENV})", limit.as_secs_f32())
+            }
             Self::TooLarge(limit) => write!(f, "the response is larger than {limit} bytes"),
             Self::Transport(message) => f.write_str(message),
         }

@@ -4,8 +4,7 @@
 use super::install::LargeRegistry;
 use super::registry::Nginx;
 use super::{
-    Bench, GitDaemon, Path, PathBuf, Result, Row, Section, format_bytes, format_seconds, median, remove_dir,
-    time_interleaved,
+    Bench, GitDaemon, Path, PathBuf, Result, Row, Section, format_seconds, median, remove_dir, time_interleaved,
 };
 
 impl Bench {
@@ -89,17 +88,17 @@ impl Bench {
                 s.resolve_packs, s.resolve_versions
             ),
             timed: format!(
-                "The registry of section 5 (generated in {generated:.0} s), exported by `promptpack registry export` ({} archives, {:.0} s, not timed) and served by nginx on 127.0.0.1, against the same git registry served by `git daemon`. First add: a fresh project and cache, `promptpack add {root}@^{newest_major}` (a chain of four packs: four index files and four archives), {} runs over sparse ({} requests, {} per run) and {git_runs} over git (a full fetch of the registry). Warm: `promptpack upgrade --dry-run` in the first project, every index file revalidated ({} requests, {} of bodies over {} runs: `304`s), {} runs. Cold install: `promptpack install --locked` of one pack with no dependencies, empty cache, vs `git clone --depth 1` of the registry, {} runs each, interleaved.",
+                "The registry of section 5 (generated in {generated:.0} s), exported by `promptpack registry export` ({} archives, {:.0} s, not timed) and served by nginx on 127.0.0.1, against the same git registry served by `git daemon`. First add: a fresh project and cache, `promptpack add {root}@^{newest_major}` (a chain of four packs: four index files and four archives), {} runs over sparse ({} requests, {:.1} KiB per run) and {git_runs} over git (a full fetch of the registry). Warm: `promptpack upgrade --dry-run` in the first project, every index file revalidated ({} requests, {} bytes of bodies over {} runs: `304`s), {} runs. Cold install: `promptpack install --locked` of one pack with no dependencies, empty cache, vs `git clone --depth 1` of the registry, {} runs each, interleaved.",
                 archives,
                 exported,
                 s.install_repeats,
                 first_requests.0,
-                format_bytes(first_requests.1),
+                first_requests.1 as f64 / 1024.0,
                 warm_requests,
-                format_bytes(warm_bytes),
+                warm_bytes,
                 s.process_repeats,
                 s.process_repeats,
-                s.install_repeats,
+                s.git_add_repeats.max(3),
             ),
             rows: vec![
                 Row::plain("first `promptpack add`, sparse", format_seconds(sparse_t))
@@ -144,7 +143,8 @@ impl Bench {
         job("promptpack add (single)", &base.join("single-cache"), &["add", &format!("{single}@^{newest_major}")])
             .time()?;
         let (mut cold_times, mut clone_times) = (Vec::new(), Vec::new());
-        for run in 0..s.install_repeats {
+        // Each clone checks out the whole registry: fewer runs than the installs'.
+        for run in 0..s.git_add_repeats.max(3) {
             remove_dir(&project.join("prompts"))?;
             let cache = base.join(format!("cold-cache-{run}"));
             cold_times
