@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use crate::common::{Running, TestProject, Tmpfs, copy_dir, dir_contents};
 
-const TIMEOUT: Duration = Duration::from_secs(60);
-const CRASH_EXIT_CODE: i32 = promptpack_fs::CRASH_EXIT_CODE;
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const CRASH_EXIT_CODE: i32 = promptpack_fs::CRASH_EXIT_CODE;
 
-type Contents = BTreeMap<String, Option<Vec<u8>>>;
+pub(crate) type Contents = BTreeMap<String, Option<Vec<u8>>>;
 
 /// A local registry with packs `alpha` and `beta` at 0.1.0 and 0.1.1, and
 /// projects that installed the 0.1.0s before the 0.1.1s were published:
@@ -222,10 +222,10 @@ fn kill_at_every_crash_point(world: &World, scenario: &Scenario) -> Tally {
 }
 
 /// A small deterministic generator (xorshift64*): no dependency for a delay.
-struct Random(u64);
+pub(crate) struct Random(pub(crate) u64);
 
 impl Random {
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -233,11 +233,11 @@ impl Random {
     }
 }
 
-fn iterations() -> usize {
+pub(crate) fn iterations() -> usize {
     std::env::var("PROMPTPACK_KILL_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4)
 }
 
-fn seed() -> u64 {
+pub(crate) fn seed() -> u64 {
     std::env::var("PROMPTPACK_KILL_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
         (nanos as u64) | 1

@@ -8,6 +8,7 @@ mod ci_integration;
 mod cli;
 mod common;
 mod crash;
+mod crash_writers;
 mod differential;
 mod portable_names;
 mod registry;

@@ -203,12 +203,15 @@ pub fn accepted_path(pending: &Path) -> PathBuf {
 pub fn accept_pending(pending: &Path) -> Result<PathBuf, PackError> {
     let target = accepted_path(pending);
     fs_err::rename(pending, &target).map_err(PackError::io(pending))?;
+    promptpack_fs::crash_point("snapshot-accepted");
     Ok(target)
 }
 
 /// Throws a pending snapshot away, leaving the accepted one untouched.
 pub fn reject_pending(pending: &Path) -> Result<(), PackError> {
-    fs_err::remove_file(pending).map_err(PackError::io(pending))
+    fs_err::remove_file(pending).map_err(PackError::io(pending))?;
+    promptpack_fs::crash_point("snapshot-rejected");
+    Ok(())
 }
 
 /// A YAML value after `key:`, laid out as insta's emitter does (2-space

@@ -389,6 +389,7 @@ fn update_registry<T>(
     // lock found inside was left by one that died.
     let _registry_lock = lock_local_registry(url, reporter)?;
     let mut registry = GitRegistry::open(cache, url, FetchPolicy::Always, reporter)?;
+    promptpack_fs::crash_point("registry-fetched");
     let started = std::time::Instant::now();
     let mut backoff = FIRST_PUBLISH_BACKOFF;
     let mut attempts = 0;
@@ -517,11 +518,15 @@ fn commit_and_push<T>(
     if dry_run {
         return Ok((commit, value, None));
     }
+    promptpack_fs::crash_point("registry-commit-written");
     repo.reference(PUBLISH_REF, commit, true, message).map_err(git)?;
+    promptpack_fs::crash_point("registry-commit-referenced");
     reporter.phase(&format!("Pushing to {display}"));
     let pushed = push(&registry.repo, reporter);
     reporter.finish();
     if pushed.is_ok() {
+        // The registry has it; only the cache's view of the tip is behind.
+        promptpack_fs::crash_point("registry-pushed");
         repo.reference(REMOTE_TIP, commit, true, message).map_err(git)?;
     }
     Ok((commit, value, Some(pushed)))
