@@ -207,7 +207,11 @@ fn registry_at_every_crash_point(world: &RegistryWorld, scenario: &RegistryScena
             assert!(point > 3, "{}: only {} crash points reached", scenario.name, point - 1);
             break;
         }
-        assert_eq!(out.code, CRASH_EXIT_CODE, "{} at crash point {point} failed instead:\n{}", scenario.name, out.stderr);
+        assert_eq!(
+            out.code, CRASH_EXIT_CODE,
+            "{} at crash point {point} failed instead:\n{}",
+            scenario.name, out.stderr
+        );
         let what = format!("{} ({reach:?}) killed at crash point {point}", scenario.name);
         check_registry_after_kill(world, scenario, (&dir, &registry), &expected, &mut tally, &what);
     }
@@ -406,8 +410,8 @@ fn check_files_after_kill(
             continue;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
-        let litter = expected.old.get(path).is_none()
-            && expected.new.get(path).is_none()
+        let litter = !expected.old.contains_key(path)
+            && !expected.new.contains_key(path)
             && promptpack_fs::staged_destination(name).is_some();
         assert!(litter, "{what}: `{path}` is neither its old nor its new self");
         temporary = true;
@@ -447,7 +451,11 @@ fn files_at_every_crash_point(scenario: &FileScenario) -> FileTally {
             assert!(point > 1, "{}: no crash point reached", scenario.name);
             break;
         }
-        assert_eq!(out.code, CRASH_EXIT_CODE, "{} at crash point {point} failed instead:\n{}", scenario.name, out.stderr);
+        assert_eq!(
+            out.code, CRASH_EXIT_CODE,
+            "{} at crash point {point} failed instead:\n{}",
+            scenario.name, out.stderr
+        );
         let what = format!("{} killed at crash point {point}", scenario.name);
         check_files_after_kill(&project, scenario, &expected, &mut tally, &what);
     }
