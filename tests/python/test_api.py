@@ -256,3 +256,22 @@ def test_errors_pickle_with_their_fields(greeting_pack: Path) -> None:
     row = next(iter(pack.render_batch([{}], "farewell")))
     assert isinstance(row, promptpack.RowError)
     assert pickle.loads(pickle.dumps(row)).row == 1
+
+
+def test_memory_caps_from_pack_toml_fail_a_render_and_a_batch_row(tmp_path: Path) -> None:
+    folder = write_pack(
+        tmp_path / "bomb",
+        '[pack]\nname = "bomb"\nversion = "0.1.0"\n[templates.t]\nfile = "t.j2"\n'
+        "[variables.n]\ntype = \"number\"\nrequired = false\ndefault = 1\n"
+        "[render]\nmax_value_bytes = 5000\n",
+        {"t.j2": "line one\n{{ 'x' * (n * 1000) }}"},
+    )
+    pack = promptpack.load_pack(folder)
+    assert pack.render("t", {"n": 4}) == "line one\n" + "x" * 4000
+    with pytest.raises(promptpack.RenderError) as raised:
+        pack.render("t", {"n": 10**7})
+    assert raised.value.line == 2 and "max_value_bytes" in str(raised.value)
+    assert raised.value.hint is not None and "max_value_bytes" in raised.value.hint
+    results = list(pack.render_batch([{"n": 1}, {"n": 10**7}, {"n": 2}], "t"))
+    assert results[0] == "line one\n" + "x" * 1000 and results[2] == "line one\n" + "x" * 2000
+    assert isinstance(results[1], promptpack.RowError) and "max_value_bytes" in results[1].message
