@@ -154,3 +154,30 @@ fn caps_leave_ordinary_templates_alone() {
     assert_eq!(error.kind(), &RenderErrorKind::Runtime, "{error}");
     assert!(render_with(limits, Engine::Handlebars, "{{join xs \", \"}}", json!({"xs": [1, 2]})).is_ok());
 }
+
+#[test]
+fn template_text_looped_into_captured_blocks_counts_too() {
+    let limits = Limits { max_output_bytes: 1 << 20, ..Limits::default() };
+    let text = "0123456789abcdef".repeat(64);
+    for source in [
+        format!("{{% set x %}}{{% for i in range(100000) %}}\n{text}{{% endfor %}}{{% endset %}}{{{{ x|length }}}}"),
+        format!(
+            "{{% macro m() %}}{{% for i in range(1000) %}}{{% for j in range(100) %}}{text}{{% endfor %}}{{% endfor %}}{{% endmacro %}}{{{{ m()|length }}}}"
+        ),
+        format!("{{% filter upper %}}{{% for i in range(100000) %}}{text}{{% endfor %}}{{% endfilter %}}"),
+    ] {
+        let error = render_with(limits, Engine::Jinja, &source, json!({})).unwrap_err();
+        assert_eq!(error.kind(), &RenderErrorKind::LimitExceeded, "{error}");
+        assert!(error.message().contains("max_output_bytes"), "{error}");
+        assert!(error.location().is_some(), "{error}");
+    }
+    // Loops in captured blocks still iterate as before.
+    let source = "{% set x %}{% for k in d %}{{ loop.index }}/{{ loop.length }}:{{ k }} {% else %}none{% endfor %}{% endset %}{{ x }}|{% set y %}{% for i in missing %}a{% else %}none{% endfor %}{% endset %}{{ y }}";
+    let out = render_with(limits, Engine::Jinja, source, json!({"d": {"a": 1, "b": 2}})).unwrap_err();
+    assert_eq!(out.kind(), &RenderErrorKind::UndefinedVariable { name: "missing".into() }, "{out}");
+    let source = "{% set x %}{% for k in d %}{{ loop.index }}/{{ loop.length }}:{{ k }} {% endfor %}{% for c in 'ab' %}[{{ c }}]{% endfor %}{% endset %}{{ x }}";
+    assert_eq!(
+        render_with(limits, Engine::Jinja, source, json!({"d": {"a": 1, "b": 2}})).unwrap(),
+        "1/2:a 2/2:b [a][b]"
+    );
+}

@@ -15,6 +15,7 @@
 
 use std::sync::OnceLock;
 
+use minijinja::machinery::ast;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Expression, State, UndefinedBehavior};
 
@@ -24,6 +25,7 @@ use crate::budget::{self, CappedString, TooLarge};
 pub(crate) const ADD_FILTER: &str = "__promptpack_add";
 pub(crate) const MUL_FILTER: &str = "__promptpack_mul";
 pub(crate) const CONCAT_FILTER: &str = "__promptpack_concat";
+pub(crate) const LOOP_FILTER: &str = "__promptpack_counted_loop";
 
 /// A refused value as minijinja's error, with the cause kept for
 /// `jinja_error` to report it as a limit.
@@ -40,6 +42,140 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter(ADD_FILTER, add);
     env.add_filter(MUL_FILTER, mul);
     env.add_filter(CONCAT_FILTER, concat);
+    env.add_filter(LOOP_FILTER, counted_loop);
+}
+
+/// Template text written into a captured block (`{% set %}...{% endset %}`,
+/// a macro, `{% filter %}`, a call block) never meets the formatter or the
+/// output writer, so a loop there could fill memory with text alone. Such a
+/// loop's iterable is rewritten to pass through this filter, with the bytes
+/// of template text its body writes per item: every item counts them as
+/// printed (`budget::count_printed`), and the item that goes over the cap
+/// is an error at the loop.
+fn counted_loop(value: Value, bytes_per_item: u64) -> Value {
+    if value.is_undefined() || value.is_none() || value.try_iter().is_err() {
+        // minijinja's own errors (or empty loops) for what cannot be iterated.
+        return value;
+    }
+    Value::from_object(CountedLoop { inner: value, bytes_per_item })
+}
+
+#[derive(Debug)]
+struct CountedLoop {
+    inner: Value,
+    bytes_per_item: u64,
+}
+
+impl minijinja::value::Object for CountedLoop {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Iterable
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let items = match self.inner.try_iter() {
+            Ok(items) => items,
+            Err(err) => return minijinja::value::Enumerator::Iter(Box::new(std::iter::once(Value::from(err)))),
+        };
+        let bytes = usize::try_from(self.bytes_per_item).unwrap_or(usize::MAX);
+        minijinja::value::Enumerator::Iter(Box::new(CountingItems { items, bytes, failed: false }))
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        self.inner.len()
+    }
+}
+
+/// The items of a [`CountedLoop`]: each counts its bytes first; the one
+/// over the cap is the error instead, and the loop ends. The size hint is
+/// the iterable's, so the loop knows its length as before (`loop.length`).
+struct CountingItems {
+    items: minijinja::value::ValueIter,
+    bytes: usize,
+    failed: bool,
+}
+
+impl Iterator for CountingItems {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        if self.failed {
+            return None;
+        }
+        let item = self.items.next()?;
+        match budget::count_printed(self.bytes) {
+            Ok(()) => Some(item),
+            Err(err) => {
+                self.failed = true;
+                Some(Value::from(too_large(err)))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.failed { (0, Some(0)) } else { self.items.size_hint() }
+    }
+}
+
+/// `(iterable start, iterable end, bytes per item)` of every loop whose
+/// body writes template text into a captured block, for the rewrite.
+pub(crate) fn captured_text_loops(template: &ast::Stmt<'_>) -> Vec<(usize, usize, u64)> {
+    let mut loops = Vec::new();
+    find_loops(template, false, &mut loops);
+    loops
+}
+
+fn find_loops(statement: &ast::Stmt<'_>, captured: bool, loops: &mut Vec<(usize, usize, u64)>) {
+    use ast::Stmt;
+    let all = |statements: &[Stmt<'_>], captured: bool, loops: &mut Vec<_>| {
+        for statement in statements {
+            find_loops(statement, captured, loops);
+        }
+    };
+    match statement {
+        Stmt::Template(template) => all(&template.children, captured, loops),
+        Stmt::ForLoop(for_loop) => {
+            let bytes = text_bytes(&for_loop.body);
+            if captured && bytes > 0 {
+                let span = for_loop.iter.span();
+                loops.push((span.start_offset as usize, span.end_offset as usize, bytes));
+            }
+            all(&for_loop.body, captured, loops);
+            all(&for_loop.else_body, captured, loops);
+        }
+        Stmt::IfCond(condition) => {
+            all(&condition.true_body, captured, loops);
+            all(&condition.false_body, captured, loops);
+        }
+        Stmt::WithBlock(with) => all(&with.body, captured, loops),
+        Stmt::AutoEscape(block) => all(&block.body, captured, loops),
+        Stmt::Block(block) => all(&block.body, captured, loops),
+        Stmt::SetBlock(set) => all(&set.body, true, loops),
+        Stmt::FilterBlock(block) => all(&block.body, true, loops),
+        Stmt::Macro(definition) => all(&definition.body, true, loops),
+        Stmt::CallBlock(block) => all(&block.macro_decl.body, true, loops),
+        _ => {}
+    }
+}
+
+/// The bytes of template text a body writes on one pass, counting every
+/// branch, without nested loops (counted by their own items) and macro
+/// definitions (which write when called).
+fn text_bytes(statements: &[ast::Stmt<'_>]) -> u64 {
+    use ast::Stmt;
+    statements
+        .iter()
+        .map(|statement| match statement {
+            Stmt::EmitRaw(raw) => raw.raw.len() as u64,
+            Stmt::IfCond(condition) => text_bytes(&condition.true_body) + text_bytes(&condition.false_body),
+            Stmt::WithBlock(with) => text_bytes(&with.body),
+            Stmt::AutoEscape(block) => text_bytes(&block.body),
+            Stmt::Block(block) => text_bytes(&block.body),
+            Stmt::SetBlock(set) => text_bytes(&set.body),
+            Stmt::FilterBlock(block) => text_bytes(&block.body),
+            Stmt::CallBlock(block) => text_bytes(&block.macro_decl.body),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// The size of a list or tuple operand in bytes as the cap counts it.

@@ -94,12 +94,21 @@ pub(crate) fn rewrite_operators(source: &str, template: &ast::Stmt<'_>) -> Optio
         edits.push((left_end + at, 1, format!("|{filter}(")));
         edits.push((operand_end, 0, ")".to_owned()));
     });
+    // Loops writing template text into captured blocks count it per item
+    // (`operators::counted_loop`). Their parentheses enclose any operator's
+    // in the iterable, so they go first among the openings and last among
+    // the closings at one offset (the sort below keeps this order).
+    let loops = super::operators::captured_text_loops(template);
+    let openings = loops.iter().map(|&(start, _, _)| (start, 0, "(".to_owned()));
+    let closings =
+        loops.iter().map(|&(_, end, bytes)| (end, 0, format!(")|{}({bytes})", super::operators::LOOP_FILTER)));
+    let mut edits: Vec<(usize, usize, String)> = openings.chain(edits).chain(closings).collect();
     if edits.is_empty() {
         return None;
     }
-    // Insertions at one offset are all `(` or all `)`, so their order among
-    // themselves does not matter; an insertion goes before a replacement at
-    // the same offset (`a)|f(` for `a%b`).
+    // Insertions at one offset are all `(` or all `)` (but a loop's, placed
+    // above), so their order among themselves does not matter; an insertion
+    // goes before a replacement at the same offset (`a)|f(` for `a%b`).
     edits.sort_by_key(|(at, removed, _)| (*at, *removed));
     let mut rewritten = String::with_capacity(source.len() + edits.iter().map(|edit| edit.2.len()).sum::<usize>());
     let mut last = 0;
