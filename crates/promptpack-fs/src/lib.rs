@@ -273,12 +273,8 @@ impl StagedDir {
 /// inspected or deleted stays, and the write goes on.
 pub fn remove_abandoned_temp_files(destination: &Path, ours: &Path) {
     let Some(name) = destination.file_name().and_then(|n| n.to_str()) else { return };
-    let Ok(entries) = std::fs::read_dir(parent_dir(destination)) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else { continue };
-        let is_ours = file_name.starts_with(&format!(".{name}.new-")) && staged_destination(&file_name) == Some(name);
-        if !is_ours || path == ours || !entry.file_type().is_ok_and(|t| t.is_file()) {
+    for path in temp_files_found_beside(destination, name) {
+        if path == ours {
             continue;
         }
         let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else { continue };
@@ -288,6 +284,40 @@ pub fn remove_abandoned_temp_files(destination: &Path, ours: &Path) {
             let _ = std::fs::remove_file(&path);
         }
     }
+}
+
+/// The temporary files for `name` in `destination`'s folder, taken out of a
+/// listing made once per folder and process: `test` writes a snapshot per
+/// role into one folder, and listing it for every file would cost the
+/// square of its size. What a dead writer left was there before this
+/// process started, so one listing sees it.
+fn temp_files_found_beside(destination: &Path, name: &str) -> Vec<PathBuf> {
+    type Listings = std::collections::HashMap<PathBuf, Vec<(String, PathBuf)>>;
+    static LISTINGS: std::sync::Mutex<Option<Listings>> = std::sync::Mutex::new(None);
+    let dir = parent_dir(destination);
+    let mut listings = LISTINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let found = listings.get_or_insert_with(Listings::new).entry(dir.to_path_buf()).or_insert_with(|| {
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|entry| {
+                let file_name = entry.file_name().into_string().ok()?;
+                let destination = staged_destination(&file_name)?.to_owned();
+                file_name.starts_with(&format!(".{destination}.new-")).then(|| (destination, entry.path()))
+            })
+            .collect()
+    });
+    let mut mine = Vec::new();
+    found.retain(|(destination, path)| {
+        if destination == name {
+            mine.push(path.clone());
+            false
+        } else {
+            true
+        }
+    });
+    mine
 }
 
 /// Whether `path` names the file `file` has open.
