@@ -27,3 +27,15 @@ fn an_error_just_before_a_multibyte_character_after_a_rewrite() {
     let error = render(Engine::Jinja, UndefinedPolicy::SemiStrict, template, "{}");
     assert!(error.contains("t.j2:1:"), "{error}");
 }
+
+/// `{{~}}` after a tag: its `~` is next to the tag before and the tag after,
+/// so the rewrite edited it twice, and slicing between the edits panicked.
+/// Three inputs found it; this is the smallest of them.
+#[test]
+fn a_bare_tilde_tag_between_two_tags() {
+    for template in ["{{#each empty}}{{~}}{{else}}no empty{{/each}}", "{{x}}{{~}}{{y}}", "{{~}}"] {
+        let text =
+            render(Engine::Handlebars, UndefinedPolicy::SemiStrict, template, r#"{"empty": [], "x": 1, "y": 2}"#);
+        assert!(!text.is_empty() || template == "{{~}}", "{template}: {text}");
+    }
+}

@@ -209,6 +209,11 @@ fn apply_edits(source: &str, edits: &mut [(usize, char, char)]) -> String {
     let mut text = String::with_capacity(source.len() + edits.len() * 2);
     let mut copied = 0;
     for &(offset, old, new) in edits.iter() {
+        // One character edited twice (`{{~}}`: its `~` is next to both
+        // tags) is edited once.
+        if offset < copied {
+            continue;
+        }
         text.push_str(&source[copied..offset]);
         text.push(new);
         copied = offset + old.len_utf8();
