@@ -37,7 +37,7 @@ fn note_credentials_not_stored(printer: &Printer, typed: &str) {
             "{PROJECT_FILE} records `{stored}` without the credentials or query given on the command line; \
              promptpack finds credentials with git's credential helpers (`git config credential.helper`, e.g. \
              `store` or your platform's keychain) and ssh-agent, as git does; for a `sparse+` registry, in \
-             `PROMPTPACK_REGISTRIES_<NAME>_TOKEN` or the credentials file"
+             `PROMPTPACK_REGISTRIES_<NAME>_TOKEN` with `PROMPTPACK_REGISTRIES_<NAME>_URL`, or the credentials file"
         ));
     }
 }

@@ -1,16 +1,21 @@
 //! Tokens for static registries, in cargo's manner: an environment variable
-//! `PROMPTPACK_REGISTRIES_<NAME>_TOKEN` (the registry's name in
-//! `[registries]`, upper-cased, `-` as `_`), else the credentials file:
+//! `PROMPTPACK_REGISTRIES_<NAME>_TOKEN` beside `PROMPTPACK_REGISTRIES_<NAME>_URL`
+//! (`<NAME>` is any name, upper-cased, `-` as `_`; the project's name for
+//! the registry is tried first), else the credentials file:
 //!
 //! ```toml
 //! # ~/.config/promptpack/credentials.toml (or $PROMPTPACK_CREDENTIALS)
 //! [registries.team]
-//! url = "sparse+https://prompts.example.com/"   # also matches uses of the URL without a name
+//! url = "sparse+https://prompts.example.com/"
 //! token = "Bearer 3f1c…"                        # sent as the Authorization header, as is
 //! ```
 //!
-//! A token is sent only to its registry's origin and is never printed or
-//! written to a lockfile (it is not part of any URL).
+//! **A token is bound to a URL the user wrote**, never to a name alone:
+//! registry names come from `promptpack.toml`, which a cloned project
+//! controls, so `[registries] team = "sparse+https://evil.example/"` must not
+//! receive the team's token. A token is also never sent over plain `http`
+//! except to the machine itself (loopback), and only to its registry's
+//! origin; it is never printed or written to a lockfile.
 
 use std::path::PathBuf;
 
@@ -44,14 +49,38 @@ fn normalized(url: &str) -> &str {
     url.strip_prefix(crate::SPARSE_PREFIX).unwrap_or(url).trim_end_matches('/')
 }
 
-/// The token for the registry at `url`, known as `name` in the project if it is.
+/// The environment variable binding a token variable to its registry's URL.
+#[must_use]
+pub fn url_env_var(name: &str) -> String {
+    token_env_var(name).trim_end_matches("_TOKEN").to_owned() + "_URL"
+}
+
+/// The token for the registry at `url`, known as `name` in the project if it
+/// is: from the environment or the credentials file, only where the user
+/// bound it to this URL (see the module docs).
 pub(crate) fn token_for(url: &str, name: Option<&str>) -> Result<Option<Token>, RegistryError> {
+    if !may_carry_a_token(url) {
+        return Ok(None);
+    }
     let from_env = |name: &str| {
         let var = token_env_var(name);
-        std::env::var(&var).ok().filter(|v| !v.is_empty()).map(|value| Token { value, origin: var })
+        let value = std::env::var(&var).ok().filter(|v| !v.is_empty())?;
+        let bound = std::env::var(url_env_var(name)).ok().is_some_and(|bound| normalized(&bound) == normalized(url));
+        bound.then(|| Token { value, origin: var })
     };
     if let Some(token) = name.and_then(from_env) {
         return Ok(Some(token));
+    }
+    // Any other name whose `_URL` variable is this registry's.
+    for (var, bound) in std::env::vars() {
+        let Some(label) = var.strip_prefix("PROMPTPACK_REGISTRIES_").and_then(|rest| rest.strip_suffix("_URL")) else {
+            continue;
+        };
+        if normalized(&bound) == normalized(url)
+            && let Some(token) = from_env(label)
+        {
+            return Ok(Some(token));
+        }
     }
     let path = credentials_path();
     let Ok(text) = fs_err::read_to_string(&path) else { return Ok(None) };
@@ -60,29 +89,38 @@ pub(crate) fn token_for(url: &str, name: Option<&str>) -> Result<Option<Token>, 
     let Some(registries) = table.get("registries") else { return Ok(None) };
     let registries = registries.as_table().ok_or_else(|| invalid("`registries` must be a table".to_owned()))?;
     let origin = format!("the credentials file {}", path.display());
-    let token_of = |entry_name: &str, entry: &toml::Value| -> Result<Option<Token>, RegistryError> {
-        if let Some(token) = from_env(entry_name) {
-            return Ok(Some(token));
+    for (entry_name, entry) in registries {
+        let entry_url = match entry.get("url") {
+            Some(toml::Value::String(entry_url)) => entry_url,
+            Some(_) => return Err(invalid(format!("`registries.{entry_name}.url` must be a string"))),
+            None if entry.get("token").is_some() => {
+                return Err(invalid(format!(
+                    "`registries.{entry_name}` has a token but no `url`: a token is only sent to the URL it is written for"
+                )));
+            }
+            None => continue,
+        };
+        if normalized(entry_url) != normalized(url) {
+            continue;
         }
         match entry.get("token") {
-            None => Ok(None),
-            Some(toml::Value::String(value)) => Ok(Some(Token { value: value.clone(), origin: origin.clone() })),
-            Some(_) => Err(invalid(format!("`registries.{entry_name}.token` must be a string"))),
-        }
-    };
-    if let Some(name) = name
-        && let Some(entry) = registries.get(name)
-        && let Some(token) = token_of(name, entry)?
-    {
-        return Ok(Some(token));
-    }
-    for (entry_name, entry) in registries {
-        let matches = entry.get("url").and_then(toml::Value::as_str).is_some_and(|u| normalized(u) == normalized(url));
-        if matches && let Some(token) = token_of(entry_name, entry)? {
-            return Ok(Some(token));
+            None => {}
+            Some(toml::Value::String(value)) => {
+                return Ok(Some(Token { value: value.clone(), origin: origin.clone() }));
+            }
+            Some(_) => return Err(invalid(format!("`registries.{entry_name}.token` must be a string"))),
         }
     }
     Ok(None)
+}
+
+/// Plain `http` carries a token only to this machine.
+fn may_carry_a_token(url: &str) -> bool {
+    let base = url.strip_prefix(crate::SPARSE_PREFIX).unwrap_or(url);
+    let Some(rest) = base.strip_prefix("http://") else { return true };
+    let host_port = rest.split('/').next().unwrap_or_default();
+    let host = host_port.rsplit_once(':').map_or(host_port, |(host, _)| host);
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 #[cfg(test)]
@@ -93,6 +131,16 @@ mod tests {
     fn env_var_names_follow_cargo() {
         assert_eq!(token_env_var("team-prompts"), "PROMPTPACK_REGISTRIES_TEAM_PROMPTS_TOKEN");
         assert_eq!(token_env_var("default"), "PROMPTPACK_REGISTRIES_DEFAULT_TOKEN");
+    }
+
+    #[test]
+    fn tokens_travel_over_https_or_to_this_machine_only() {
+        assert!(may_carry_a_token("sparse+https://prompts.example.com/"));
+        assert!(may_carry_a_token("sparse+http://127.0.0.1:8080/reg/"));
+        assert!(may_carry_a_token("sparse+http://localhost/reg/"));
+        assert!(!may_carry_a_token("sparse+http://prompts.example.com/"));
+        assert!(!may_carry_a_token("sparse+http://127.0.0.1.evil.example/"));
+        assert_eq!(url_env_var("team-prompts"), "PROMPTPACK_REGISTRIES_TEAM_PROMPTS_URL");
     }
 
     #[test]

@@ -179,11 +179,12 @@ impl RegistryError {
                 format!("the token from {origin} was refused: check or renew it")
             }
             Self::HttpDenied { env_var, .. } => format!(
-                "this registry needs a token: set {env_var} (the registry's name in promptpack.toml), or add it to {}",
+                "this registry needs a token: set {env_var} and {} to the registry's URL (a token is only sent where you bound it), or add `url` and `token` under `[registries.<name>]` in {}; over plain http a token only goes to this machine",
+                env_var.trim_end_matches("_TOKEN").to_owned() + "_URL",
                 crate::credentials::credentials_path().display()
             ),
             Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
-            Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `token` (and optionally `url`)".to_owned(),
+            Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `url` and `token`".to_owned(),
             Self::Write(_) => "check that the folder is writable and has space; a rerun rewrites only what is missing or different".to_owned(),
             Self::StaleServerLock { lock_file, .. } => format!(
                 "a push that died on the server left {lock_file} behind; whoever runs the server should delete it (when no push is running), or ask the server's admin to; nothing was published"

@@ -270,9 +270,32 @@ fn a_token_goes_only_to_its_registry_and_is_never_shown_or_locked() {
     let stderr = failed_add(&sandbox, &url, "no-token", &[]);
     assert!(stderr.contains("refused access (HTTP 401)"), "{stderr}");
     assert!(stderr.contains("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN"), "{stderr}");
-    let stderr = failed_add(&sandbox, &url, "wrong-token", &[("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", "Bearer wrong")]);
+    assert!(stderr.contains("PROMPTPACK_REGISTRIES_DEFAULT_URL"), "{stderr}");
+    let stderr = failed_add(
+        &sandbox,
+        &url,
+        "wrong-token",
+        &[("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", "Bearer wrong"), ("PROMPTPACK_REGISTRIES_DEFAULT_URL", &url)],
+    );
     assert!(stderr.contains("the token from PROMPTPACK_REGISTRIES_DEFAULT_TOKEN was refused"), "{stderr}");
     assert!(!stderr.contains("wrong"), "the token is never shown: {stderr}");
+
+    // A token is bound to the URL the user wrote, not to a name a project
+    // chooses: a cloned project naming another server `default` (here, the
+    // same server under another address) does not receive it.
+    let elsewhere = url.replace("127.0.0.1", "localhost");
+    let before = registry.nginx.requests().len();
+    let stderr = failed_add(
+        &sandbox,
+        &elsewhere,
+        "unbound",
+        &[("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", token), ("PROMPTPACK_REGISTRIES_DEFAULT_URL", &url)],
+    );
+    assert!(stderr.contains("refused access (HTTP 401)"), "{stderr}");
+    let unbound = registry.nginx.requests();
+    assert!(unbound[before..].iter().all(|r| r.authorization == "-"), "{unbound:?}");
+    let stderr = failed_add(&sandbox, &url, "name-only", &[("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", token)]);
+    assert!(stderr.contains("refused access (HTTP 401)"), "a token without its URL is not sent: {stderr}");
 
     // Archives on another origin (a CDN, say) never see the token.
     let cdn = Nginx::start(&registry.export, None);
@@ -284,7 +307,8 @@ fn a_token_goes_only_to_its_registry_and_is_never_shown_or_locked() {
     let out = Running::start(
         sandbox
             .command(&project, "consumer", &["add", "threats-next-steps@^1"])
-            .env("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", token),
+            .env("PROMPTPACK_REGISTRIES_DEFAULT_TOKEN", token)
+            .env("PROMPTPACK_REGISTRIES_DEFAULT_URL", &url),
     )
     .wait(TIMEOUT);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -296,9 +320,17 @@ fn a_token_goes_only_to_its_registry_and_is_never_shown_or_locked() {
     assert_eq!(to_cdn.len(), 1, "{to_cdn:?}");
     assert_eq!((to_cdn[0].status, to_cdn[0].authorization.as_str()), (200, "-"), "{to_cdn:?}");
 
-    // The credentials file works too, matched by name.
+    // The credentials file works too, matched by URL; a token without one is refused.
     let credentials = sandbox.root.path().join("credentials.toml");
     std::fs::write(&credentials, format!("[registries.default]\ntoken = \"{token}\"\n")).unwrap();
+    let unbound = checkout(&project);
+    let out = Running::start(
+        sandbox.command(&unbound, "fresh-unbound", &["install"]).env("PROMPTPACK_CREDENTIALS", &credentials),
+    )
+    .wait(TIMEOUT);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("has a token but no `url`"), "{}", out.stderr);
+    std::fs::write(&credentials, format!("[registries.team]\nurl = \"{url}\"\ntoken = \"{token}\"\n")).unwrap();
     let ci = checkout(&project);
     let out = Running::start(sandbox.command(&ci, "fresh", &["install"]).env("PROMPTPACK_CREDENTIALS", &credentials))
         .wait(TIMEOUT);
