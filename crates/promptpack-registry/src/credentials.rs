@@ -66,7 +66,7 @@ pub(crate) fn token_for(url: &str, name: Option<&str>) -> Result<Option<Token>, 
         let var = token_env_var(name);
         let value = std::env::var(&var).ok().filter(|v| !v.is_empty())?;
         let bound = std::env::var(url_env_var(name)).ok().is_some_and(|bound| normalized(&bound) == normalized(url));
-        bound.then(|| Token { value, origin: var })
+        bound.then_some(Token { value, origin: var })
     };
     if let Some(token) = name.and_then(from_env) {
         return Ok(Some(token));
