@@ -178,7 +178,7 @@ pub(crate) fn output_exceeded() -> bool {
 }
 
 /// A `String` that refuses to grow past the value cap, for code that writes
-/// through `fmt::Write` (`Display` of a value, serializers): the write fails
+/// through `fmt::Write` (minijinja's `Display` of a value): the write fails
 /// and [`CappedString::exceeded`] says why.
 pub(crate) struct CappedString {
     pub(crate) text: String,
@@ -204,25 +204,6 @@ impl fmt::Write for CappedString {
             return Err(fmt::Error);
         }
         self.text.push_str(s);
-        Ok(())
-    }
-}
-
-impl std::io::Write for CappedString {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let bytes = (self.text.len() + buf.len()) as u64;
-        if bytes > self.limit {
-            self.exceeded = Some(TooLarge { measured: Measured::Value, bytes, limit: self.limit });
-            return Err(std::io::Error::other("value too large"));
-        }
-        // Serializers write UTF-8 in whole pieces (serde_json: strings and
-        // punctuation), so this never splits a character.
-        let text = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
-        self.text.push_str(text);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
