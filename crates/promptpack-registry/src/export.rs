@@ -66,6 +66,7 @@ pub fn export_registry(
     let mut out = ExportWriter { dir, summary: ExportSummary::default() };
 
     let names = registry.pack_names()?;
+    let packs = registry.packs_tree()?;
     reporter.phase(&format!("Exporting {} packs from {url}", names.len()));
     let mut indexes = Vec::with_capacity(names.len());
     for (done, name) in names.iter().enumerate() {
@@ -83,7 +84,10 @@ pub fn export_registry(
                 out.summary.unchanged += 1;
                 continue;
             }
-            let pack = registry.read_pack(name, &entry.vers, None)?;
+            let pack = match &packs {
+                Some(packs) => registry.read_pack_below(packs, name, &entry.vers)?,
+                None => registry.read_pack(name, &entry.vers, None)?,
+            };
             if pack.checksum != entry.cksum {
                 return Err(RegistryError::integrity(
                     name,

@@ -27,6 +27,7 @@ pub(crate) struct Validators {
     pub last_modified: Option<String>,
 }
 
+#[derive(Debug)]
 pub(crate) enum Reply {
     Body { bytes: Vec<u8>, validators: Validators },
     NotModified,
@@ -194,7 +195,53 @@ pub(crate) fn origin_of(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::origin_of;
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::net::TcpListener;
+
+    use super::{Client, Failure, Reply, origin_of};
+
+    /// A server on 127.0.0.1 answering one connection per status in
+    /// `statuses`, in order; returns its URL and how many requests it served.
+    fn scripted_server(statuses: &'static [u16]) -> (String, std::thread::JoinHandle<usize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/index/1/a", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut served = 0;
+            for status in statuses {
+                let Ok((stream, _)) = listener.accept() else { break };
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut stream = reader.into_inner();
+                let _ =
+                    write!(stream, "HTTP/1.1 {status} Scripted\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                served += 1;
+            }
+            served
+        });
+        (url, server)
+    }
+
+    #[test]
+    fn server_errors_are_retried_with_backoff_and_denials_are_not() {
+        let (url, server) = scripted_server(&[503, 502, 200]);
+        let client = Client::new(&url, None);
+        let Ok(Reply::Body { bytes, .. }) = client.get(&url, None, 1024) else { panic!("no body after retries") };
+        assert_eq!(bytes, b"ok");
+        assert_eq!(server.join().unwrap(), 3);
+
+        let (url, server) = scripted_server(&[401]);
+        let result = Client::new(&url, None).get(&url, None, 1024);
+        assert!(matches!(result, Err(Failure::Denied { status: 401, token_sent: false })), "{result:?}");
+        assert_eq!(server.join().unwrap(), 1, "a denial is not retried");
+
+        let (url, server) = scripted_server(&[500, 500, 500]);
+        let result = Client::new(&url, None).get(&url, None, 1024);
+        assert!(matches!(result, Err(Failure::Status(500))), "{result:?}");
+        assert_eq!(server.join().unwrap(), 3, "three attempts, then the error");
+    }
 
     #[test]
     fn origins_compare_scheme_host_and_port() {

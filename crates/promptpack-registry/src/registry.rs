@@ -172,6 +172,32 @@ impl GitRegistry {
         self.repo.has_commit(commit)
     }
 
+    /// The tip's `packs/` tree, parsed once: reading many versions through it
+    /// ([`Self::read_pack_below`]) skips looking each up from the root, whose
+    /// `packs` tree is large and which libgit2 does not keep parsed.
+    pub(crate) fn packs_tree(&self) -> Result<Option<git2::Tree<'_>>, RegistryError> {
+        let root = self.tree_at(self.tip)?;
+        let Some(id) = subtree_id(&root, "packs") else { return Ok(None) };
+        self.repo.repo.find_tree(id).map(Some).map_err(|err| RegistryError::git(self.url(), &err))
+    }
+
+    /// Reads and checks a published version's files below a `packs/` tree.
+    pub(crate) fn read_pack_below(
+        &self,
+        packs: &git2::Tree<'_>,
+        name: &str,
+        version: &semver::Version,
+    ) -> Result<FetchedPack, RegistryError> {
+        let tree_id =
+            subtree_id(packs, &format!("{name}/{version}")).ok_or_else(|| RegistryError::VersionNotFound {
+                name: name.to_owned(),
+                version: version.to_string(),
+                url: self.url().clone(),
+                available: String::from("(see `promptpack search`)"),
+            })?;
+        read_pack_tree(&self.repo.repo, tree_id, &self.config.limits, name, self.url())
+    }
+
     /// Reads and checks a published version's files, at `commit` (a locked
     /// registry commit) or at the tip.
     pub fn read_pack(

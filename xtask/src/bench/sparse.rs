@@ -64,6 +64,8 @@ impl Bench {
         for run in 0..git_runs {
             let (project, cache) = project_for("git", &git_url, run)?;
             git_add.push(in_project("promptpack add (git, cold)", &project, &cache, &["add", &requirement]).time()?);
+            // A full copy of the registry each: gone before the next, so the scratch space holds one.
+            remove_dir(&cache)?;
         }
 
         // Warm: the first sparse project again; every file revalidated (304s).
@@ -149,12 +151,15 @@ impl Bench {
             let cache = base.join(format!("cold-cache-{run}"));
             cold_times
                 .push(job("promptpack install --locked (sparse, cold)", &cache, &["install", "--locked"]).time()?);
+            let clone_dir = base.join(format!("clone-{run}"));
             let clone = self
                 .job("git clone --depth 1", "git")
                 .args(["clone", "--quiet", "--depth", "1"])
                 .arg(git_url)
-                .arg(base.join(format!("clone-{run}")));
+                .arg(&clone_dir);
             clone_times.push(clone.time()?);
+            // 200,000 files checked out per clone: one at a time in the scratch space.
+            remove_dir(&clone_dir)?;
         }
         Ok((median(&cold_times), median(&clone_times)))
     }
