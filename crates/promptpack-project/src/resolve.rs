@@ -223,7 +223,38 @@ impl<'a> Resolver<'a> {
                     }
                     other => other,
                 })?;
-                let index = registry.published_versions(name)?;
+                let mut index = registry.published_versions(name)?;
+                // A locked version missing from a cached index means the
+                // cache is older than the lock (a teammate's newer lock):
+                // look again rather than quietly pick another version.
+                let locked = self
+                    .lock
+                    .and_then(|lock| lock.get(name))
+                    .filter(|locked| {
+                        !(self.unlocked)(name) && locked.source == format!("registry+{}", location.configured)
+                    })
+                    .map(|locked| locked.version.clone());
+                if let Some(version) = locked.filter(|v| index.get(v).is_none()) {
+                    if self.policy != FetchPolicy::Never {
+                        let refreshed =
+                            self.registries.remove(&location.url).map(|r| r.refresh(self.reporter)).transpose()?;
+                        if let Some(refreshed) = refreshed {
+                            self.registries.insert(location.url.clone(), refreshed);
+                        }
+                        index = self.registry(&location)?.published_versions(name)?;
+                    }
+                    if index.get(&version).is_none() {
+                        let registry = self.registry(&location)?;
+                        return Err(promptpack_registry::RegistryError::LockedVersionMissing {
+                            name: name.to_owned(),
+                            version: version.to_string(),
+                            url: registry.url().clone(),
+                            offline: self.policy == FetchPolicy::Never,
+                        }
+                        .into());
+                    }
+                }
+                let registry = self.registry(&location)?;
                 let commit = registry.tip();
                 Ok(index
                     .entries

@@ -155,7 +155,7 @@ pub fn sync(
     report.lock = new_lock;
     report.resolved = resolved;
     if options.dry_run {
-        installed_checksums(project, &old_lock, &files, options.force)?;
+        installed_checksums(project, &old_lock, &files, &store, options.force)?;
         return Ok(report);
     }
 
@@ -167,7 +167,7 @@ pub fn sync(
     // below sees whether it changed what this run read.
     crate::install::finish_journal_locked(project.root())?;
     project.check_unchanged_on_disk()?;
-    let installed = installed_checksums(project, &old_lock, &files, options.force)?;
+    let installed = installed_checksums(project, &old_lock, &files, &store, options.force)?;
     let mut transaction = Transaction::new(project.root(), &project.install_dir())?;
     for (name, pack) in &files {
         if installed.get(name) == Some(&pack.checksum) {
@@ -285,10 +285,16 @@ fn offline_from_store(
 /// The checksum of every installed pack folder the old or new lock knows,
 /// refusing (before anything is written) a folder edited by hand: installing
 /// over it would lose the edits.
+/// What is installed, by pack: folders whose bytes are neither the lock's
+/// nor the new ones are hand edits, refused unless `force`. A folder holding
+/// exactly a published version promptpack verified before (found in the
+/// verified store) is no edit: the lock moved on without it, e.g. a
+/// teammate's lock arrived with `git pull`.
 fn installed_checksums(
     project: &Project,
     old_lock: &Lockfile,
     files: &BTreeMap<String, FetchedPack>,
+    store: &promptpack_registry::VerifiedStore,
     force: bool,
 ) -> Result<BTreeMap<String, String>, ProjectError> {
     let names: BTreeSet<&str> =
@@ -302,7 +308,9 @@ fn installed_checksums(
         let found = promptpack_pack::folder_checksum(&dir)?;
         let expected_old = old_lock.get(name).map(|p| p.checksum.clone());
         let expected_new = files.get(name).map(|p| p.checksum.clone());
-        let known = expected_old.as_deref() == Some(found.as_str()) || expected_new.as_deref() == Some(found.as_str());
+        let known = expected_old.as_deref() == Some(found.as_str())
+            || expected_new.as_deref() == Some(found.as_str())
+            || store.get(&found, None).is_some();
         if !known && !force {
             return Err(match old_lock.get(name) {
                 Some(locked) => crate::dependencies::installed_files_modified(name, &dir, locked, found),

@@ -94,6 +94,9 @@ pub enum RegistryError {
 
     #[error("{name}@{version} is not published in `{url}`")]
     VersionNotFound { name: String, version: String, url: DisplaySafeUrl, available: String },
+
+    #[error("promptpack.lock pins `{name}` {version}, which the index of `{url}` does not list{}", if *offline { " (offline: the cached index was not checked again)" } else { "" })]
+    LockedVersionMissing { name: String, version: String, url: DisplaySafeUrl, offline: bool },
 }
 
 /// Bytes that do not match what was pinned: a security-relevant failure.
@@ -166,6 +169,12 @@ impl RegistryError {
             Self::NoMatchingVersion { available, .. } | Self::VersionNotFound { available, .. } => {
                 format!("published versions: {available}")
             }
+            Self::LockedVersionMissing { offline: true, .. } => {
+                "run once without `--offline`/`--frozen` so the index is fetched again".to_owned()
+            }
+            Self::LockedVersionMissing { name, .. } => format!(
+                "the lock was made against another registry, or the version was removed from it; ask its maintainers, or run `promptpack upgrade {name}` to lock a version it has"
+            ),
             Self::MalformedIndex { path, .. } => format!("the registry's index file `{path}` was edited by hand or by a newer tool; fix or revert that line"),
             Self::VersionExists { .. } => {
                 "published versions are immutable; bump the version in pack.toml (`promptpack bump patch`)".to_owned()

@@ -385,3 +385,40 @@ fn publishing_to_a_static_registry_is_refused_with_the_way_to_do_it() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("a static registry is read-only"), "{}", out.stderr);
 }
+
+/// A teammate's lock pins a version newer than this machine's cached index:
+/// the index is looked at again (not a silent downgrade of the lock), and
+/// offline that is an error naming the way out.
+#[test]
+fn a_lock_newer_than_the_cached_index_revalidates_instead_of_downgrading() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let url = registry.url();
+    let mine = sandbox.consumer(&url);
+    sandbox.ok(&mine, "mine", &["add", "threats-next-steps@^1"]);
+    let offline_mine = checkout(&mine);
+    sandbox.ok(&offline_mine, "offline", &["install"]);
+
+    set_version(&publisher, "packs/threats-next-steps", "1.1.0");
+    reword_threats(&sandbox, &publisher, "1.1.0");
+    sandbox.publish(&publisher, PACK, &registry.git);
+    registry.export(&sandbox, &publisher);
+    let theirs = checkout(&mine);
+    sandbox.ok(&theirs, "theirs", &["upgrade"]);
+    let their_lock = theirs.read("promptpack.lock");
+    assert!(their_lock.contains("1.1.0"), "{their_lock}");
+
+    // My cache still lists 1.0.0 only; their lock arrives with a pull.
+    mine.write("promptpack.lock", &their_lock);
+    sandbox.ok(&mine, "mine", &["install"]);
+    assert_eq!(mine.read("promptpack.lock"), their_lock, "the lock is kept, not downgraded");
+    assert!(mine.read(INSTALLED_TEMPLATE).contains("You are a senior (v1.1.0)"));
+
+    offline_mine.write("promptpack.lock", &their_lock);
+    let out = sandbox.run(&offline_mine, "offline", &["install", "--offline"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("pins `threats-next-steps` 1.1.0, which the index of"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint: run once without `--offline`"), "{}", out.stderr);
+    assert_eq!(offline_mine.read("promptpack.lock"), their_lock);
+}
