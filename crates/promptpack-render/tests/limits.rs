@@ -181,3 +181,22 @@ fn template_text_looped_into_captured_blocks_counts_too() {
         "1/2:a 2/2:b [a][b]"
     );
 }
+
+#[test]
+fn string_safe_and_sum_of_huge_values_are_refused() {
+    let limits = Limits { max_value_bytes: 1 << 20, ..Limits::default() };
+    let big = "{% set big = 'x' * 1000 %}\n";
+    for filter in ["string", "safe"] {
+        let source = format!("{big}{{{{ (([big] * 2000)|{filter})|length }}}}");
+        assert_limit(render_with(limits, Engine::Jinja, &source, json!({})), "max_value_bytes", 2);
+    }
+    let source = "\n{{ ([[0] * 20000] * 1000)|sum(start=[])|length }}";
+    assert_limit(render_with(limits, Engine::Jinja, source, json!({})), "max_value_bytes", 2);
+    // Python's sum refuses strings.
+    let error = render_with(limits, Engine::Jinja, "{{ ['a', 'b']|sum(start='') }}", json!({})).unwrap_err();
+    assert!(error.message().contains("can't sum strings"), "{error}");
+    // Ordinary values are as before.
+    let source = "{{ [1, 'a']|string }} {{ 3|string }} {{ [1, 2]|safe }} {{ [1, 2, 3]|sum }} {{ [[1], [2]]|sum(start=[]) }} {{ [{'n': 2}, {'n': 3}]|sum('n', 1) }} {{ [1.5]|sum }}";
+    let out = render_with(limits, Engine::Jinja, source, json!({})).unwrap();
+    assert_eq!(out, "[1, 'a'] 3 [1, 2] 6 [1, 2] 6 1.5");
+}

@@ -148,6 +148,9 @@ pub(crate) fn register(env: &mut minijinja::Environment<'static>) {
     env.add_filter("attr", attr);
     env.add_filter("title", |state: &State, value: &Value| string_of(state, value).map(|s| jinja_title(&s)));
     env.add_filter("pprint", pprint);
+    env.add_filter("string", string);
+    env.add_filter("safe", safe);
+    env.add_filter("sum", sum);
     env.add_test("sequence", is_sequence);
     env.add_test("callable", is_callable);
     env.add_function("cycler", cycler);
@@ -176,6 +179,119 @@ fn argument<'a, T: minijinja::value::ArgType<'a, Output = T>>(
         Some(value) => T::from_value(Some(value)).map(Some),
         None => kwargs.get::<Option<T>>(name),
     }
+}
+
+/// minijinja's `Display` of a non-string value (what its `string` and
+/// `safe` do), written through a buffer capped at `max_value_bytes`: a list
+/// holding a long string a million times fails instead of filling memory.
+fn capped_display(value: &Value) -> Result<String, Error> {
+    use std::fmt::Write as _;
+    let mut capped = crate::budget::CappedString::new();
+    let written = write!(capped, "{value}");
+    if let Some(exceeded) = capped.exceeded() {
+        return Err(super::operators::too_large(exceeded.clone()));
+    }
+    written.map_err(|_| invalid("the value could not be converted to a string"))?;
+    Ok(capped.text)
+}
+
+/// minijinja's `string`, with the result capped.
+fn string(state: &State, value: &Value) -> Result<Value, Error> {
+    if value.is_undefined() {
+        // minijinja's error (strict) or empty string.
+        return minijinja::filters::string(state, value);
+    }
+    if value.kind() == ValueKind::String {
+        return Ok(value.clone());
+    }
+    capped_display(value).map(Value::from)
+}
+
+/// minijinja's `safe`, with the result capped.
+fn safe(state: &State, value: &Value) -> Result<Value, Error> {
+    if value.is_undefined() {
+        // minijinja's error (strict) or empty string.
+        let (text, _) = <String as minijinja::value::ArgType>::from_state_and_value(Some(state), Some(value))?;
+        return Ok(minijinja::filters::safe(text));
+    }
+    if value.is_kwargs() {
+        return Err(invalid("cannot convert kwargs to string"));
+    }
+    match value.as_str() {
+        Some(s) if value.kind() == ValueKind::String => Ok(Value::from_safe_string(s.to_owned())),
+        _ => capped_display(value).map(Value::from_safe_string),
+    }
+}
+
+/// `sum(iterable, attribute=None, start=0)`: minijinja's for numbers; with
+/// a list start, each addition goes through the capped `+` (so a sum of
+/// long lists stops at `max_value_bytes`); a string start is refused, as
+/// Python's `sum` raises `TypeError` for it.
+fn sum(
+    state: &State,
+    values: Value,
+    attribute: Option<&str>,
+    start: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let attribute = match attribute {
+        Some(attribute) => Some(attribute),
+        None => kwargs.get::<Option<&str>>("attribute")?,
+    };
+    let start = match start {
+        Some(start) => start,
+        None => kwargs.get::<Option<Value>>("start")?.unwrap_or(Value::from(0)),
+    };
+    kwargs.assert_all_used()?;
+    match start.kind() {
+        _ if values.is_undefined() => minijinja::filters::sum(
+            state,
+            values,
+            attribute,
+            Some(start),
+            Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
+        ),
+        ValueKind::String => Err(invalid("sum() can't sum strings [use ''.join(seq) instead]")),
+        ValueKind::Seq => {
+            let mut total = start;
+            for item in values.try_iter()? {
+                let item = match attribute {
+                    Some(attribute) => attribute_path(&item, attribute),
+                    None => item,
+                };
+                if item.is_undefined() {
+                    continue;
+                }
+                // Counted here too: a repeated list (`[0] * n`) is not a
+                // plain list the capped `+` measures.
+                let items = total.len().unwrap_or(0).saturating_add(item.len().unwrap_or(0)) as u64;
+                super::operators::check_bytes(items.saturating_mul(crate::VALUE_SLOT_BYTES))?;
+                total = super::operators::add_capped(state, total, item)?;
+            }
+            Ok(total)
+        }
+        _ => minijinja::filters::sum(
+            state,
+            values,
+            attribute,
+            Some(start),
+            Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
+        ),
+    }
+}
+
+/// `a.b.0` of a value, as minijinja's `get_path` (not public) looks it up;
+/// undefined where a step is missing.
+fn attribute_path(value: &Value, path: &str) -> Value {
+    let mut current = value.clone();
+    for part in path.split('.') {
+        let key = part.parse::<i64>().map_or_else(|_| Value::from(part), Value::from);
+        current = match current.get_item(&key) {
+            Ok(next) if !next.is_undefined() => next,
+            _ => return Value::UNDEFINED,
+        };
+    }
+    current
 }
 
 /// `truncate(s, length=255, killwords=False, end='...', leeway=None)`;

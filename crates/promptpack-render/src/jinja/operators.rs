@@ -223,6 +223,11 @@ fn join_strings(left: &Value, l: &str, right: &Value, r: &str) -> Value {
 }
 
 /// `left + right`.
+/// `left + right` with the value cap, for filters that add (`sum`).
+pub(crate) fn add_capped(state: &State, left: Value, right: Value) -> Result<Value, Error> {
+    add(state, left, right)
+}
+
 fn add(state: &State, left: Value, right: Value) -> Result<Value, Error> {
     if let (Some(l), Some(r)) = (plain_str(&left), plain_str(&right)) {
         check_bytes((l.len() + r.len()) as u64)?;
