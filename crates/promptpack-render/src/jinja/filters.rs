@@ -249,7 +249,7 @@ fn sum(
             values,
             attribute,
             Some(start),
-            Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
+            std::iter::empty::<(&str, Value)>().collect::<Kwargs>(),
         ),
         ValueKind::String => Err(invalid("sum() can't sum strings [use ''.join(seq) instead]")),
         ValueKind::Seq => {
@@ -275,7 +275,7 @@ fn sum(
             values,
             attribute,
             Some(start),
-            Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
+            std::iter::empty::<(&str, Value)>().collect::<Kwargs>(),
         ),
     }
 }
