@@ -10,6 +10,11 @@
 //!    identity with the Rust binary, lock verification, pickling, Dask),
 //!    then `mypy --strict tests/python` against the package's stubs, and
 //!    `stubtest`, which compares the stubs with the extension module.
+//! 5. `pip install .` into a fresh, empty venv (`target/py-test/fresh`), as
+//!    the README says (pip fetches maturin for the build; the build itself is
+//!    the debug profile, through `MATURIN_PEP517_ARGS`, so it reuses step 2's
+//!    compilation), then the README's Python example run with that venv's
+//!    Python must print exactly what its `promptpack` command prints.
 //!
 //! `cargo xtask py-bench` does the same with a release wheel and the peers
 //! (Jinja2, minijinja-py) in `target/py-bench/venv`, then runs
@@ -26,6 +31,7 @@ const VENV: &str = "target/py-test/venv";
 const WHEELS: &str = "target/py-test/wheels";
 const REQUIREMENTS: &str = "tests/python/requirements.txt";
 const SUITE: &str = "tests/python";
+const FRESH_VENV: &str = "target/py-test/fresh";
 const BENCH_VENV: &str = "target/py-bench/venv";
 const BENCH_WHEELS: &str = "target/py-bench/wheels";
 const BENCH_REQUIREMENTS: &str = "benches/python/requirements.txt";
@@ -69,7 +75,66 @@ pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
         Command::new(&python).args(["-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", SUITE]),
     )?;
     // The stubs say what the extension module really has.
-    run_checked(root, Command::new(&python).args(["-m", "mypy.stubtest", "promptpack._native"]))
+    run_checked(root, Command::new(&python).args(["-m", "mypy.stubtest", "promptpack._native"]))?;
+    check_install_from_source(root)
+}
+
+/// Step 5: `pip install .` into an empty venv, then the README's example.
+fn check_install_from_source(root: &Path) -> Result<()> {
+    eprintln!("xtask: `pip install .` into an empty venv ({FRESH_VENV}), then the README's example");
+    crate::run_in(root, "python3", &["-m", "venv", "--clear", FRESH_VENV])?;
+    let venv = root.join(FRESH_VENV);
+    let python = venv.join("bin/python");
+    run_checked(
+        root,
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "."])
+            .env("MATURIN_PEP517_ARGS", "--profile dev"),
+    )?;
+    let readme = std::fs::read_to_string(root.join("README.md")).context("reading README.md")?;
+    let example = readme_python_example(&readme)?;
+    let from_api = stdout_of(root, Command::new(&python).args(["-c", &example]))?;
+    let role = readme_example_role(&example)?;
+    let from_command = stdout_of(
+        root,
+        Command::new(venv.join("bin/promptpack"))
+            .args(["render", "packs/threats-next-steps", "--var"])
+            .arg(format!("role={role}")),
+    )?;
+    if from_api.is_empty() || from_api != from_command {
+        bail!(
+            "the README's Python example printed {} bytes, `promptpack render` {} bytes, and they differ",
+            from_api.len(),
+            from_command.len()
+        );
+    }
+    eprintln!(
+        "xtask: the README's example renders exactly what the installed command prints ({} bytes)",
+        from_api.len()
+    );
+    Ok(())
+}
+
+/// The README's first ```python block.
+fn readme_python_example(readme: &str) -> Result<String> {
+    let start = readme.find("```python\n").context("README.md has no ```python block")? + "```python\n".len();
+    let end = readme[start..].find("```").context("README.md's ```python block does not end")?;
+    Ok(readme[start..start + end].to_owned())
+}
+
+/// The role the example renders: `role="..."` in its text.
+fn readme_example_role(example: &str) -> Result<String> {
+    let start = example.find("role=\"").context("the README's example passes no role=\"...\"")? + "role=\"".len();
+    let end = example[start..].find('"').context("the README's example's role does not end")?;
+    Ok(example[start..start + end].to_owned())
+}
+
+fn stdout_of(root: &Path, command: &mut Command) -> Result<Vec<u8>> {
+    let output = command.current_dir(root).output().with_context(|| format!("running {command:?}"))?;
+    if !output.status.success() {
+        bail!("{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(output.stdout)
 }
 
 pub fn bench(args: &PyBenchArgs, root: &Path) -> Result<()> {
@@ -111,8 +176,7 @@ fn build_wheel(root: &Path, python: &Path, out: &str, release: bool) -> Result<P
     if wheels.is_dir() {
         std::fs::remove_dir_all(&wheels).with_context(|| format!("clearing {out}"))?;
     }
-    // The test wheel runs on this machine only: no bundling of system
-    // libraries (libssl, for git2) into a manylinux wheel.
+    // These wheels are installed on this machine only: no manylinux check.
     run_checked(
         root,
         Command::new(python)
