@@ -115,7 +115,7 @@ fn check_install_from_source(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The README's first ```python block.
+/// The first Python code block of the README.
 fn readme_python_example(readme: &str) -> Result<String> {
     let start = readme.find("```python\n").context("README.md has no ```python block")? + "```python\n".len();
     let end = readme[start..].find("```").context("README.md's ```python block does not end")?;
