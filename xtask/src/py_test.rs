@@ -12,8 +12,8 @@
 //!    `stubtest`, which compares the stubs with the extension module.
 //! 5. `pip install .` into a fresh, empty venv (`target/py-test/fresh`), as
 //!    the README says (pip fetches maturin for the build; the build itself is
-//!    the debug profile, through `MATURIN_PEP517_ARGS`, so it reuses step 2's
-//!    compilation), then the README's Python example run with that venv's
+//!    the debug profile, stripped like step 2's, through `MATURIN_PEP517_ARGS`,
+//!    so it reuses step 2's compilation), then the README's Python example run with that venv's
 //!    Python must print exactly what its `promptpack` command prints.
 //!
 //! `cargo xtask py-bench` does the same with a release wheel and the peers
@@ -89,7 +89,7 @@ fn check_install_from_source(root: &Path) -> Result<()> {
         root,
         Command::new(&python)
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "."])
-            .env("MATURIN_PEP517_ARGS", "--profile dev"),
+            .env("MATURIN_PEP517_ARGS", "--profile dev --strip"),
     )?;
     let readme = std::fs::read_to_string(root.join("README.md")).context("reading README.md")?;
     let example = readme_python_example(&readme)?;
@@ -177,13 +177,17 @@ fn build_wheel(root: &Path, python: &Path, out: &str, release: bool) -> Result<P
         std::fs::remove_dir_all(&wheels).with_context(|| format!("clearing {out}"))?;
     }
     // These wheels are installed on this machine only: no manylinux check.
+    // The debug wheel is stripped: its module is 170 MB of mostly debug
+    // information, and zipping that cost ~25 s per wheel. Step 5 strips too,
+    // so both link the same module and neither relinks after the other. The
+    // release wheel keeps its symbols for profilers.
     run_checked(
         root,
         Command::new(python)
             .args(["-m", "maturin", "build", "--quiet", "--auditwheel", "skip", "--interpreter"])
             .arg(python)
             .args(["--out", out])
-            .args(release.then_some("--release")),
+            .args(if release { ["--release"] } else { ["--strip"] }),
     )?;
     let mut built = std::fs::read_dir(&wheels)
         .with_context(|| format!("listing {out}"))?
