@@ -217,13 +217,18 @@ impl<'a> Resolver<'a> {
         match &demand.source {
             RequirementSource::Registry { .. } => {
                 let Some(location) = self.demand_location(name, demand)? else { return Ok(Vec::new()) };
+                let reporter = self.reporter;
                 let registry = self.registry(&location).map_err(|err| match err {
                     ProjectError::Registry(promptpack_registry::RegistryError::NotCached { url }) => {
                         ProjectError::OfflineMissing { name: name.to_owned(), url }
                     }
                     other => other,
                 })?;
-                let mut index = registry.published_versions(name)?;
+                let index = registry.published_versions(name);
+                for note in registry.take_notes() {
+                    reporter.note(&note);
+                }
+                let mut index = index?;
                 // A locked version missing from a cached index means the
                 // cache is older than the lock (a teammate's newer lock):
                 // look again rather than quietly pick another version.

@@ -137,6 +137,17 @@ impl Registry {
         }
     }
 
+    /// Notes for the user gathered while reading (a static registry's
+    /// damaged cached copy dropped and fetched again), for the caller's
+    /// reporter; each is returned once.
+    #[must_use]
+    pub fn take_notes(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Git(_) => Vec::new(),
+            Backend::Sparse(sparse, _) => sparse.take_notes(),
+        }
+    }
+
     /// Every pack name, sorted.
     pub fn pack_names(&self) -> Result<Vec<String>, RegistryError> {
         match &self.backend {

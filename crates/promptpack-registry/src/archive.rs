@@ -13,6 +13,12 @@
 //! registry's size limits checked from each entry's header before its bytes
 //! are read. The decompressed stream itself is capped, so a gzip bomb costs
 //! no more than a legitimate pack.
+//!
+//! The limits come from the server (`config.json`), so they are clamped to
+//! [`CLIENT_CEILINGS`] first: a server cannot make the client download or
+//! hold more than those, whatever it claims. Sizes read from tar headers are
+//! never used to allocate; entries are read through `take(size)` into
+//! buffers that grow with the bytes that actually arrive.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,6 +29,40 @@ use sha1::{Digest as _, Sha1};
 
 use crate::tree::unportable_paths;
 
+/// The most this client accepts from any registry, whatever its
+/// `config.json` (or `registry.toml`) allows: prompt packs are text, and a
+/// pack is held in memory while it is checked. A registry asking for more
+/// is read with these (see [`clamp_limits`]).
+pub const CLIENT_CEILINGS: RegistryLimits =
+    RegistryLimits { max_file_size: 64 * 1024 * 1024, max_pack_size: 256 * 1024 * 1024, max_files: 10_000 };
+
+/// `asked` with each limit lowered to [`CLIENT_CEILINGS`], and a sentence
+/// naming the limits that were lowered (`None` when none was).
+#[must_use]
+pub fn clamp_limits(asked: &RegistryLimits) -> (RegistryLimits, Option<String>) {
+    let ceiling = CLIENT_CEILINGS;
+    let clamped = RegistryLimits {
+        max_file_size: asked.max_file_size.min(ceiling.max_file_size),
+        max_pack_size: asked.max_pack_size.min(ceiling.max_pack_size),
+        max_files: asked.max_files.min(ceiling.max_files),
+    };
+    let lowered: Vec<String> = [
+        ("max-file-size", asked.max_file_size, ceiling.max_file_size),
+        ("max-pack-size", asked.max_pack_size, ceiling.max_pack_size),
+        ("max-files", asked.max_files, ceiling.max_files),
+    ]
+    .into_iter()
+    .filter(|(_, asked, ceiling)| asked > ceiling)
+    .map(|(name, asked, ceiling)| format!("{name} {asked} (promptpack accepts at most {ceiling})"))
+    .collect();
+    (clamped, (!lowered.is_empty()).then(|| lowered.join(", ")))
+}
+
+/// Whose limit `limit` is, for messages: promptpack's own ceiling or the registry's.
+fn whose(limit: u64, ceiling: u64) -> &'static str {
+    if limit >= ceiling { "promptpack's ceiling" } else { "the registry's limit" }
+}
+
 /// What a tar stream may hold beyond the files' bytes: a 512-byte header per
 /// file, padding to 512 bytes, long-name records, and the end blocks.
 fn stream_cap(limits: &RegistryLimits) -> u64 {
@@ -30,9 +70,11 @@ fn stream_cap(limits: &RegistryLimits) -> u64 {
 }
 
 /// The largest compressed archive worth downloading for these limits (gzip
-/// never grows data by more than a little).
+/// never grows data by more than a little); never more than
+/// [`CLIENT_CEILINGS`] allow.
 #[must_use]
 pub fn max_archive_size(limits: &RegistryLimits) -> u64 {
+    let limits = &clamp_limits(limits).0;
     stream_cap(limits).saturating_add(stream_cap(limits) / 100).saturating_add(64 * 1024)
 }
 
@@ -57,8 +99,11 @@ pub fn write_archive(files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<Vec<u
 }
 
 /// Unpacks an archive in memory, refusing anything unsafe (see the module
-/// docs). `Err` is the problem in words, for `RegistryError::UnsafeTree`.
+/// docs), within `limits` clamped to [`CLIENT_CEILINGS`]. `Err` is the
+/// problem in words, for `RegistryError::UnsafeTree`.
 pub fn read_archive(bytes: &[u8], limits: &RegistryLimits) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let limits = &clamp_limits(limits).0;
+    let ceiling = CLIENT_CEILINGS;
     let cap = stream_cap(limits);
     let stream = CappedReader { inner: flate2::read::GzDecoder::new(bytes), left: cap, cap };
     let mut archive = tar::Archive::new(stream);
@@ -84,19 +129,33 @@ pub fn read_archive(bytes: &[u8], limits: &RegistryLimits) -> Result<BTreeMap<St
         let size = entry.header().size().map_err(unreadable)?;
         if size > limits.max_file_size {
             return Err(format!(
-                "`{path}` is {size} bytes, over the registry's limit of {} bytes per file",
+                "`{path}` is {size} bytes, over {} of {} bytes per file",
+                whose(limits.max_file_size, ceiling.max_file_size),
                 limits.max_file_size
             ));
         }
-        total += size;
+        total = total.saturating_add(size);
         if total > limits.max_pack_size {
-            return Err(format!("the pack is over the registry's limit of {} bytes", limits.max_pack_size));
+            return Err(format!(
+                "the pack is over {} of {} bytes",
+                whose(limits.max_pack_size, ceiling.max_pack_size),
+                limits.max_pack_size
+            ));
         }
         if files.len() as u64 >= limits.max_files {
-            return Err(format!("the pack has more than {} files", limits.max_files));
+            return Err(format!(
+                "the pack has more than {} files ({})",
+                limits.max_files,
+                whose(limits.max_files, ceiling.max_files)
+            ));
         }
-        let mut content = Vec::with_capacity(size as usize);
+        // The header's size is a claim, not a fact: the buffer grows with
+        // the bytes that arrive, and a stream that ends early is an error.
+        let mut content = Vec::new();
         (&mut entry).take(size).read_to_end(&mut content).map_err(unreadable)?;
+        if content.len() as u64 != size {
+            return Err(format!("`{path}` is cut short: its header says {size} bytes, the archive holds fewer"));
+        }
         if files.insert(path.clone(), content).is_some() {
             return Err(format!("`{path}` appears twice in the archive"));
         }
@@ -286,6 +345,50 @@ mod tests {
         assert!(read_archive(&many, &limits).unwrap_err().contains("more than 3 files"));
         let total = write_archive(&files(&[("a", "123456789"), ("b", "123456789")])).unwrap();
         assert!(read_archive(&total, &limits).unwrap_err().contains("limit of 15 bytes"));
+    }
+
+    /// A tar whose one header claims `claimed` bytes for `pack.toml` while
+    /// `body` follows it.
+    fn lying_tar(claimed: u64, body: &[u8]) -> Vec<u8> {
+        let mut header = tar::Header::new_gnu();
+        header.set_path("pack.toml").unwrap();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_size(claimed);
+        header.set_cksum();
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(header.as_bytes()).unwrap();
+        gzip.write_all(body).unwrap();
+        gzip.write_all(&[0u8; 1024]).unwrap();
+        gzip.finish().unwrap()
+    }
+
+    #[test]
+    fn a_server_cannot_raise_the_limits_past_the_client_ceilings() {
+        // Before, these limits and a header claiming 1 TiB made
+        // `Vec::with_capacity` abort the process.
+        let asked = RegistryLimits { max_file_size: 1 << 40, max_pack_size: 1 << 41, max_files: u64::MAX };
+        let error = read_archive(&lying_tar(1 << 40, b"name = 'p'\n"), &asked).unwrap_err();
+        assert!(
+            error.contains("is 1099511627776 bytes, over promptpack's ceiling of 67108864 bytes per file"),
+            "{error}"
+        );
+        let (clamped, message) = clamp_limits(&asked);
+        assert_eq!(clamped, CLIENT_CEILINGS);
+        let message = message.unwrap();
+        assert!(message.contains("max-file-size 1099511627776 (promptpack accepts at most 67108864)"), "{message}");
+        assert!(message.contains("max-files 18446744073709551615"), "{message}");
+        assert_eq!(clamp_limits(&RegistryLimits::default()), (RegistryLimits::default(), None));
+        // The download is bounded by the ceilings too, not by what the server asks.
+        assert_eq!(max_archive_size(&asked), max_archive_size(&CLIENT_CEILINGS));
+        assert!(max_archive_size(&asked) < 300 * 1024 * 1024, "{}", max_archive_size(&asked));
+    }
+
+    #[test]
+    fn a_size_within_the_limits_is_read_not_allocated_and_a_short_entry_is_refused() {
+        let limits = RegistryLimits { max_file_size: 1 << 30, max_pack_size: 1 << 30, max_files: 10 };
+        let error = read_archive(&lying_tar(32 << 20, b"name = 'p'\n"), &limits).unwrap_err();
+        assert!(error.contains("not a readable .tar.gz") || error.contains("cut short"), "{error}");
     }
 
     #[test]

@@ -5,6 +5,13 @@
 //! The token, if any, goes only to the registry's own origin (scheme, host
 //! and port); ureq drops authorization headers on redirects. It is never
 //! part of an error message.
+//!
+//! Ctrl-C and SIGTERM must not wait for a silent server (up to the timeout,
+//! per attempt): ureq's blocking calls cannot be cancelled, so each request
+//! (with its retries) runs on a thread of its own while the caller polls
+//! the stop flag (`promptpack_fs::interrupt`) and gives up within
+//! [`STOP_POLL`]. The abandoned thread holds only its socket and ends with
+//! the process or at its timeout; nothing it does touches the disk.
 
 use std::time::Duration;
 
@@ -17,6 +24,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts per request: the first and up to two retries.
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// How often a caller waiting for a request looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// What a cached copy was validated with.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +57,8 @@ pub(crate) enum Failure {
     TooLarge(u64),
     /// Connection refused, reset, DNS, TLS...
     Transport(String),
+    /// Ctrl-C or SIGTERM arrived while waiting.
+    Interrupted,
 }
 
 impl std::fmt::Display for Failure {
@@ -59,6 +70,7 @@ impl std::fmt::Display for Failure {
             }
             Self::TooLarge(limit) => write!(f, "the response is larger than {limit} bytes"),
             Self::Transport(message) => f.write_str(message),
+            Self::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -77,6 +89,7 @@ impl std::fmt::Debug for Token {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Client {
     agent: ureq::Agent,
     timeout: Duration,
@@ -103,8 +116,36 @@ impl Client {
     }
 
     /// GETs `url`, conditionally when `validators` are given, reading at
-    /// most `max_bytes` of body.
+    /// most `max_bytes` of body; gives up with [`Failure::Interrupted`] soon
+    /// after a stop is requested (see the module docs).
     pub fn get(&self, url: &str, validators: Option<&Validators>, max_bytes: u64) -> Result<Reply, Failure> {
+        if promptpack_fs::interrupt::stop_requested() {
+            return Err(Failure::Interrupted);
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (client, owned_url, owned_validators) = (self.clone(), url.to_owned(), validators.cloned());
+        let spawned = std::thread::Builder::new().name("promptpack-http".to_owned()).spawn(move || {
+            let _ = sender.send(client.get_with_retries(&owned_url, owned_validators.as_ref(), max_bytes));
+        });
+        if spawned.is_err() {
+            // No thread to spare: wait in place, as a plain blocking call would.
+            return self.get_with_retries(url, validators, max_bytes);
+        }
+        loop {
+            match receiver.recv_timeout(STOP_POLL) {
+                Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if promptpack_fs::interrupt::stop_requested() => {
+                    return Err(Failure::Interrupted);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Failure::Transport("the request ended without an answer".to_owned()));
+                }
+            }
+        }
+    }
+
+    fn get_with_retries(&self, url: &str, validators: Option<&Validators>, max_bytes: u64) -> Result<Reply, Failure> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
@@ -172,7 +213,7 @@ fn retryable(failure: &Failure) -> bool {
     match failure {
         Failure::Status(status) => *status >= 500 || *status == 429 || *status == 408,
         Failure::Transport(_) => true,
-        Failure::Denied { .. } | Failure::Timeout(_) | Failure::TooLarge(_) => false,
+        Failure::Denied { .. } | Failure::Timeout(_) | Failure::TooLarge(_) | Failure::Interrupted => false,
     }
 }
 

@@ -20,6 +20,13 @@
 //! are fetched level by level of the dependency graph, in parallel; the
 //! validators are stored with the cached file, not beside it, so the two
 //! cannot disagree; a 404 means "no such pack", not an error.
+//!
+//! Nothing is cached before it parses: a captive portal's HTML page or a
+//! truncated index file is an error for this run, never a cached copy that
+//! every later run (and `--offline`) would trust. A cached copy that does not
+//! parse (an older client's, a damaged disk) is dropped with a note and
+//! fetched again. The limits in `config.json` are the server's word, so they
+//! are clamped to the client's own ceilings (`archive::CLIENT_CEILINGS`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,7 +36,7 @@ use promptpack_manifest::{
     DisplaySafeUrl, IndexFile, RegistryConfig, StaticRegistryConfig, index_path, is_valid_pack_name,
 };
 
-use crate::archive::{git_tree_id, max_archive_size, read_archive};
+use crate::archive::{clamp_limits, git_tree_id, max_archive_size, read_archive};
 use crate::cache::{Cache, FetchPolicy, repo_dir_name};
 use crate::error::{IntegrityBasis, RegistryError};
 use crate::http::{Client, Failure, Reply, Validators};
@@ -55,6 +62,12 @@ pub(crate) struct SparseRegistry {
     git_config: RegistryConfig,
     /// Index files read in this process: `None` when the pack does not exist.
     indexes: Mutex<HashMap<String, Option<IndexFile>>>,
+    /// Why a prefetch of an index file failed, kept for [`Self::index`] to
+    /// report instead of asking the server a second time.
+    failures: Mutex<HashMap<String, RegistryError>>,
+    /// Notes for the user found while reading (a damaged cached copy
+    /// dropped), until the caller takes them ([`Self::take_notes`]).
+    notes: Mutex<Vec<String>>,
 }
 
 impl SparseRegistry {
@@ -96,20 +109,31 @@ impl SparseRegistry {
                 limits: promptpack_manifest::RegistryLimits::default(),
             },
             indexes: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
         };
         reporter.phase(&format!("Reading {url}"));
-        let text = registry.fetch_text("config.json", "config.json")?;
+        let config = registry.fetch_parsed("config.json", "config.json", |text| {
+            StaticRegistryConfig::parse(text).map_err(|reason| RegistryError::NotARegistry {
+                url: url.clone(),
+                reason: format!("config.json is invalid: {reason}"),
+            })
+        });
         reporter.finish();
-        let Some(text) = text else {
+        for note in registry.take_notes() {
+            reporter.note(&note);
+        }
+        let Some(mut config) = config? else {
             return Err(RegistryError::NotARegistry {
                 url: url.clone(),
                 reason: "it has no config.json (HTTP 404); is this the folder `registry export` wrote?".to_owned(),
             });
         };
-        let config = StaticRegistryConfig::parse(&text).map_err(|reason| RegistryError::NotARegistry {
-            url: url.clone(),
-            reason: format!("config.json is invalid: {reason}"),
-        })?;
+        let (limits, lowered) = clamp_limits(&config.limits);
+        if let Some(lowered) = lowered {
+            reporter.note(&format!("{url} asks for limits over promptpack's ceilings: {lowered}; using the ceilings"));
+        }
+        config.limits = limits;
         registry.git_config = RegistryConfig {
             format: promptpack_manifest::REGISTRY_FORMAT,
             name: config.name.clone(),
@@ -117,6 +141,12 @@ impl SparseRegistry {
         };
         registry.config = config;
         Ok(registry)
+    }
+
+    /// Notes gathered since the last call (a damaged cached copy dropped and
+    /// fetched again), for the caller's reporter.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// The same registry, revalidating everything it reads from now on.
@@ -149,60 +179,86 @@ impl SparseRegistry {
                 token_origin: token_sent.then(|| self.client.token.as_ref().map(|t| t.origin.clone())).flatten(),
                 env_var: crate::credentials::token_env_var(self.name.as_deref().unwrap_or("<NAME>")),
             },
+            Failure::Interrupted => RegistryError::Interrupted(promptpack_fs::interrupt::Interrupted),
             other => RegistryError::Unreachable { url: self.shown(relative), message: other.to_string() },
         }
     }
 
     /// A small text file (config, index, listing) through the cache, by the
-    /// fetch policy; `None` when the server has no such file.
-    fn fetch_text(&self, relative: &str, cache_name: &str) -> Result<Option<String>, RegistryError> {
+    /// fetch policy, as `parse` reads it; `None` when the server has no such
+    /// file. Only a body that parses is cached, and a cached copy that does
+    /// not parse is dropped (with a note) and fetched again, so garbage never
+    /// outlives the run that received it.
+    fn fetch_parsed<T>(
+        &self,
+        relative: &str,
+        cache_name: &str,
+        parse: impl Fn(&str) -> Result<T, RegistryError>,
+    ) -> Result<Option<T>, RegistryError> {
         let path = self.dir.join(cache_name);
-        let cached = read_cached(&path);
+        let cached = match read_cached(&path) {
+            Some((validators, body)) => match parse(&body) {
+                Ok(value) => Some((validators, value)),
+                Err(err) => {
+                    let _ = fs_err::remove_file(&path);
+                    self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(format!(
+                        "dropped the cached copy of `{}`, which does not parse ({err}); {}",
+                        self.shown(relative),
+                        if self.policy == FetchPolicy::Never {
+                            "offline, it cannot be fetched again"
+                        } else {
+                            "fetching it again"
+                        }
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
         if self.policy == FetchPolicy::Never || (self.policy == FetchPolicy::IfNeeded && cached.is_some()) {
             return match cached {
-                Some((_, body)) => Ok(Some(body)),
+                Some((_, value)) => Ok(Some(value)),
                 None => Err(RegistryError::NotCached { url: self.shown(relative) }),
             };
         }
         let validators = cached.as_ref().map(|(validators, _)| validators);
-        match self.client.get(&self.file_url(relative), validators, MAX_INDEX_BYTES) {
-            Ok(Reply::NotModified) if cached.is_some() => Ok(cached.map(|(_, body)| body)),
+        let reply = match self.client.get(&self.file_url(relative), validators, MAX_INDEX_BYTES) {
+            Ok(Reply::NotModified) if cached.is_some() => return Ok(cached.map(|(_, value)| value)),
             // A 304 to a request without validators: ask again, plainly.
-            Ok(Reply::NotModified) => match self.client.get(&self.file_url(relative), None, MAX_INDEX_BYTES) {
-                Ok(Reply::Body { bytes, validators }) => self.store_text(&path, relative, bytes, &validators),
-                Ok(_) => Ok(None),
-                Err(failure) => Err(self.failure(relative, failure)),
-            },
+            Ok(Reply::NotModified) => self.client.get(&self.file_url(relative), None, MAX_INDEX_BYTES),
+            other => other,
+        };
+        match reply {
+            Ok(Reply::Body { bytes, validators }) => {
+                let text = String::from_utf8(bytes).map_err(|_| RegistryError::NotARegistry {
+                    url: self.shown(relative),
+                    reason: "the file is not UTF-8 text".to_owned(),
+                })?;
+                // Parsed before it is kept: a bad body fails this run and
+                // leaves the previous cached copy as it was.
+                let value = parse(&text)?;
+                let header = serde_json::to_string(&validators).unwrap_or_default();
+                // Best effort: a cache that cannot be written costs a refetch, not the command.
+                let _ = promptpack_fs::write_atomic(&path, format!("{header}\n{text}").as_bytes());
+                Ok(Some(value))
+            }
             Ok(Reply::NotFound) => {
                 let _ = fs_err::remove_file(&path);
                 Ok(None)
             }
-            Ok(Reply::Body { bytes, validators }) => self.store_text(&path, relative, bytes, &validators),
+            Ok(Reply::NotModified) => Ok(None),
             Err(failure) => Err(self.failure(relative, failure)),
         }
-    }
-
-    fn store_text(
-        &self,
-        path: &std::path::Path,
-        relative: &str,
-        bytes: Vec<u8>,
-        validators: &Validators,
-    ) -> Result<Option<String>, RegistryError> {
-        let text = String::from_utf8(bytes).map_err(|_| RegistryError::NotARegistry {
-            url: self.shown(relative),
-            reason: "the file is not UTF-8 text".to_owned(),
-        })?;
-        let header = serde_json::to_string(validators).unwrap_or_default();
-        // Best effort: a cache that cannot be written costs a refetch, not the command.
-        let _ = promptpack_fs::write_atomic(path, format!("{header}\n{text}").as_bytes());
-        Ok(Some(text))
     }
 
     /// The versions of `name` (empty when the registry has no such pack).
     pub fn index(&self, name: &str) -> Result<IndexFile, RegistryError> {
         if let Some(known) = self.indexes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name) {
             return Ok(known.clone().unwrap_or_default());
+        }
+        // A prefetch already asked and failed: report that, not a second wait.
+        if let Some(failure) = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(name) {
+            return Err(failure);
         }
         let index = self.fetch_index(name)?;
         self.indexes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_owned(), index.clone());
@@ -215,19 +271,21 @@ impl SparseRegistry {
             return Ok(None);
         }
         let relative = index_path(name);
-        let Some(text) = self.fetch_text(&relative, &relative)? else { return Ok(None) };
-        IndexFile::parse(&text).map(Some).map_err(|(line, message)| RegistryError::MalformedIndex {
-            name: name.to_owned(),
-            url: self.url.clone(),
-            path: relative,
-            line,
-            message,
+        self.fetch_parsed(&relative, &relative, |text| {
+            IndexFile::parse(text).map_err(|(line, message)| RegistryError::MalformedIndex {
+                name: name.to_owned(),
+                url: self.url.clone(),
+                path: relative.clone(),
+                line,
+                message,
+            })
         })
     }
 
     /// Fetches the index files of `names` not read yet, several at once on
-    /// the client's one connection pool. Failures are left for
-    /// [`Self::index`] to report when the name is asked for.
+    /// the client's one connection pool. A failure is kept for
+    /// [`Self::index`] to report when the name is asked for, so a failing
+    /// file costs one round of attempts, not two.
     pub fn prefetch(&self, names: &[&str]) {
         let missing: Vec<&str> = {
             let known = self.indexes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -246,11 +304,19 @@ impl SparseRegistry {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(name) = missing.get(i) else { break };
-                        if let Ok(index) = self.fetch_index(name) {
-                            self.indexes
-                                .lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .insert((*name).to_owned(), index);
+                        match self.fetch_index(name) {
+                            Ok(index) => {
+                                self.indexes
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .insert((*name).to_owned(), index);
+                            }
+                            Err(failure) => {
+                                self.failures
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .insert((*name).to_owned(), failure);
+                            }
                         }
                     }
                 });
@@ -324,13 +390,18 @@ impl SparseRegistry {
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, RegistryError> {
         let query = query.to_lowercase();
         let Some(listing) = self.config.search.clone() else { return Ok(Vec::new()) };
-        let text = self.fetch_text(&listing, "search.jsonl")?.unwrap_or_default();
+        let hits = self.fetch_parsed(&listing, "search.jsonl", |text| self.parse_listing(&listing, text))?;
+        Ok(hits.unwrap_or_default().into_iter().filter(|hit| hit.name.contains(&query)).collect())
+    }
+
+    /// The search listing: one JSON object per pack and line.
+    fn parse_listing(&self, listing: &str, text: &str) -> Result<Vec<SearchHit>, RegistryError> {
         let mut hits = Vec::new();
         for (i, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
             let malformed = |message: String| RegistryError::MalformedIndex {
                 name: "(search listing)".to_owned(),
                 url: self.url.clone(),
-                path: listing.clone(),
+                path: listing.to_owned(),
                 line: i + 1,
                 message,
             };
@@ -345,9 +416,7 @@ impl SparseRegistry {
                 })
             })()
             .ok_or_else(|| malformed("expected name, newest, yanked, versions, description".to_owned()))?;
-            if hit.name.contains(&query) {
-                hits.push(hit);
-            }
+            hits.push(hit);
         }
         Ok(hits)
     }

@@ -422,3 +422,214 @@ fn a_lock_newer_than_the_cached_index_revalidates_instead_of_downgrading() {
     assert!(out.stderr.contains("hint: run once without `--offline`"), "{}", out.stderr);
     assert_eq!(offline_mine.read("promptpack.lock"), their_lock);
 }
+
+/// A gzip-compressed tar whose one entry, `pack.toml`, claims `claimed`
+/// bytes in its header while `body` follows (what no honest tool writes).
+fn lying_archive(claimed: u64, body: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..9].copy_from_slice(b"pack.toml");
+    header[100..108].copy_from_slice(b"0000644\0");
+    // GNU's base-256 size field: a set high bit, then the size big-endian.
+    header[124] = 0x80;
+    header[128..136].copy_from_slice(&claimed.to_be_bytes());
+    header[136..148].copy_from_slice(b"00000000000\0");
+    header[156] = b'0';
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gzip, &header).unwrap();
+    std::io::Write::write_all(&mut gzip, body).unwrap();
+    std::io::Write::write_all(&mut gzip, &[0u8; 1024]).unwrap();
+    gzip.finish().unwrap()
+}
+
+/// Before, `config.json` set the limits alone: 1 TiB per file and a tar
+/// header claiming 1 TiB made the client abort on a failed allocation.
+#[test]
+fn a_server_cannot_raise_the_limits_past_the_client_ceilings() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let config = registry.export.join("config.json");
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    json["limits"]["max-file-size"] = serde_json::json!(1_u64 << 40);
+    json["limits"]["max-pack-size"] = serde_json::json!(1_u64 << 41);
+    std::fs::write(&config, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let archive = registry.export.join("packs/threats-next-steps/1.0.0.tar.gz");
+    std::fs::write(&archive, lying_archive(1 << 40, b"name = \"threats-next-steps\"\n")).unwrap();
+
+    let stderr = failed_add(&sandbox, &registry.url(), "huge", &[]);
+    assert!(stderr.contains("asks for limits over promptpack's ceilings"), "{stderr}");
+    assert!(stderr.contains("max-file-size 1099511627776 (promptpack accepts at most 67108864)"), "{stderr}");
+    assert!(
+        stderr.contains("`pack.toml` is 1099511627776 bytes, over promptpack's ceiling of 67108864 bytes per file"),
+        "{stderr}"
+    );
+    assert!(!sandbox.cache("huge").join("verified").exists(), "nothing refused reaches the cache");
+}
+
+/// The file the cache keeps for `relative` (below `sparse/<registry>/`).
+fn cached_copy(sandbox: &Sandbox, cache: &str, relative: &str) -> PathBuf {
+    let sparse = sandbox.cache(cache).join("sparse");
+    let registry = std::fs::read_dir(&sparse).unwrap().next().expect("one cached registry").unwrap().path();
+    registry.join(relative)
+}
+
+/// Before, any `200` body was cached before it was parsed: a captive
+/// portal's page (or a truncated index) stayed in the cache, and every
+/// later `install` with a complete lock, or `--offline`, failed on it.
+#[test]
+fn a_body_that_does_not_parse_is_never_cached_and_a_damaged_cached_copy_is_fetched_again() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    sandbox.ok(&project, "teammate", &["add", "threats-next-steps@^1"]);
+    let ci = checkout(&project);
+    let before = dir_contents(ci.path());
+
+    // A captive portal answers 200 with its own page.
+    let config = registry.export.join("config.json");
+    let real_config = std::fs::read(&config).unwrap();
+    std::fs::write(&config, "<html><body>Please sign in to the hotel Wi-Fi</body></html>\n").unwrap();
+    let out = sandbox.run(&ci, "ci", &["install"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("config.json is invalid"), "{}", out.stderr);
+    std::fs::write(&config, &real_config).unwrap();
+
+    // A truncated index file.
+    let index = registry.export.join("index/th/re/threats-next-steps");
+    let real_index = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, &real_index[..real_index.len() / 2]).unwrap();
+    let out = sandbox.run(&ci, "ci", &["install"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("malformed index line 1 for `threats-next-steps`"), "{}", out.stderr);
+    std::fs::write(&index, &real_index).unwrap();
+    assert!(dir_contents(ci.path()) == before, "failed installs change nothing");
+
+    // Nothing of that was kept: offline there is no cached copy to trust...
+    let out = sandbox.run(&ci, "ci", &["install", "--offline"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--offline"), "{}", out.stderr);
+    assert!(!out.stderr.contains("invalid") && !out.stderr.contains("malformed"), "{}", out.stderr);
+    // ...and online the lock installs (the cache is used where it has a copy).
+    registry.take_requests();
+    sandbox.ok(&ci, "ci", &["install"]);
+    assert_installed_as_published(&ci, &publisher, PACK);
+    assert_eq!(
+        registry.take_requests(),
+        [format!("{INDEX} 200"), format!("{ARCHIVE_1_0} 200")],
+        "the good config.json of the last run was cached, the bad index file was not"
+    );
+
+    // A cached copy that no longer parses (a damaged disk) is dropped with a
+    // note and fetched again, not revalidated into a 304 on garbage.
+    let cached = cached_copy(&sandbox, "ci", "index/th/re/threats-next-steps");
+    let text = std::fs::read_to_string(&cached).unwrap();
+    let validators = text.lines().next().unwrap().to_owned();
+    assert!(validators.contains("etag"), "{validators}");
+    std::fs::write(&cached, format!("{validators}\n{{\"v\":1,\"name\":\"threats-ne")).unwrap();
+    let out = sandbox.ok(&ci, "ci", &["upgrade", "--dry-run"]);
+    assert!(out.stderr.contains("dropped the cached copy of `sparse+http://127.0.0.1:"), "{}", out.stderr);
+    assert!(out.stderr.contains("fetching it again"), "{}", out.stderr);
+    assert_eq!(registry.take_requests(), [format!("{CONFIG} 304"), format!("{INDEX} 200")]);
+    assert_eq!(std::fs::read_to_string(&cached).unwrap(), text, "the good copy is cached again");
+
+    // The same damage found offline is an error the next online run repairs.
+    std::fs::write(&cached, format!("{validators}\nnot json")).unwrap();
+    let out = sandbox.run(&checkout(&project), "ci", &["upgrade", "--dry-run", "--offline"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("offline, it cannot be fetched again"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint: run once without `--offline`"), "{}", out.stderr);
+    sandbox.ok(&ci, "ci", &["upgrade", "--dry-run"]);
+    assert_eq!(std::fs::read_to_string(&cached).unwrap(), text);
+}
+
+/// Before, an index file that failed during the parallel prefetch was
+/// fetched again when resolution asked for it: every attempt (and every
+/// timeout) twice.
+#[test]
+fn an_index_file_that_fails_in_the_prefetch_is_not_fetched_again() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    let manifest = project.read("promptpack.toml");
+    project.write(
+        "promptpack.toml",
+        manifest.replace("[packs]\n", "[packs]\nthreats-next-steps = \"^1\"\nsecond-pack = \"^1\"\n"),
+    );
+    // A symbolic link loop: nginx refuses it (403).
+    let index = registry.export.join("index/se/co/second-pack");
+    std::fs::remove_file(&index).unwrap();
+    std::os::unix::fs::symlink("second-pack", &index).unwrap();
+    registry.take_requests();
+
+    let before = dir_contents(project.path());
+    let out = sandbox.run(&project, "consumer", &["install"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("index/se/co/second-pack` refused access (HTTP 403)"), "{}", out.stderr);
+    assert!(dir_contents(project.path()) == before);
+    let requests = registry.take_requests();
+    let asked: Vec<&String> = requests.iter().filter(|r| r.contains("/index/se/co/second-pack ")).collect();
+    assert_eq!(asked, ["GET /index/se/co/second-pack 403"], "asked once: {requests:?}");
+}
+
+/// Waits until `path` was requested from `nginx`.
+fn wait_for_request(registry: &StaticRegistry, path: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !registry.nginx.requests().iter().any(|r| r.path == path) {
+        assert!(Instant::now() < deadline, "{path} was never requested");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Before, a request to a server that never answers held Ctrl-C and
+/// SIGTERM for the whole timeout (30 s, per attempt).
+#[test]
+fn ctrl_c_and_sigterm_stop_a_request_to_a_silent_server_at_once() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    // Archives come from a server that accepts connections and never answers.
+    let silent = SilentServer::start();
+    let config = registry.export.join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("\"packs/{name}", &format!("\"{}packs/{{name}}", silent.url()))).unwrap();
+
+    let interrupt = |project: &TestProject, cache: &str, signal: &str, wait_for: &dyn Fn()| {
+        let before = dir_contents(project.path());
+        let running = sandbox.start(project, cache, &["add", "threats-next-steps@^1"]);
+        wait_for();
+        // Let the request get under way.
+        std::thread::sleep(Duration::from_millis(300));
+        let sent = Instant::now();
+        let kill = Command::new("kill").arg(format!("-{signal}")).arg(running.id().to_string()).status().unwrap();
+        assert!(kill.success());
+        let out = running.wait(TIMEOUT);
+        let took = sent.elapsed();
+        assert!(took < Duration::from_secs(2), "stopping took {took:?}:\n{}", out.stderr);
+        assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+        assert!(dir_contents(project.path()) == before, "nothing in the project changed");
+        let leftovers: Vec<_> = walkdir::WalkDir::new(sandbox.cache(cache))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains(".new-"))
+            .map(|e| e.path().display().to_string())
+            .collect();
+        assert_eq!(leftovers, Vec::<String>::new(), "no temporary file left");
+        out
+    };
+
+    // Ctrl-C while the archive is awaited.
+    let project = sandbox.consumer(&registry.url());
+    let out = interrupt(&project, "int", "INT", &|| wait_for_request(&registry, "/index/th/re/threats-next-steps"));
+    assert_eq!(out.code, 130, "{}", out.stderr);
+
+    // SIGTERM while the very first request (config.json) is awaited.
+    let project = sandbox.consumer(&registry.url());
+    project.write("promptpack.toml", format!("[registries]\ndefault = \"sparse+{}\"\n", silent.url()));
+    let out = interrupt(&project, "term", "TERM", &|| {});
+    assert_eq!(out.code, 143, "{}", out.stderr);
+}
