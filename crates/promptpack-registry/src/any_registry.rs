@@ -2,10 +2,10 @@
 //! behind one API, so resolution, install, upgrade, outdated, search and
 //! diff work the same against both.
 
-use promptpack_manifest::{DisplaySafeUrl, IndexFile, RegistryConfig};
+use promptpack_manifest::{DisplaySafeUrl, IndexEntry, IndexFile, PackManifest, RegistryConfig};
 
 use crate::cache::{Cache, FetchPolicy};
-use crate::error::RegistryError;
+use crate::error::{IndexMismatch, RegistryError};
 use crate::registry::{GitRegistry, SearchHit};
 use crate::reporter::Reporter;
 use crate::sparse::SparseRegistry;
@@ -182,10 +182,16 @@ impl Registry {
         version: &semver::Version,
         commit: Option<&str>,
     ) -> Result<FetchedPack, RegistryError> {
-        match &self.backend {
-            Backend::Git(git) => git.read_pack(name, version, commit),
-            Backend::Sparse(sparse, _) => sparse.read_pack(name, version),
+        let pack = match &self.backend {
+            Backend::Git(git) => git.read_pack(name, version, commit)?,
+            Backend::Sparse(sparse, _) => sparse.read_pack(name, version)?,
+        };
+        // Resolution chose this version by its index line (its dependencies
+        // above all): the files must say the same.
+        if let Some(entry) = self.index(name)?.get(version) {
+            check_index_line(self.url(), entry, &pack)?;
         }
+        Ok(pack)
     }
 
     /// The newest version of each pack whose name contains `query`.
@@ -195,4 +201,59 @@ impl Registry {
             Backend::Sparse(sparse, _) => sparse.search(query),
         }
     }
+}
+
+/// Compares an index line with the `pack.toml` of the files it describes:
+/// name, version and every dependency requirement. Checksums bind the line
+/// to the files, but nothing else binds the line's other fields to them;
+/// publish writes both from one manifest, so any difference is an edit.
+/// Files that are not the ones the line's checksum names are the integrity
+/// check's to report (it says more), and a `pack.toml` that does not parse
+/// is left for loading the pack to report.
+pub(crate) fn check_index_line(
+    url: &DisplaySafeUrl,
+    entry: &IndexEntry,
+    pack: &FetchedPack,
+) -> Result<(), RegistryError> {
+    if pack.checksum != entry.cksum {
+        return Ok(());
+    }
+    let Some(manifest) = pack
+        .files
+        .get("pack.toml")
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|text| PackManifest::parse(std::path::Path::new("pack.toml"), text).ok())
+    else {
+        return Ok(());
+    };
+    let mismatch = |field: String, in_index: String, in_pack: String| {
+        RegistryError::IndexMismatch(Box::new(IndexMismatch {
+            url: url.clone(),
+            name: entry.name.clone(),
+            version: entry.vers.to_string(),
+            field,
+            in_index,
+            in_pack,
+        }))
+    };
+    if manifest.name != entry.name {
+        return Err(mismatch("name".to_owned(), format!("`{}`", entry.name), format!("`{}`", manifest.name)));
+    }
+    if manifest.version != entry.vers {
+        return Err(mismatch("version".to_owned(), format!("`{}`", entry.vers), format!("`{}`", manifest.version)));
+    }
+    let shown = |req: Option<String>| req.map_or_else(|| "absent".to_owned(), |req| format!("`{req}`"));
+    let names: std::collections::BTreeSet<&String> = entry.deps.keys().chain(manifest.dependencies.keys()).collect();
+    for dep in names {
+        // Compared as requirements, written the way publish writes them.
+        let in_index = entry
+            .deps
+            .get(dep)
+            .map(|req| semver::VersionReq::parse(req).map_or_else(|_| req.clone(), |parsed| parsed.to_string()));
+        let in_pack = manifest.dependencies.get(dep).map(ToString::to_string);
+        if in_index != in_pack {
+            return Err(mismatch(format!("dependency `{dep}`"), shown(in_index), shown(in_pack)));
+        }
+    }
+    Ok(())
 }

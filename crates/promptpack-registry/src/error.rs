@@ -92,11 +92,31 @@ pub enum RegistryError {
     #[error("cannot write the static registry")]
     Write(#[source] promptpack_fs::IoError),
 
+    /// The pack's own `pack.toml` says something else than the index line
+    /// resolution used: the line was edited after publishing.
+    #[error("{0}")]
+    IndexMismatch(Box<IndexMismatch>),
+
     #[error("{name}@{version} is not published in `{url}`")]
     VersionNotFound { name: String, version: String, url: DisplaySafeUrl, available: String },
 
     #[error("promptpack.lock pins `{name}` {version}, which the index of `{url}` does not list{}", if *offline { " (offline: the cached index was not checked again)" } else { "" })]
     LockedVersionMissing { name: String, version: String, url: DisplaySafeUrl, offline: bool },
+}
+
+/// An index line and the `pack.toml` of the files it describes disagree.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the index of `{url}` does not match the pack it describes: {name} {version}'s {field} is {in_index} in the index line but {in_pack} in its pack.toml"
+)]
+pub struct IndexMismatch {
+    pub url: DisplaySafeUrl,
+    pub name: String,
+    pub version: String,
+    /// `name`, `version`, or ``dependency `x` ``.
+    pub field: String,
+    pub in_index: String,
+    pub in_pack: String,
 }
 
 /// Bytes that do not match what was pinned: a security-relevant failure.
@@ -191,6 +211,10 @@ impl RegistryError {
                 "this registry needs a token: set {env_var} and {} to the registry's URL (a token is only sent where you bound it), or add `url` and `token` under `[registries.<name>]` in {}; over plain http a token only goes to this machine",
                 env_var.trim_end_matches("_TOKEN").to_owned() + "_URL",
                 crate::credentials::credentials_path().display()
+            ),
+            Self::IndexMismatch(mismatch) => format!(
+                "publish writes index lines from pack.toml, so the line was edited afterwards (or the files replaced); nothing was changed. The registry must be restored by its maintainers; until then, pin another published version (`promptpack add {}@<version>`)",
+                mismatch.name
             ),
             Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
             Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `url` and `token`".to_owned(),

@@ -576,6 +576,41 @@ fn an_index_file_that_fails_in_the_prefetch_is_not_fetched_again() {
     assert_eq!(asked, ["GET /index/se/co/second-pack 403"], "asked once: {requests:?}");
 }
 
+/// An index line names dependencies the archive's `pack.toml` does not
+/// have: checksums agree (the line was edited, not the files), so only
+/// comparing the line with the pack catches it, for git and static alike.
+#[test]
+fn an_index_line_that_differs_from_the_packs_manifest_is_refused() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let forge = |line: &str| {
+        assert!(line.contains("\"deps\":{}"), "{line}");
+        line.replace("\"deps\":{}", "\"deps\":{\"second-pack\":\"^1\"}")
+    };
+
+    // Static: the exported index file.
+    let index = registry.export.join("index/th/re/threats-next-steps");
+    let line = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, forge(&line)).unwrap();
+    let stderr = failed_add(&sandbox, &registry.url(), "static", &[]);
+    let expected = "does not match the pack it describes: threats-next-steps 1.0.0's dependency `second-pack` is `^1` in the index line but absent in its pack.toml";
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(stderr.contains(&format!("the index of `{}`", registry.url())), "{stderr}");
+    assert!(stderr.contains("hint: publish writes index lines from pack.toml"), "{stderr}");
+    assert!(!sandbox.cache("static").join("verified").exists(), "nothing reaches the verified store");
+
+    // Git: a commit that edits the line in the registry itself.
+    let work = sandbox.root.path().join("registry-work");
+    sandbox.env.git(sandbox.root.path(), &["clone", "--quiet", &registry.git, &work.display().to_string()]);
+    let file = work.join("index/th/re/threats-next-steps");
+    std::fs::write(&file, forge(&std::fs::read_to_string(&file).unwrap())).unwrap();
+    sandbox.env.git(&work, &["commit", "--quiet", "-am", "edit an index line"]);
+    sandbox.env.git(&work, &["push", "--quiet", "origin", "main"]);
+    let stderr = failed_add(&sandbox, &registry.git, "git", &[]);
+    assert!(stderr.contains(expected), "{stderr}");
+}
+
 /// Waits until `path` was requested from `nginx`.
 fn wait_for_request(registry: &StaticRegistry, path: &str) {
     let deadline = Instant::now() + TIMEOUT;
