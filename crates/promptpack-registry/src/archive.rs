@@ -32,7 +32,8 @@ use crate::tree::unportable_paths;
 /// The most this client accepts from any registry, whatever its
 /// `config.json` (or `registry.toml`) allows: prompt packs are text, and a
 /// pack is held in memory while it is checked. A registry asking for more
-/// is read with these (see [`clamp_limits`]).
+/// is read with these (see [`clamp_limits`]); git registries too, so a
+/// registry and its static export accept the same packs.
 pub const CLIENT_CEILINGS: RegistryLimits =
     RegistryLimits { max_file_size: 64 * 1024 * 1024, max_pack_size: 256 * 1024 * 1024, max_files: 10_000 };
 
@@ -59,7 +60,7 @@ pub fn clamp_limits(asked: &RegistryLimits) -> (RegistryLimits, Option<String>) 
 }
 
 /// Whose limit `limit` is, for messages: promptpack's own ceiling or the registry's.
-fn whose(limit: u64, ceiling: u64) -> &'static str {
+pub(crate) fn whose(limit: u64, ceiling: u64) -> &'static str {
     if limit >= ceiling { "promptpack's ceiling" } else { "the registry's limit" }
 }
 

@@ -98,6 +98,8 @@ pub fn export_registry(
                     "the pack folder in the registry was edited after publishing",
                 ));
             }
+            // A line that says something else than its pack would be refused by every client.
+            crate::any_registry::check_index_line(url, entry, &pack)?;
             let bytes = write_archive(&pack.files)
                 .map_err(|err| RegistryError::Write(promptpack_fs::IoError::new(&path, err)))?;
             out.put(&relative, &bytes)?;

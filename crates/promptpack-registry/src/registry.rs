@@ -10,6 +10,7 @@ use promptpack_manifest::{
 };
 use promptpack_pack::CheckedPack;
 
+use crate::archive::clamp_limits;
 use crate::cache::{Cache, CachedRepo, FetchPolicy, classify_network_error, remote_url};
 use crate::error::RegistryError;
 use crate::reporter::Reporter;
@@ -78,6 +79,9 @@ impl GitRegistry {
             RegistryConfig::parse(&text)
                 .map_err(|reason| not_registry(&format!("registry.toml is invalid: {reason}")))?
         };
+        // The same ceilings as a static registry's: what a client reads, and
+        // so what publish accepts and export advertises.
+        let config = RegistryConfig { limits: clamp_limits(&config.limits).0, ..config };
         Ok(Self { repo, tip, config })
     }
 

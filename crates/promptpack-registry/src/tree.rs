@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use promptpack_manifest::{DisplaySafeUrl, RegistryLimits};
 
+use crate::archive::{CLIENT_CEILINGS, whose};
 use crate::error::RegistryError;
 
 const MODE_TREE: i32 = 0o040_000;
@@ -60,20 +61,26 @@ pub(crate) fn read_pack_tree(
                     let size = size as u64;
                     if size > limits.max_file_size {
                         return Err(unsafe_tree(format!(
-                            "`{path}` is {size} bytes, over the registry's limit of {} bytes per file",
+                            "`{path}` is {size} bytes, over {} of {} bytes per file",
+                            whose(limits.max_file_size, CLIENT_CEILINGS.max_file_size),
                             limits.max_file_size
                         )));
                     }
-                    total += size;
+                    total = total.saturating_add(size);
                     if total > limits.max_pack_size {
                         return Err(unsafe_tree(format!(
-                            "the pack is over the registry's limit of {} bytes",
+                            "the pack is over {} of {} bytes",
+                            whose(limits.max_pack_size, CLIENT_CEILINGS.max_pack_size),
                             limits.max_pack_size
                         )));
                     }
                     blobs.push((path, entry.id()));
                     if blobs.len() as u64 > limits.max_files {
-                        return Err(unsafe_tree(format!("the pack has more than {} files", limits.max_files)));
+                        return Err(unsafe_tree(format!(
+                            "the pack has more than {} files ({})",
+                            limits.max_files,
+                            whose(limits.max_files, CLIENT_CEILINGS.max_files)
+                        )));
                     }
                 }
                 MODE_LINK => return Err(unsafe_tree(format!("`{path}` is a symbolic link"))),

@@ -451,8 +451,18 @@ fn a_server_cannot_raise_the_limits_past_the_client_ceilings() {
     let sandbox = Sandbox::new();
     let publisher = TestProject::with_repository_packs();
     let registry = static_registry(&sandbox, &publisher, None);
+    // A git registry is read with the same ceilings, so its export never
+    // advertises more than clients accept.
+    sandbox.set_registry_toml(
+        "registry.git",
+        "format = 1\nname = \"registry\"\n\n[limits]\nmax-file-size = 1099511627776\nmax-pack-size = 2199023255552\nmax-files = 1000\n",
+    );
+    registry.export(&sandbox, &publisher);
     let config = registry.export.join("config.json");
     let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(json["limits"]["max-file-size"], 64 * 1024 * 1024, "{json}");
+    assert_eq!(json["limits"]["max-pack-size"], 256 * 1024 * 1024, "{json}");
+    assert_eq!(json["limits"]["max-files"], 1000, "{json}");
     json["limits"]["max-file-size"] = serde_json::json!(1_u64 << 40);
     json["limits"]["max-pack-size"] = serde_json::json!(1_u64 << 41);
     std::fs::write(&config, serde_json::to_string_pretty(&json).unwrap()).unwrap();
@@ -609,6 +619,13 @@ fn an_index_line_that_differs_from_the_packs_manifest_is_refused() {
     sandbox.env.git(&work, &["push", "--quiet", "origin", "main"]);
     let stderr = failed_add(&sandbox, &registry.git, "git", &[]);
     assert!(stderr.contains(expected), "{stderr}");
+    // Exporting it refuses the line rather than serve what every client refuses.
+    let fresh = sandbox.root.path().join("fresh-export");
+    let out =
+        sandbox.run(&publisher, "publisher", &["registry", "export", &registry.git, &fresh.display().to_string()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(expected), "{}", out.stderr);
+    assert!(!fresh.join("config.json").exists(), "no config.json for a refused export");
 }
 
 /// Waits until `path` was requested from `nginx`.
