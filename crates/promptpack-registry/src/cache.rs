@@ -228,10 +228,11 @@ impl CachedRepo {
     /// Fetches every branch and tag (branches to `refs/remotes/origin/*`).
     pub fn fetch(&self, reporter: &dyn Reporter) -> Result<(), RegistryError> {
         reporter.phase(&format!("Fetching {}", self.url));
+        crate::transport::ensure_registered().map_err(|err| RegistryError::git(&self.url, &err))?;
         let remote_url = remote_url(self.url.expose_secrets());
         let mut remote = self.repo.remote_anonymous(&remote_url).map_err(|err| RegistryError::git(&self.url, &err))?;
         let mut options = git2::FetchOptions::new();
-        options.remote_callbacks(crate::auth::callbacks(&self.url, reporter));
+        options.remote_callbacks(crate::remote_callbacks::callbacks(reporter));
         options.download_tags(git2::AutotagOption::None);
         options.prune(git2::FetchPrune::On);
         let refspecs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
@@ -255,6 +256,13 @@ pub fn is_local_path(location: &str) -> bool {
     !location.contains("://") && !is_scp_like(location)
 }
 
+/// Whether git reaches `location` over SSH: an `ssh://` URL (or git's
+/// `git+ssh://`, `ssh+git://` spellings) or scp-like `host:path`.
+pub(crate) fn is_ssh(location: &str) -> bool {
+    ["ssh://", "git+ssh://", "ssh+git://"].iter().any(|scheme| location.starts_with(scheme))
+        || (!location.contains("://") && is_scp_like(location))
+}
+
 /// git's scp-like syntax, `[user@]host:path`: a colon before any slash,
 /// and more than one character before it (so `C:\\repo` stays a path).
 fn is_scp_like(url: &str) -> bool {
@@ -270,8 +278,13 @@ pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) ->
         return RegistryError::Interrupted(promptpack_fs::interrupt::Interrupted);
     }
     let message = redact_urls_in(err.message());
-    if err.code() == git2::ErrorCode::Auth || message.contains("authentication") || message.contains("401") {
-        return RegistryError::Authentication { url: url.clone() };
+    // `Permission denied (publickey)` is ssh refusing us, not the disk.
+    if err.code() == git2::ErrorCode::Auth
+        || message.contains("authentication")
+        || message.contains("401")
+        || (is_ssh(url.expose_secrets()) && message.contains("Permission denied ("))
+    {
+        return RegistryError::Authentication { url: url.clone(), message };
     }
     // A full or read-only disk shows up as an OS error in the middle of a
     // fetch; it must not read as a network problem.
@@ -345,6 +358,16 @@ mod tests {
             let shown = format!("{error} | {error:?}");
             assert!(!shown.contains("hunter2") && !shown.contains("t0k3n"), "{shown}");
             assert!(shown.contains("https://example.com/r.git?token=***"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn ssh_locations_are_told_from_other_urls() {
+        for ssh in ["ssh://git@h/r.git", "git+ssh://h/r.git", "git@h:r.git", "host:/srv/r.git"] {
+            assert!(is_ssh(ssh), "{ssh}");
+        }
+        for other in ["http://h:8080/r.git", "https://h/r.git", "git://h/r.git", "/srv/r.git", "file:///r.git"] {
+            assert!(!is_ssh(other), "{other}");
         }
     }
 

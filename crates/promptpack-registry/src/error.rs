@@ -15,8 +15,10 @@ pub enum RegistryError {
     #[error("cannot write the local copy of `{url}`: {message}")]
     LocalDisk { url: DisplaySafeUrl, message: String },
 
-    #[error("authentication to `{url}` failed")]
-    Authentication { url: DisplaySafeUrl },
+    /// `message` is what the transport learned (the server's status, or
+    /// what `ssh` said).
+    #[error("authentication to `{url}` failed: {message}")]
+    Authentication { url: DisplaySafeUrl, message: String },
 
     #[error("`{url}` is not in the cache, and `--offline` forbids fetching it")]
     NotCached { url: DisplaySafeUrl },
@@ -87,6 +89,10 @@ pub enum RegistryError {
 
     #[error("cannot read the credentials file `{}`: {message}", path.display())]
     Credentials { path: PathBuf, message: String },
+
+    /// The file of trusted certificates that the user named is unusable.
+    #[error("{message}")]
+    TrustedCertificates { message: String },
 
     /// Writing a static registry's files failed.
     #[error("cannot write the static registry")]
@@ -174,7 +180,8 @@ impl RegistryError {
                 "check the URL and your network; with a warm cache, `--offline` works without the network".to_owned()
             }
             Self::LocalDisk { .. } => "free disk space or fix the permissions of the folder named above (the cache is $PROMPTPACK_CACHE, else $XDG_CACHE_HOME/promptpack, else ~/.cache/promptpack); nothing was changed".to_owned(),
-            Self::Authentication { .. } => "promptpack asks ssh-agent and git's credential helpers (`git config credential.helper`); check what they return for this host".to_owned(),
+            Self::Authentication { url, .. } if crate::cache::is_ssh(url.expose_secrets()) => "promptpack runs `ssh` as git does (`GIT_SSH_COMMAND`, `core.sshCommand`, `~/.ssh/config`, ssh-agent): check that `git ls-remote` works for this URL".to_owned(),
+            Self::Authentication { .. } => "promptpack asks git's credential helpers (`git config credential.helper`) after the URL's own `user:password`; check what they return for this host".to_owned(),
             Self::NotCached { .. } => "run once without `--offline` to fill the cache".to_owned(),
             Self::NotARegistry { .. } => {
                 "create one with `promptpack registry init <DIR>`, or check the URL".to_owned()
@@ -218,6 +225,7 @@ impl RegistryError {
             ),
             Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
             Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `url` and `token`".to_owned(),
+            Self::TrustedCertificates { .. } => "point it at a file of PEM certificates (a company's root certificate authority), or unset it to trust Mozilla's roots".to_owned(),
             Self::Write(_) => "check that the folder is writable and has space; a rerun rewrites only what is missing or different".to_owned(),
             Self::StaleServerLock { lock_file, .. } => format!(
                 "a push that died on the server left {lock_file} behind; whoever runs the server should delete it (when no push is running), or ask the server's admin to; nothing was published"

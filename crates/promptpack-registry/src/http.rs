@@ -99,13 +99,15 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    pub fn new(base: &str, token: Option<Token>) -> Self {
+    /// `tls` says which certificate authorities to trust (`tls.rs`).
+    pub fn new(base: &str, token: Option<Token>, tls: ureq::tls::TlsConfig) -> Self {
         let timeout = std::env::var(TIMEOUT_ENV)
             .ok()
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|secs| *secs > 0.0)
             .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
         let config = ureq::Agent::config_builder()
+            .tls_config(tls)
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
@@ -268,18 +270,18 @@ mod tests {
     #[test]
     fn server_errors_are_retried_with_backoff_and_denials_are_not() {
         let (url, server) = scripted_server(&[503, 502, 200]);
-        let client = Client::new(&url, None);
+        let client = Client::new(&url, None, ureq::tls::TlsConfig::default());
         let Ok(Reply::Body { bytes, .. }) = client.get(&url, None, 1024) else { panic!("no body after retries") };
         assert_eq!(bytes, b"ok");
         assert_eq!(server.join().unwrap(), 3);
 
         let (url, server) = scripted_server(&[401]);
-        let result = Client::new(&url, None).get(&url, None, 1024);
+        let result = Client::new(&url, None, ureq::tls::TlsConfig::default()).get(&url, None, 1024);
         assert!(matches!(result, Err(Failure::Denied { status: 401, token_sent: false })), "{result:?}");
         assert_eq!(server.join().unwrap(), 1, "a denial is not retried");
 
         let (url, server) = scripted_server(&[500, 500, 500]);
-        let result = Client::new(&url, None).get(&url, None, 1024);
+        let result = Client::new(&url, None, ureq::tls::TlsConfig::default()).get(&url, None, 1024);
         assert!(matches!(result, Err(Failure::Status(500))), "{result:?}");
         assert_eq!(server.join().unwrap(), 3, "three attempts, then the error");
     }

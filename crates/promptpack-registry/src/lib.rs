@@ -27,7 +27,6 @@
 
 mod any_registry;
 pub mod archive;
-mod auth;
 mod cache;
 mod credentials;
 mod error;
@@ -35,10 +34,17 @@ mod export;
 mod git_source;
 mod http;
 mod registry;
+mod remote_callbacks;
 mod reporter;
 mod sparse;
+mod tls;
+mod transport;
 mod tree;
 mod verified;
+
+// zlib is linked statically for libgit2 (its `static` feature, see Cargo.toml);
+// named here so the dependency reads as used.
+use libz_sys as _;
 
 pub use crate::any_registry::{Registry, is_sparse_url};
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};

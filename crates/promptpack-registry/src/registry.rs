@@ -575,6 +575,7 @@ enum PushFailure {
 
 fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     let display = repo.url().clone();
+    crate::transport::ensure_registered().map_err(|err| PushFailure::Error(RegistryError::git(&display, &err)))?;
     let mut remote = repo
         .repo
         .remote_anonymous(&remote_url(repo.url().expose_secrets()))
@@ -582,7 +583,7 @@ fn push(repo: &CachedRepo, reporter: &dyn Reporter) -> Result<(), PushFailure> {
     let rejection = RefCell::new(None::<String>);
     // What the server says on the side: why it refused, in git's words.
     let server_messages = RefCell::new(Vec::<u8>::new());
-    let mut callbacks = crate::auth::callbacks(repo.url(), reporter);
+    let mut callbacks = crate::remote_callbacks::callbacks(reporter);
     callbacks.push_update_reference(|_, status| {
         if let Some(status) = status {
             *rejection.borrow_mut() = Some(status.to_owned());

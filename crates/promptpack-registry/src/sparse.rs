@@ -88,12 +88,14 @@ impl SparseRegistry {
         }
         let base = if base.ends_with('/') { base.to_owned() } else { format!("{base}/") };
         let token = crate::credentials::token_for(raw, name)?;
+        let tls = crate::tls::tls_config(crate::tls::ssl_cert_file().as_ref())
+            .map_err(|message| RegistryError::TrustedCertificates { message })?;
         let dir = cache.root().join("sparse").join(repo_dir_name(url));
         let mut registry = Self {
             url: url.clone(),
             base,
             name: name.map(str::to_owned),
-            client: Client::new(raw.strip_prefix(crate::SPARSE_PREFIX).unwrap_or(raw), token),
+            client: Client::new(raw.strip_prefix(crate::SPARSE_PREFIX).unwrap_or(raw), token, tls),
             dir,
             policy,
             config: StaticRegistryConfig {

@@ -65,6 +65,11 @@ impl GitEnv {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env_remove("GIT_ASKPASS")
+            // Certificate files a machine may name for every program: the
+            // HTTPS tests choose their own.
+            .env_remove("GIT_SSL_CAINFO")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR")
             .env_remove("SSH_ASKPASS")
             .env_remove("SSH_AUTH_SOCK")
             .env_remove("GIT_DIR")

@@ -51,9 +51,6 @@ impl Nginx {
     /// Serves `root` at `http://127.0.0.1:PORT/`; with `token`, every request
     /// without `Authorization: <token>` gets a 401.
     pub fn start(root: &Path, token: Option<&str>) -> Self {
-        let dir = tempfile::tempdir().expect("nginx temp dir");
-        let port = free_port();
-        let temp = |name: &str| dir.path().join(name).display().to_string();
         let gate = match token {
             Some(token) => format!(
                 "map $http_authorization $denied {{ default 1; \"{token}\" 0; }}\n",
@@ -61,6 +58,34 @@ impl Nginx {
             ),
             None => "map $http_authorization $denied { default 0; }\n".to_owned(),
         };
+        Self::start_with(|port| {
+            format!(
+                "{gate}\n    server {{\n        listen 127.0.0.1:{port};\n        root {root};\n        location / {{\n            if ($denied) {{ return 401; }}\n        }}\n    }}",
+                root = root.display()
+            )
+        })
+    }
+
+    /// HTTPS on `https://127.0.0.1:PORT/` with `certificate` and `key` (PEM
+    /// files), passing every request on to `http://127.0.0.1:<upstream>`:
+    /// TLS in front of a plain server, as a company's git server often is.
+    pub fn start_tls_proxy(upstream: u16, certificate: &Path, key: &Path) -> Self {
+        Self::start_with(|port| {
+            format!(
+                "server {{\n        listen 127.0.0.1:{port} ssl;\n        ssl_certificate {cert};\n        ssl_certificate_key {key};\n        client_max_body_size 0;\n        location / {{\n            proxy_pass http://127.0.0.1:{upstream};\n            proxy_http_version 1.1;\n            proxy_request_buffering off;\n            proxy_buffering off;\n        }}\n    }}",
+                cert = certificate.display(),
+                key = key.display()
+            )
+        })
+    }
+
+    /// nginx with the `server` (and any `map`) blocks that `servers` writes
+    /// for a free port.
+    fn start_with(servers: impl FnOnce(u16) -> String) -> Self {
+        let dir = tempfile::tempdir().expect("nginx temp dir");
+        let port = free_port();
+        let temp = |name: &str| dir.path().join(name).display().to_string();
+        let servers = servers(port);
         let config = format!(
             r#"daemon off;
 master_process off;
@@ -78,14 +103,7 @@ http {{
     fastcgi_temp_path {fastcgi};
     uwsgi_temp_path {uwsgi};
     scgi_temp_path {scgi};
-    {gate}
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        location / {{
-            if ($denied) {{ return 401; }}
-        }}
-    }}
+    {servers}
 }}
 "#,
             pid = temp("nginx.pid"),
@@ -96,7 +114,6 @@ http {{
             fastcgi = temp("fastcgi"),
             uwsgi = temp("uwsgi"),
             scgi = temp("scgi"),
-            root = root.display(),
         );
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, config).expect("write nginx.conf");

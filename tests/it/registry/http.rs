@@ -1,6 +1,7 @@
 //! Smart HTTP behind basic auth: credential helpers, wrong passwords, credentials in URLs.
 
 use super::*;
+use promptpack_test_git_server::Nginx;
 
 // 11. Smart HTTP with basic auth.
 const USER: &str = "pp-user";
@@ -164,4 +165,40 @@ fn http_credentials_in_the_url_are_not_stored_in_the_cache() {
             .collect();
         assert!(leaked.is_empty(), "the password is stored in the {cache} cache, in {leaked:?}");
     }
+}
+
+#[test]
+fn https_with_a_private_certificate_authority_is_refused_until_the_user_trusts_it() {
+    let sandbox = Sandbox::new();
+    sandbox.init_registry("registry.git");
+    let server = HttpGitServer::start(&sandbox.served, &sandbox.env, USER, PASSWORD);
+    let (ca, certificate, key) = private_ca(sandbox.root.path());
+    let tls = Nginx::start_tls_proxy(server.port(), &certificate, &key);
+    let url = format!("https://127.0.0.1:{}/registry.git", tls.port());
+    let creds = sandbox.root.path().join("creds");
+    std::fs::write(&creds, format!("https://{USER}:{PASSWORD}@127.0.0.1:{}\n", tls.port())).unwrap();
+    sandbox.env.set("credential.helper", &format!("store --file {}", creds.display()));
+    let publisher = TestProject::with_repository_packs();
+
+    // Mozilla's roots do not vouch for this server: refused, nothing sent.
+    let out = sandbox.run(&publisher, "publisher", &["publish", PACK, "--registry", &url]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("cannot reach `{url}`")), "{}", out.stderr);
+    assert!(out.stderr.contains("GIT_SSL_CAINFO, git's http.sslCAInfo or SSL_CERT_FILE"), "{}", out.stderr);
+    assert!(server.requests().is_empty(), "no request got past TLS: {:?}", server.requests());
+
+    // Trusted through git's variable for one command...
+    let mut publish = sandbox.command(&publisher, "publisher", &["publish", PACK, "--registry", &url]);
+    publish.env("GIT_SSL_CAINFO", &ca);
+    let out = Running::start(&mut publish).wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // ...and through git's own setting for every later one (the user's
+    // global configuration wins over a system-wide http.sslCAInfo).
+    sandbox.env.set("http.sslCAInfo", &ca.display().to_string());
+    let project = sandbox.consumer(&url);
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_installed_as_published(&project, &publisher, PACK);
+    let requests = server.requests();
+    assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-receive-pack")), "{requests:?}");
+    assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-upload-pack")), "{requests:?}");
 }

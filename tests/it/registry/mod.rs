@@ -25,6 +25,7 @@ mod publishing;
 mod resolution;
 mod shared_partials;
 mod sparse;
+mod ssh;
 mod static_export;
 mod tampering;
 /// Generous: a healthy run takes well under a second. Only a hang reaches it.
@@ -447,4 +448,52 @@ fn redaction_helpers_replace_ids_ports_and_checksums() {
         redact_ids(&redact_ports(&text)),
         format!("git://127.0.0.1:[PORT]/r.git [OID] ([CHECKSUM]) {oid}x 127.0.0.1:x")
     );
+}
+
+/// A private certificate authority and a certificate for 127.0.0.1 signed
+/// by it, made with the `openssl` command: `(ca.pem, server.pem, server.key)`.
+fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command is required for the HTTPS test (`apt-get install openssl`; .ci/run does)");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &p256[..],
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=promptpack test CA"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[&["req"], &p256[..], &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]].concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
 }

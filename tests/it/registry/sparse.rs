@@ -685,3 +685,41 @@ fn ctrl_c_and_sigterm_stop_a_request_to_a_silent_server_at_once() {
     let out = interrupt(&project, "term", "TERM", &|| {});
     assert_eq!(out.code, 143, "{}", out.stderr);
 }
+
+#[test]
+fn https_with_a_private_certificate_authority_needs_ssl_cert_file() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let (ca, certificate, key) = private_ca(sandbox.root.path());
+    let tls = Nginx::start_tls_proxy(registry.nginx.port(), &certificate, &key);
+    let url = format!("sparse+https://127.0.0.1:{}/", tls.port());
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+
+    let refused = sandbox.run(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("UnknownIssuer"), "{}", refused.stderr);
+    assert!(registry.take_requests().is_empty(), "nothing got past TLS");
+    assert!(dir_contents(project.path()) == before, "nothing changed");
+
+    let mut add = sandbox.command(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    add.env("SSL_CERT_FILE", &ca);
+    let out = Running::start(&mut add).wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_installed_as_published(&project, &publisher, PACK);
+    assert!(registry.take_requests().contains(&format!("{ARCHIVE_1_0} 200")));
+
+    let not_pem = sandbox.root.path().join("not-a-certificate.pem");
+    std::fs::write(&not_pem, "hello\n").unwrap();
+    let mut broken = sandbox.command(&project, "other", &["install"]);
+    broken.env("SSL_CERT_FILE", &not_pem);
+    let out = Running::start(&mut broken).wait(TIMEOUT);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("holds no PEM certificate") && out.stderr.contains("from SSL_CERT_FILE"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint: point it at a file of PEM certificates"), "{}", out.stderr);
+}

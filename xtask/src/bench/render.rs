@@ -138,9 +138,11 @@ impl Bench {
         Ok(Section {
             title: "6. Start-up".to_owned(),
             timed: format!(
-                "`promptpack --version` vs a hello-world built with `rustc -C opt-level=3`, {} runs each, interleaved, median. The promptpack binary is {} and links libssl/libcrypto dynamically (git2's https).",
+                "`promptpack --version` vs a hello-world built with `rustc -C opt-level=3`, {} runs each, interleaved, median. The promptpack binary is {} and loads these shared libraries: {} (the hello-world: {}).",
                 self.settings.version_repeats,
-                format_bytes(size)
+                format_bytes(size),
+                shared_libraries(&self.promptpack),
+                shared_libraries(&hello),
             ),
             rows: vec![
                 Row::plain("`promptpack --version`", format_seconds(pp)),
@@ -152,4 +154,17 @@ impl Bench {
             ],
         })
     }
+}
+
+/// The shared libraries `binary` loads, as `ldd` names them (without the
+/// kernel's vDSO and the loader itself), or why they are unknown.
+fn shared_libraries(binary: &Path) -> String {
+    let Ok(out) = Command::new("ldd").arg(binary).output() else { return "unknown (no ldd)".to_owned() };
+    let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| !name.starts_with("linux-vdso") && !name.contains("ld-linux"))
+        .map(|name| format!("`{}`", name.rsplit('/').next().unwrap_or(name)))
+        .collect();
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
 }
