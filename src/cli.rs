@@ -46,7 +46,11 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Each subcommand's arguments are built only when it runs (or its help is
+/// shown): building all ~30 argument lists up front was most of what a short
+/// command (`--version`) did before it could print.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Render a template of a pack and write exactly the rendered bytes.
     #[command(after_help = EXIT_CODES)]

@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;render' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The template to render; may be left out when the pack has one')
             [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'The template to render; may be left out when the pack has one')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'A variable: `KEY=VALUE`, or `KEY=@FILE` to read the value from a file')
@@ -66,13 +67,12 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'With `--batch`: threads rendering rows (default: all cores)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'With `--batch`: `jsonl` writes `{"row": N, "text": ...}` (or `{"row": N, "error": ..., "line": N}`) per row; `text` writes each row''s text followed by `--separator`')
             [CompletionResult]::new('--separator', '--separator', [CompletionResultType]::ParameterName, 'With `--format text`: written after each row''s text (a failed row''s text is empty). `\n`, `\t`, `\0` and `\\` are understood')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'A variable the pack does not declare is an error (exit 1, or the row''s error with `--batch`) instead of a warning')
-            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'With `--batch`: stop at the first row that fails')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'A variable the pack does not declare is an error (exit 1, or the row''s error with `--batch`) instead of a warning')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'With `--batch`: stop at the first row that fails')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -81,11 +81,11 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;check' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print findings as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print findings as JSON on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -93,15 +93,15 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;test' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`markdown`: print a Markdown report of the changed snapshots on stdout (for a pull request comment or a CI job summary)')
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write a self-contained HTML report of the changed snapshots to FILE')
             [CompletionResult]::new('--snapshots', '--snapshots', [CompletionResultType]::ParameterName, 'The folder of snapshot files')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -109,15 +109,15 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;review' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write a self-contained HTML report of the pending snapshots to FILE and decide nothing')
             [CompletionResult]::new('--snapshots', '--snapshots', [CompletionResultType]::ParameterName, 'The folder of snapshot files')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--accept', '--accept', [CompletionResultType]::ParameterName, 'Accept every pending snapshot without asking')
-            [CompletionResult]::new('--reject', '--reject', [CompletionResultType]::ParameterName, 'Reject every pending snapshot without asking')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--accept', '--accept', [CompletionResultType]::ParameterName, 'Accept every pending snapshot without asking')
+            [CompletionResult]::new('--reject', '--reject', [CompletionResultType]::ParameterName, 'Reject every pending snapshot without asking')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -125,10 +125,10 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;new' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'The template language')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Where to create the pack; `packs/<NAME>` when `./packs` exists, else `<NAME>`')
             [CompletionResult]::new('--snapshots', '--snapshots', [CompletionResultType]::ParameterName, 'The folder of snapshot files, where the new pack''s first snapshots go')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
@@ -140,8 +140,8 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;init' {
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The URL or path of the default registry')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The URL or path of the default registry')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
@@ -153,18 +153,18 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;add' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A registry name from promptpack.toml, or a registry URL/path')
             [CompletionResult]::new('--git', '--git', [CompletionResultType]::ParameterName, 'A git repository whose tags are the pack''s versions')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'With `--git`: a tag to pin')
             [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'With `--git`: a branch to follow (the lock pins its commit)')
             [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'With `--git`: a commit')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'With `--git`: the subfolder holding the pack. Without: a local pack folder')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -185,14 +185,14 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;install' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--locked', '--locked', [CompletionResultType]::ParameterName, 'Fail if promptpack.lock would change')
-            [CompletionResult]::new('--frozen', '--frozen', [CompletionResultType]::ParameterName, '`--locked` and `--offline` together')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite installed files that were edited by hand')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--locked', '--locked', [CompletionResultType]::ParameterName, 'Fail if promptpack.lock would change')
+            [CompletionResult]::new('--frozen', '--frozen', [CompletionResultType]::ParameterName, '`--locked` and `--offline` together')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite installed files that were edited by hand')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -201,14 +201,14 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;upgrade' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
-            [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'Show the rendered diff per role of every pack that would move, then ask (on a terminal) or apply with `--yes`; otherwise change nothing')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (with or without `--review`)')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change without changing anything')
+            [CompletionResult]::new('--review', '--review', [CompletionResultType]::ParameterName, 'Show the rendered diff per role of every pack that would move, then ask (on a terminal) or apply with `--yes`; otherwise change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (with or without `--review`)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -217,11 +217,11 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;list' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -230,14 +230,14 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
         }
         'promptpack;outdated' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'List every pack, not only those that can move')
-            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when any pack is outdated or its locked version yanked (0 otherwise)')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'List every pack, not only those that can move')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when any pack is outdated or its locked version yanked (0 otherwise)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -245,15 +245,15 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;publish' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry')
             [CompletionResult]::new('--snapshots', '--snapshots', [CompletionResultType]::ParameterName, 'The folder of snapshot files the pack''s tests compare with')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be published without publishing')
-            [CompletionResult]::new('--allow-semver-violation', '--allow-semver-violation', [CompletionResultType]::ParameterName, 'Publish even if the version bump is smaller than the changes require')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be published without publishing')
+            [CompletionResult]::new('--allow-semver-violation', '--allow-semver-violation', [CompletionResultType]::ParameterName, 'Publish even if the version bump is smaller than the changes require')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -261,14 +261,14 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;yank' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the version is yanked; shown to everyone who still installs it')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Un-yank the version')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Un-yank the version')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -276,13 +276,13 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;search' {
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry: a URL or folder, or a registry name from promptpack.toml; by default `PROMPTPACK_REGISTRY`, else the project''s default registry')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print as JSON on stdout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -290,20 +290,20 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;diff' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
             [CompletionResult]::new('--fixture', '--fixture', [CompletionResultType]::ParameterName, 'Only this fixture (role)')
             [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'Only this template')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`markdown`: print a GitHub-flavoured Markdown report instead (for a pull request comment or a CI job summary)')
             [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write a self-contained HTML review report to FILE')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry for `NAME@VERSION` (a URL/path or a registry name from promptpack.toml)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the comparison as JSON on stdout')
-            [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Print a summary: lines added and removed per changed (template, fixture)')
-            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when the contract or any rendered text changed, 0 when nothing did (as `git diff --exit-code`)')
-            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the comparison as JSON on stdout')
+            [CompletionResult]::new('--stat', '--stat', [CompletionResultType]::ParameterName, 'Print a summary: lines added and removed per changed (template, fixture)')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when the contract or any rendered text changed, 0 when nothing did (as `git diff --exit-code`)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Never touch the network: use the cache or fail naming what is missing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -311,8 +311,8 @@ Register-ArgumentCompleter -Native -CommandName 'promptpack' -ScriptBlock {
             break
         }
         'promptpack;bump' {
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry `auto` compares with (a URL/path or a registry name from promptpack.toml)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors (`NO_COLOR` is honoured with `auto`)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry `auto` compares with (a URL/path or a registry name from promptpack.toml)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (e.g. every matching snapshot)')

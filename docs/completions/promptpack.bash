@@ -185,12 +185,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__add)
-            opts="-q -v -h -V --registry --git --tag --branch --rev --path --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --registry --git --tag --branch --rev --path --offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -215,10 +219,6 @@ _promptpack() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -227,18 +227,18 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__bump)
-            opts="-q -v -h -V --registry --quiet --verbose --color --help --version major minor patch auto"
+            opts="-q -v -h -V --quiet --verbose --color --registry --help --version major minor patch auto"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -249,7 +249,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__check)
-            opts="-q -v -h -V --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,12 +285,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__diff)
-            opts="-q -v -h -V --fixture --template --json --stat --format --html --exit-code --registry --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --fixture --template --json --stat --format --html --exit-code --registry --offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --fixture)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -309,10 +313,6 @@ _promptpack() {
                     ;;
                 --registry)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -645,18 +645,18 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__init)
-            opts="-q -v -h -V --registry --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --registry --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -667,7 +667,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__install)
-            opts="-q -v -h -V --locked --frozen --force --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --locked --frozen --force --offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,7 +685,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,12 +703,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__new)
-            opts="-q -v -h -V --engine --path --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --engine --path --snapshots --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --engine)
                     COMPREPLY=($(compgen -W "jinja handlebars" -- "${cur}"))
                     return 0
@@ -721,10 +725,6 @@ _promptpack() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -733,7 +733,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__outdated)
-            opts="-q -v -h -V --json --all --exit-code --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --json --all --exit-code --offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,22 +751,22 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__publish)
-            opts="-q -v -h -V --registry --dry-run --allow-semver-violation --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --registry --dry-run --allow-semver-violation --snapshots --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --snapshots)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -909,12 +909,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__render)
-            opts="-t -f -o -j -q -v -h -V --template --var --vars --fixture --output --batch --strict --jobs --fail-fast --format --separator --quiet --verbose --color --help --version"
+            opts="-q -v -t -f -o -j -h -V --quiet --verbose --color --template --var --vars --fixture --output --batch --strict --jobs --fail-fast --format --separator --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --template)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -967,10 +971,6 @@ _promptpack() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -979,22 +979,22 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__review)
-            opts="-q -v -h -V --accept --reject --html --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --accept --reject --html --snapshots --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --snapshots)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1005,18 +1005,18 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__search)
-            opts="-q -v -h -V --registry --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --registry --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1027,12 +1027,16 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__test)
-            opts="-q -v -h -V --json --format --html --snapshots --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --json --format --html --snapshots --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "markdown" -- "${cur}"))
                     return 0
@@ -1045,10 +1049,6 @@ _promptpack() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1057,7 +1057,7 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__upgrade)
-            opts="-q -v -h -V --dry-run --review --yes --offline --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --dry-run --review --yes --offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,22 +1075,22 @@ _promptpack() {
             return 0
             ;;
         promptpack__subcmd__yank)
-            opts="-q -v -h -V --registry --undo --reason --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --registry --undo --reason --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 --registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
