@@ -124,11 +124,14 @@ def test_render_batch_yields_results_in_input_order(greeting_pack: Path) -> None
     rows: list[Any] = [{"name": f"n{i}"} for i in range(3000)]
     rows[10] = {"greeting": "Hi"}
     rows[20] = ["not", "a", "dict"]
-    rows[30] = {"name": object()}
+    # Text of the row taken before its bad value must not reach the next row.
+    rows[30] = {"name": "half-taken", "when": object()}
+    rows[40] = {"name": "x", 1: "y"}
+    rows[41] = {"name": "n41", "extra": [1, 2.5, None, {"deep": "é"}]}
     results = list(pack.render_batch(rows, "farewell", jobs=2))
     assert len(results) == 3000
     for i, result in enumerate(results):
-        if i in (10, 20, 30):
+        if i in (10, 20, 30, 40):
             assert isinstance(result, promptpack.RowError)
             assert result.row == i + 1
         else:
@@ -140,6 +143,8 @@ def test_render_batch_yields_results_in_input_order(greeting_pack: Path) -> None
     assert not_a_dict.hint is not None and "one JSON object of variables" in not_a_dict.hint
     assert str(not_a_dict) == "row 21: the row is an array, not an object of variables"
     assert isinstance(unconvertible, promptpack.RowError) and "no JSON form" in unconvertible.message
+    assert "`when`" in unconvertible.message
+    assert isinstance(results[40], promptpack.RowError) and "keys must be str" in results[40].message
 
 
 def test_render_batch_streams_from_a_generator_and_can_stop_early(greeting_pack: Path) -> None:

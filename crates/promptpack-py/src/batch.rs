@@ -126,6 +126,9 @@ impl BatchResults {
         let Some(rows) = &self.rows else { return };
         let mut rows = rows.bind(py).clone();
         let room = WINDOW.saturating_sub(self.sent - self.received).min(PULL_STEP);
+        if room == 0 {
+            return;
+        }
         let mut pulled = Vec::with_capacity(room as usize);
         let mut exhausted = false;
         while (pulled.len() as u64) < room {
