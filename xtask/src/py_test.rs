@@ -5,7 +5,9 @@
 //! 2. `maturin build` of the wheel in the debug profile (it shares the
 //!    workspace's compiled dependencies; a release build would compile
 //!    everything again for tests that do not measure speed).
-//! 3. The wheel installed into the venv, replacing any earlier one.
+//! 3. `auditwheel show`: the wheel needs no shared library beyond the
+//!    manylinux policy's; then installed into the venv, replacing any
+//!    earlier one.
 //! 4. `pytest tests/python` (the API, the `promptpack` console command, byte
 //!    identity with the Rust binary, lock verification, pickling, Dask),
 //!    then `mypy --strict tests/python` against the package's stubs, and
@@ -57,6 +59,7 @@ pub struct PyBenchArgs {
 pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
     let python = ensure_venv(root, VENV, REQUIREMENTS)?;
     let wheel = build_wheel(root, &python, WHEELS, false)?;
+    check_manylinux(root, &python, &wheel)?;
     run_checked(
         root,
         Command::new(&python).args(["-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps"]).arg(&wheel),
@@ -77,6 +80,25 @@ pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
     // The stubs say what the extension module really has.
     run_checked(root, Command::new(&python).args(["-m", "mypy.stubtest", "promptpack._native"]))?;
     check_install_from_source(root)
+}
+
+/// The wheel links only what the manylinux policy allows (glibc, libgcc,
+/// ...), so it runs on Linux machines that are not this one: `auditwheel
+/// show` names the manylinux tag the wheel's libraries and symbols allow, or
+/// plain `linux_x86_64` when it needs another shared library (libssl, say).
+fn check_manylinux(root: &Path, python: &Path, wheel: &Path) -> Result<()> {
+    let report = stdout_of(root, Command::new(python).args(["-m", "auditwheel", "show"]).arg(wheel))?;
+    let report = String::from_utf8_lossy(&report).split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(tag) =
+        report.split("consistent with the following platform tag: \"").nth(1).and_then(|rest| rest.split('"').next())
+    else {
+        bail!("`auditwheel show` named no platform tag: {report}");
+    };
+    if !tag.starts_with("manylinux_") {
+        bail!("the wheel is only {tag}, not manylinux: it needs a shared library the policy does not allow ({report})");
+    }
+    eprintln!("xtask: the wheel is {tag} (auditwheel show)");
+    Ok(())
 }
 
 /// Step 5: `pip install .` into an empty venv, then the README's example.
