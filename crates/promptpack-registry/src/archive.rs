@@ -127,7 +127,9 @@ pub fn read_archive(bytes: &[u8], limits: &RegistryLimits) -> Result<BTreeMap<St
             tar::EntryType::Fifo => return Err(format!("`{path}` is a FIFO")),
             other => return Err(format!("`{path}` has unsupported entry type {:?}", other.as_byte() as char)),
         }
-        let size = entry.header().size().map_err(unreadable)?;
+        // The entry's size as tar reads it: a PAX `size` record overrides the
+        // header's field, and is what the body's length follows.
+        let size = entry.size();
         if size > limits.max_file_size {
             return Err(format!(
                 "`{path}` is {size} bytes, over {} of {} bytes per file",

@@ -278,10 +278,12 @@ pub(crate) fn classify_network_error(url: &DisplaySafeUrl, err: &git2::Error) ->
         return RegistryError::Interrupted(promptpack_fs::interrupt::Interrupted);
     }
     let message = redact_urls_in(err.message());
-    // `Permission denied (publickey)` is ssh refusing us, not the disk.
+    // The transports mark refusals: `ErrorCode::Auth`, or (through a stream,
+    // where libgit2 keeps only the text) `HTTP 401`/`HTTP 403`; for ssh,
+    // `Permission denied (publickey)` is the server refusing us, not the disk.
     if err.code() == git2::ErrorCode::Auth
-        || message.contains("authentication")
-        || message.contains("401")
+        || message.contains("HTTP 401")
+        || message.contains("HTTP 403")
         || (is_ssh(url.expose_secrets()) && message.contains("Permission denied ("))
     {
         return RegistryError::Authentication { url: url.clone(), message };
@@ -330,6 +332,30 @@ mod tests {
         let removed = remove_stale_git_locks(&repo_dir).unwrap();
         assert_eq!(removed, ["packed-refs.lock", "refs/remotes/origin/main.lock", "shallow.lock"]);
         assert!(repo_dir.join("objects/keep.lock").exists(), "objects are not searched");
+    }
+
+    #[test]
+    fn only_a_refusal_reads_as_an_authentication_failure() {
+        let error = |url: &str, message: &str| {
+            let err = git2::Error::new(git2::ErrorCode::GenericError, git2::ErrorClass::Net, message);
+            classify_network_error(&DisplaySafeUrl::from(url), &err)
+        };
+        let refused = [
+            ("http://h:8080/r.git", "HTTP 401: no credentials"),
+            ("http://h/r.git", "HTTP 403 from http://h/r.git with credentials"),
+            ("git@h:r.git", "`ssh` to git@h exited with status 255: git@h: Permission denied (publickey)."),
+        ];
+        for (url, message) in refused {
+            assert!(matches!(error(url, message), RegistryError::Authentication { .. }), "{message}");
+        }
+        let other = [
+            ("http://h:14010/r.git", "repository not found: http://h:14010/r.git (HTTP 404)"),
+            ("http://h/r401.git", "GET info/refs: connection failed"),
+            ("git@h:r.git", "ssh: connect to host h port 24017: Connection refused"),
+        ];
+        for (url, message) in other {
+            assert!(!matches!(error(url, message), RegistryError::Authentication { .. }), "{message}");
+        }
     }
 
     #[test]

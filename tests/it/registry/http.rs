@@ -202,3 +202,84 @@ fn https_with_a_private_certificate_authority_is_refused_until_the_user_trusts_i
     assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-receive-pack")), "{requests:?}");
     assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-upload-pack")), "{requests:?}");
 }
+
+/// A server on 127.0.0.1 that answers every request with a `302` to the same
+/// path under `to`, and records each request's path and whether it carried
+/// `Authorization`: the first hop of a redirect to another origin.
+struct Redirector {
+    port: u16,
+    log: std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+}
+
+impl Redirector {
+    fn start(to: String) -> Self {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = std::sync::Arc::clone(&log);
+        // Ends with the test process; each connection is answered and closed.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = std::io::BufReader::new(&stream);
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                let mut authorized = false;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                    authorized |= header.to_ascii_lowercase().starts_with("authorization:");
+                }
+                let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {to}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = (&stream).write_all(answer.as_bytes());
+                shared.lock().unwrap().push((path, authorized));
+            }
+        });
+        Self { port, log }
+    }
+}
+
+#[test]
+fn credentials_never_follow_a_redirect_to_another_origin() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &server.url("registry.git"));
+    let redirector = Redirector::start(format!("http://127.0.0.1:{}", server.port()));
+    // The URL's password is for the redirecting host, and wrong for the other.
+    let url = format!("http://{USER}:url-secret@127.0.0.1:{}/registry.git", redirector.port);
+    let project = sandbox.consumer(&format!("http://127.0.0.1:{}/registry.git", redirector.port));
+    let before = server.requests().len();
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1", "--registry", &url]);
+    assert_installed_as_published(&project, &publisher, PACK);
+
+    let first_hop = redirector.log.lock().unwrap().clone();
+    assert_eq!(
+        first_hop.len(),
+        1,
+        "only the first request is redirected, the rest go to the new origin: {first_hop:?}"
+    );
+    assert!(!first_hop[0].1, "nothing was asked, so no credentials were sent");
+    let requests = &server.requests()[before..];
+    let refused: Vec<_> = requests.iter().filter(|r| r.status == 401).collect();
+    // One 401, answered with the credential helper's password for this
+    // origin: the URL's password, meant for the other host, was never tried.
+    assert_eq!(refused.len(), 1, "{requests:?}");
+    assert!(requests.iter().any(|r| r.authenticated && r.target.ends_with("git-upload-pack")), "{requests:?}");
+}
+
+#[test]
+fn a_redirect_away_from_git_is_refused_and_named() {
+    let sandbox = Sandbox::new();
+    // A login page instead of another repository's `info/refs`: refused
+    // before anything connects to it (nothing listens on port 9).
+    let login = Redirector::start("http://127.0.0.1:9/login?next=".to_owned());
+    let project = sandbox.consumer(&format!("http://127.0.0.1:{}/registry.git", login.port));
+    let out = sandbox.run(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("which is not a git repository's `info/refs`"), "{}", out.stderr);
+}

@@ -7,7 +7,11 @@
 //! as git does: the URL's own `user:password`, then git's credential
 //! helpers; whatever worked is reused for the rest of the conversation.
 //! Nothing ever prompts. Redirects of the first request move the whole
-//! conversation, as git's default `http.followRedirects=initial` does.
+//! conversation, as git's default `http.followRedirects=initial` does, but
+//! only to another `…/info/refs` and never from https to http; later
+//! requests are not redirected. Credentials are bound to the origin
+//! (scheme, host, port) they were given for: a redirect to another origin
+//! drops them and the URL's query, and asks git's helpers for that origin.
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,7 +21,6 @@ use base64::Engine as _;
 use git2::ErrorClass;
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream};
 use promptpack_manifest::redact_url;
-use ureq::ResponseExt as _;
 
 use super::transport_error;
 
@@ -27,11 +30,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts at credentials before giving up: each rejection asks again.
 const MAX_AUTH_ATTEMPTS: usize = 3;
+/// Redirects the first request may follow (checked one by one).
+const MAX_REDIRECTS: u32 = 5;
 /// Servers such as GitHub only speak the smart protocol to clients that
 /// introduce themselves as git.
 const USER_AGENT: &str = concat!("git/2.0 (promptpack ", env!("CARGO_PKG_VERSION"), ")");
 
 pub(super) struct HttpSubtransport {
+    /// Follows no redirect by itself: each is checked first (see `Target::moved_to`).
     agent: ureq::Agent,
     session: Arc<Mutex<Session>>,
 }
@@ -39,10 +45,69 @@ pub(super) struct HttpSubtransport {
 /// What the first request of a conversation learned, for the next ones.
 #[derive(Default)]
 struct Session {
-    /// The repository URL after the first request's redirects.
-    base: Option<String>,
-    /// The `Authorization` header that the server accepted.
-    authorization: Option<String>,
+    /// Where requests go once the first one answered (after its redirects).
+    target: Option<Target>,
+    /// The `Authorization` header a server accepted, and the origin it
+    /// belongs to; never sent anywhere else.
+    authorization: Option<(String, String)>,
+}
+
+impl Session {
+    fn authorization_for(&self, url: &str) -> Option<&str> {
+        self.authorization.as_ref().filter(|(origin, _)| *origin == origin_of(url)).map(|(_, header)| header.as_str())
+    }
+}
+
+/// A repository's location for requests: `scheme://host[:port]/path` and the
+/// query to keep on every request.
+#[derive(Clone)]
+struct Target {
+    base: String,
+    query: String,
+}
+
+impl Target {
+    /// `<base>/<path>?<ours>&<query>`.
+    fn url(&self, path: &str, ours: &str) -> String {
+        with_query(&format!("{}/{path}", self.base), ours, &self.query)
+    }
+
+    /// Where a redirect of `GET …/info/refs?service=<service>` to `location`
+    /// (already absolute) moves the conversation, or why it must not: it
+    /// must name another repository's `info/refs` for the same service (git's
+    /// rule), and never leave HTTPS.
+    fn moved_to(&self, location: &str, service: &str) -> Result<Self, git2::Error> {
+        let refused = |why: &str| {
+            transport_error(
+                ErrorClass::Http,
+                format!("{} redirected to {}, which {why}", redact_url(&self.base), redact_url(location)),
+            )
+        };
+        let (path, query) = location.split_once('?').unwrap_or((location, ""));
+        let Some(base) = path.strip_suffix("/info/refs").filter(|_| query.split('&').any(|p| p == service)) else {
+            return Err(refused("is not a git repository's `info/refs` (git would not follow it either)"));
+        };
+        if self.base.starts_with("https://") && !base.starts_with("https://") {
+            return Err(refused("is not HTTPS; promptpack does not downgrade a connection"));
+        }
+        // The user's query (where tokens travel) stays with its own origin.
+        let query = if origin_of(base) == origin_of(&self.base) { self.query.clone() } else { String::new() };
+        Ok(Self { base: base.to_owned(), query })
+    }
+}
+
+/// `location` from a redirect of `from`, made absolute.
+fn absolute_location(from: &str, location: &str) -> String {
+    if location.contains("://") {
+        location.to_owned()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{}//{rest}", &from[..from.find("//").unwrap_or(0)])
+    } else if location.starts_with('/') {
+        format!("{}{location}", origin_of(from))
+    } else {
+        let (path, _) = from.split_once('?').unwrap_or((from, ""));
+        format!("{}/{location}", &path[..path.rfind('/').unwrap_or(path.len())])
+    }
 }
 
 impl HttpSubtransport {
@@ -52,61 +117,80 @@ impl HttpSubtransport {
         let config = ureq::Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_recv_response(Some(RESPONSE_TIMEOUT))
-            // Credentials go to the host they were given for; after a
-            // redirect, a 401 asks the credential helpers for the new host.
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .user_agent(USER_AGENT)
             .build();
         Ok(Self { agent: config.new_agent(), session: Arc::default() })
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.session)
     }
 
     /// `GET <base>/info/refs?service=<service>`, authenticating if asked.
     fn advertised_refs(&self, url: &str, service: &str) -> Result<Box<dyn SmartSubtransportStream>, git2::Error> {
         let repository = Repository::parse(url);
-        let base = self.session().base.clone().unwrap_or_else(|| repository.base.clone());
-        let request_url = with_query(&format!("{base}/info/refs"), &format!("service={service}"), &repository.query);
+        let mut target = self.session().target.clone().unwrap_or_else(|| repository.target());
         let mut credentials = Credentials::new(&repository);
+        let ours = format!("service={service}");
+        let mut redirects = 0;
         let response = loop {
-            let authorization = self.session().authorization.clone();
+            let request_url = target.url("info/refs", &ours);
             let mut request = self.agent.get(&request_url).header("Accept", "*/*").header("Pragma", "no-cache");
-            if let Some(authorization) = &authorization {
+            if let Some(authorization) = self.session().authorization_for(&request_url) {
                 request = request.header("Authorization", authorization);
             }
             let response = request.call().map_err(|err| request_failed("GET info/refs", &err))?;
-            if response.status().as_u16() != 401 {
+            let status = response.status().as_u16();
+            let location = response.headers().get("location").and_then(|value| value.to_str().ok());
+            if let (301 | 302 | 303 | 307 | 308, Some(location)) = (status, location) {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(transport_error(
+                        ErrorClass::Http,
+                        format!("{} redirected more than {MAX_REDIRECTS} times", redact_url(&repository.base)),
+                    ));
+                }
+                target = target.moved_to(&absolute_location(&request_url, location), &ours)?;
+                continue;
+            }
+            if status != 401 {
                 break response;
             }
-            let asked_at = response.get_uri().to_string();
-            let authorization = credentials.next(&asked_at)?;
-            self.session().authorization = Some(authorization);
+            let authorization = credentials.next(&target.base)?;
+            self.session().authorization = Some((origin_of(&target.base), authorization));
         };
-        check_status(&request_url, response.status().as_u16(), credentials.tried())?;
+        check_status(&target.base, response.status().as_u16(), credentials.tried())?;
         let expected = format!("application/x-{service}-advertisement");
         if content_type(&response) != expected {
             return Err(transport_error(
                 ErrorClass::Http,
                 format!(
                     "{} is not a git repository served over git's smart HTTP protocol (answered with content type `{}`, expected `{expected}`); check the URL",
-                    redact_url(&repository.base),
+                    redact_url(&target.base),
                     content_type(&response)
                 ),
             ));
         }
-        // Later requests of this conversation go where the first one ended up.
-        let final_url = response.get_uri().to_string();
-        if let Some(moved) = final_url.split_once("/info/refs?").map(|(base, _)| base.to_owned())
-            && moved != base
-        {
-            self.session().base = Some(moved);
-        }
-        Ok(Box::new(ResponseStream { url: redact_url(&request_url), body: response.into_body().into_reader() }))
+        let shown = redact_url(&target.base);
+        self.session().target = Some(target);
+        Ok(Box::new(ResponseStream { url: shown, body: response.into_body().into_reader() }))
     }
+}
+
+fn lock(session: &Mutex<Session>) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `scheme://host[:port]`, lowercased: what credentials are bound to.
+fn origin_of(url: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |at| at + 3);
+    let authority_end = url[scheme_end..].find(['/', '?', '#']).map_or(url.len(), |at| scheme_end + at);
+    let authority = &url[scheme_end..authority_end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{}{host}", &url[..scheme_end]).to_ascii_lowercase()
 }
 
 impl SmartSubtransport for HttpSubtransport {
@@ -117,13 +201,14 @@ impl SmartSubtransport for HttpSubtransport {
             Service::UploadPack | Service::ReceivePack => {
                 let service = if action == Service::UploadPack { "git-upload-pack" } else { "git-receive-pack" };
                 let repository = Repository::parse(url);
-                let session = self.session();
-                let base = session.base.clone().unwrap_or_else(|| repository.base.clone());
+                let target = self.session().target.clone().unwrap_or_else(|| repository.target());
                 Ok(Box::new(RpcStream {
                     agent: self.agent.clone(),
-                    url: with_query(&format!("{base}/{service}"), "", &repository.query),
+                    session: Arc::clone(&self.session),
+                    url: target.url(service, ""),
+                    base: target.base,
                     service,
-                    authorization: session.authorization.clone(),
+                    repository,
                     request: Vec::new(),
                     response: None,
                 }))
@@ -137,6 +222,7 @@ impl SmartSubtransport for HttpSubtransport {
 }
 
 /// A remote URL split into what requests are built from.
+#[derive(Clone)]
 struct Repository {
     /// `scheme://host[:port]/path`, without credentials, query or a
     /// trailing slash.
@@ -166,6 +252,10 @@ impl Repository {
         let base = format!("{}{host}{}", &location[..scheme_end], rest[authority_end..].trim_end_matches('/'));
         Self { base, query: query.to_owned(), userinfo }
     }
+
+    fn target(&self) -> Target {
+        Target { base: self.base.clone(), query: self.query.clone() }
+    }
 }
 
 /// `url?ours&theirs`, skipping empty parts.
@@ -194,46 +284,57 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The credentials to try after each `401`, in git's order.
-struct Credentials<'a> {
-    repository: &'a Repository,
+/// The credentials to try after each `401`, in git's order: the URL's own
+/// (only on the URL's own origin), then git's credential helpers, asked
+/// once per origin.
+struct Credentials {
+    /// The origin the URL's `user:password` belong to.
+    url_origin: String,
+    userinfo: Option<(String, String)>,
     attempts: usize,
     url_tried: bool,
-    helpers_tried: bool,
+    helpers_asked: Vec<String>,
     from_helper: bool,
 }
 
-impl<'a> Credentials<'a> {
-    fn new(repository: &'a Repository) -> Self {
-        Self { repository, attempts: 0, url_tried: false, helpers_tried: false, from_helper: false }
+impl Credentials {
+    fn new(repository: &Repository) -> Self {
+        Self {
+            url_origin: origin_of(&repository.base),
+            userinfo: repository.userinfo.clone(),
+            attempts: 0,
+            url_tried: false,
+            helpers_asked: Vec::new(),
+            from_helper: false,
+        }
     }
 
     fn tried(&self) -> bool {
         self.attempts > 0
     }
 
-    /// The next `Authorization` header for a server that answered `401` at
-    /// `asked_at`, or an authentication error once nothing is left.
-    fn next(&mut self, asked_at: &str) -> Result<String, git2::Error> {
+    /// The next `Authorization` header for the repository at `base`, whose
+    /// server answered `401`, or an authentication error once nothing is left.
+    fn next(&mut self, base: &str) -> Result<String, git2::Error> {
         self.attempts += 1;
         let failed =
             |detail: &str| git2::Error::new(git2::ErrorCode::Auth, ErrorClass::Http, format!("HTTP 401: {detail}"));
         if self.attempts > MAX_AUTH_ATTEMPTS {
             return Err(failed("the server rejected every credential tried"));
         }
+        let origin = origin_of(base);
         if !self.url_tried
-            && let Some((user, password)) = &self.repository.userinfo
+            && origin == self.url_origin
+            && let Some((user, password)) = &self.userinfo
         {
             self.url_tried = true;
             return Ok(basic(user, password));
         }
-        if !self.helpers_tried {
-            self.helpers_tried = true;
-            let (asked_base, _) = asked_at.split_once('?').unwrap_or((asked_at, ""));
-            let helper_url = Repository::parse(asked_base).base;
-            let username = self.repository.userinfo.as_ref().map(|(user, _)| user.clone());
+        if !self.helpers_asked.contains(&origin) {
+            self.helpers_asked.push(origin.clone());
+            let username = self.userinfo.as_ref().filter(|_| origin == self.url_origin).map(|(user, _)| user.clone());
             if let Ok(config) = git2::Config::open_default() {
-                let mut helper = git2::CredentialHelper::new(&helper_url);
+                let mut helper = git2::CredentialHelper::new(base);
                 helper.config(&config);
                 if let Some(username) = &username {
                     helper.username(Some(username));
@@ -300,7 +401,7 @@ fn request_failed(what: &str, err: &ureq::Error) -> git2::Error {
     } else {
         detail
     };
-    transport_error(ErrorClass::Net, format!("{what}: {}", redact_url(&detail)))
+    transport_error(ErrorClass::Net, format!("{what}: {}", promptpack_manifest::redact_urls_in(&detail)))
 }
 
 /// The body of the refs advertisement; libgit2 only reads it.
@@ -311,7 +412,7 @@ struct ResponseStream {
 
 impl Read for ResponseStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body.read(buf).map_err(|err| std::io::Error::other(format!("reading {}: {err}", self.url)))
+        self.body.read(buf).map_err(|err| std::io::Error::other(format!("reading the refs of {}: {err}", self.url)))
     }
 }
 
@@ -326,38 +427,54 @@ impl Write for ResponseStream {
 }
 
 /// One round: collects what libgit2 writes, POSTs it on the first read,
-/// then hands back the answer.
+/// then hands back the answer. A `401` (a server that guards only the
+/// POST) asks for credentials and sends the same body once more.
 struct RpcStream {
     agent: ureq::Agent,
+    session: Arc<Mutex<Session>>,
     url: String,
+    base: String,
     service: &'static str,
-    authorization: Option<String>,
+    repository: Repository,
     request: Vec<u8>,
     response: Option<ureq::BodyReader<'static>>,
 }
 
 impl RpcStream {
-    fn send(&mut self) -> std::io::Result<ureq::BodyReader<'static>> {
+    fn post(&self) -> Result<ureq::http::Response<ureq::Body>, git2::Error> {
         let mut request = self
             .agent
             .post(&self.url)
             .header("Content-Type", format!("application/x-{}-request", self.service))
             .header("Accept", format!("application/x-{}-result", self.service));
-        if let Some(authorization) = &self.authorization {
+        let authorization = lock(&self.session).authorization_for(&self.url).map(str::to_owned);
+        if let Some(authorization) = &authorization {
             request = request.header("Authorization", authorization);
         }
-        let body = std::mem::take(&mut self.request);
-        let as_io = |err: git2::Error| std::io::Error::other(err.message().to_owned());
-        let response =
-            request.send(&body[..]).map_err(|err| as_io(request_failed(&format!("POST {}", self.service), &err)))?;
-        check_status(&self.url, response.status().as_u16(), self.authorization.is_some()).map_err(as_io)?;
+        request.send(&self.request[..]).map_err(|err| request_failed(&format!("POST {}", self.service), &err))
+    }
+
+    fn send(&mut self) -> Result<ureq::BodyReader<'static>, git2::Error> {
+        let mut response = self.post()?;
+        let mut credentials = Credentials::new(&self.repository);
+        while response.status().as_u16() == 401 {
+            let authorization = credentials.next(&self.base)?;
+            lock(&self.session).authorization = Some((origin_of(&self.base), authorization));
+            response = self.post()?;
+        }
+        let sent_credentials = lock(&self.session).authorization_for(&self.url).is_some();
+        check_status(&self.base, response.status().as_u16(), sent_credentials)?;
         let expected = format!("application/x-{}-result", self.service);
         if content_type(&response) != expected {
-            return Err(std::io::Error::other(format!(
-                "{} answered with content type `{}`, expected `{expected}`",
-                redact_url(&self.url),
-                content_type(&response)
-            )));
+            return Err(transport_error(
+                ErrorClass::Http,
+                format!(
+                    "{} answered POST {} with content type `{}`, expected `{expected}`",
+                    redact_url(&self.base),
+                    self.service,
+                    content_type(&response)
+                ),
+            ));
         }
         Ok(response.into_body().into_reader())
     }
@@ -366,13 +483,14 @@ impl RpcStream {
 impl Read for RpcStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.response.is_none() {
-            self.response = Some(self.send()?);
+            let body = self.send().map_err(|err| std::io::Error::other(err.message().to_owned()))?;
+            self.response = Some(body);
         }
-        let url = &self.url;
+        let base = &self.base;
         self.response
             .as_mut()
             .map_or(Ok(0), |body| body.read(buf))
-            .map_err(|err| std::io::Error::other(format!("reading {}: {err}", redact_url(url))))
+            .map_err(|err| std::io::Error::other(format!("reading the answer of {}: {err}", redact_url(base))))
     }
 }
 
@@ -414,6 +532,44 @@ mod tests {
             "https://h/r.git/info/refs?service=git-upload-pack&token=t"
         );
         assert_eq!(with_query("https://h/r.git/git-upload-pack", "", ""), "https://h/r.git/git-upload-pack");
+    }
+
+    #[test]
+    fn redirects_move_only_to_another_info_refs_and_never_leave_https() {
+        let from = "https://a.example/team/r.git/info/refs?service=git-upload-pack&token=t";
+        assert_eq!(
+            absolute_location(from, "/moved/r.git/info/refs?service=git-upload-pack"),
+            "https://a.example/moved/r.git/info/refs?service=git-upload-pack"
+        );
+        assert_eq!(absolute_location(from, "//b.example/r.git"), "https://b.example/r.git");
+        let target = Target { base: "https://a.example/team/r.git".to_owned(), query: "token=t".to_owned() };
+        let service = "service=git-upload-pack";
+        let same = target.moved_to("https://a.example/moved/r.git/info/refs?service=git-upload-pack", service).unwrap();
+        assert_eq!((same.base.as_str(), same.query.as_str()), ("https://a.example/moved/r.git", "token=t"));
+        let other = target.moved_to("https://b.example/r.git/info/refs?service=git-upload-pack", service).unwrap();
+        assert_eq!(
+            (other.base.as_str(), other.query.as_str()),
+            ("https://b.example/r.git", ""),
+            "the token stays home"
+        );
+        for refused in [
+            "http://a.example/r.git/info/refs?service=git-upload-pack",
+            "https://a.example/login?next=/r.git/info/refs?service=git-upload-pack",
+            "https://a.example/r.git/info/refs?service=git-receive-pack",
+        ] {
+            assert!(target.moved_to(refused, service).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_bound_to_their_origin() {
+        let session =
+            Session { target: None, authorization: Some(("https://a.example".to_owned(), "Basic x".to_owned())) };
+        assert_eq!(session.authorization_for("https://a.example/r.git/git-upload-pack"), Some("Basic x"));
+        assert_eq!(session.authorization_for("https://A.example/r.git"), Some("Basic x"));
+        assert_eq!(session.authorization_for("http://a.example/r.git"), None);
+        assert_eq!(session.authorization_for("https://a.example:8443/r.git"), None);
+        assert_eq!(session.authorization_for("https://a.example.evil/r.git"), None);
     }
 
     #[test]

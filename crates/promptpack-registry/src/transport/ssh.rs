@@ -100,6 +100,9 @@ impl SshTarget {
         if target.host.is_empty() {
             return Err(invalid("no host"));
         }
+        if target.port.as_deref().is_some_and(|port| !port.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(invalid("the port is not a number"));
+        }
         if target.path.is_empty() {
             return Err(invalid("no repository path"));
         }
@@ -124,9 +127,11 @@ impl SshTarget {
     }
 }
 
+/// `[user[:password]@]rest`: ssh takes no password on its command line (it
+/// would show in `ps`), so one written in the URL is dropped.
 fn split_user(authority: &str) -> (Option<String>, &str) {
     match authority.rsplit_once('@') {
-        Some((user, rest)) => (Some(user.to_owned()), rest),
+        Some((user, rest)) => (Some(user.split_once(':').map_or(user, |(user, _)| user).to_owned()), rest),
         None => (None, authority),
     }
 }
@@ -213,6 +218,8 @@ impl SshProgram {
 struct SshProcess {
     child: Mutex<Child>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Whether the thread copying stderr has seen its end.
+    stderr_done: Arc<std::sync::atomic::AtomicBool>,
     /// `ssh` (or the program used) and the destination, for messages.
     shown: String,
 }
@@ -244,6 +251,8 @@ impl SshProcess {
         };
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let collected = Arc::clone(&stderr);
+        let stderr_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::clone(&stderr_done);
         // A thread drains stderr so that ssh never blocks writing to it;
         // only the tail is kept.
         std::thread::spawn(move || {
@@ -257,8 +266,9 @@ impl SshProcess {
                 let excess = kept.len().saturating_sub(STDERR_KEPT);
                 kept.drain(..excess);
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
-        Ok((Self { child: Mutex::new(child), stderr, shown }, stdin, stdout))
+        Ok((Self { child: Mutex::new(child), stderr, stderr_done, shown }, stdin, stdout))
     }
 
     /// Waits up to `grace` for ssh to exit, then kills it.
@@ -284,8 +294,13 @@ impl SshProcess {
         if status.success() {
             return None;
         }
-        // The thread may still be copying ssh's last words.
-        std::thread::sleep(Duration::from_millis(20));
+        // The thread may still be copying ssh's last words. (A process ssh
+        // left behind, such as a `ControlPersist` master, may hold stderr
+        // open: then what arrived within the wait is what is shown.)
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while !self.stderr_done.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         let said = String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(PoisonError::into_inner)).into_owned();
         let said = said.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("; ");
         let status = status.code().map_or_else(|| "was killed".to_owned(), |code| format!("exited with status {code}"));
@@ -350,6 +365,7 @@ mod tests {
             ("ssh://git@example.com/team/reg.git", target(Some("git"), "example.com", None, "/team/reg.git")),
             ("ssh://example.com:2222/srv/reg.git", target(None, "example.com", Some("2222"), "/srv/reg.git")),
             ("ssh://u@[::1]:22/r.git", target(Some("u"), "::1", Some("22"), "/r.git")),
+            ("ssh://u:secret@host/r.git", target(Some("u"), "host", None, "/r.git")),
             ("ssh://host/~alice/reg.git", target(None, "host", None, "~alice/reg.git")),
             ("git+ssh://host/r.git", target(None, "host", None, "/r.git")),
             ("git@example.com:team/reg.git", target(Some("git"), "example.com", None, "team/reg.git")),
@@ -364,7 +380,13 @@ mod tests {
 
     #[test]
     fn values_that_ssh_would_read_as_options_are_refused() {
-        for url in ["ssh://-oProxyCommand=evil/r.git", "-oProxyCommand=evil:r.git", "host:-r.git", "ssh://host"] {
+        for url in [
+            "ssh://-oProxyCommand=evil/r.git",
+            "-oProxyCommand=evil:r.git",
+            "host:-r.git",
+            "ssh://host",
+            "ssh://host:-1/r.git",
+        ] {
             let err = SshTarget::parse(url).unwrap_err();
             assert!(err.message().starts_with("cannot ssh to"), "{url}: {}", err.message());
         }
