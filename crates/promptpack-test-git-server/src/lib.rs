@@ -273,6 +273,9 @@ struct Shared {
     home: PathBuf,
     expected_authorization: String,
     user: String,
+    /// Requests whose target contains one of these are served without
+    /// credentials (see [`HttpGitServer::serve_without_credentials`]).
+    anonymous: Mutex<Vec<String>>,
     log: Mutex<Vec<LoggedRequest>>,
     choreography: Mutex<Choreography>,
     changed: Condvar,
@@ -297,6 +300,7 @@ impl HttpGitServer {
             home: env.home.clone(),
             expected_authorization: format!("Basic {}", base64(format!("{user}:{password}").as_bytes())),
             user: user.to_owned(),
+            anonymous: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
             choreography: Mutex::new(Choreography::default()),
             changed: Condvar::new(),
@@ -323,6 +327,13 @@ impl HttpGitServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Serves requests whose target contains `pattern` without credentials,
+    /// as a server that guards only some requests does (say, `info/refs`
+    /// open and every `POST` guarded).
+    pub fn serve_without_credentials(&self, pattern: &str) {
+        self.shared.anonymous.lock().expect("anonymous").push(pattern.to_owned());
     }
 
     /// `http://127.0.0.1:PORT/<repo>`.
@@ -387,7 +398,8 @@ fn handle_connection(stream: TcpStream, shared: &Shared) -> std::io::Result<()> 
 
     let authenticated =
         request.headers.get("authorization").is_some_and(|value| value.trim() == shared.expected_authorization);
-    let status = if authenticated {
+    let anonymous = shared.anonymous.lock().expect("anonymous").iter().any(|p| request.target.contains(p.as_str()));
+    let status = if authenticated || anonymous {
         wait_turn(&shared.choreography, &shared.changed, &request.target);
         run_http_backend(&request, shared, &mut writer)?
     } else {

@@ -40,6 +40,28 @@ fn http_basic_auth_from_credential_helper_publish_and_add() {
 }
 
 #[test]
+fn a_server_that_guards_only_its_posts_gets_credentials_on_the_post() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    server.serve_without_credentials("/info/refs");
+    let url = server.url("registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let project = sandbox.consumer(&url);
+    sandbox.ok(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    assert_installed_as_published(&project, &publisher, PACK);
+    let requests = server.requests();
+    for service in ["git-upload-pack", "git-receive-pack"] {
+        let posts: Vec<_> = requests.iter().filter(|r| r.method == "POST" && r.target.ends_with(service)).collect();
+        assert!(posts.iter().any(|r| r.status == 401), "the first {service} POST is refused: {requests:?}");
+        assert!(
+            posts.iter().any(|r| r.authenticated && r.status == 200),
+            "and sent again with credentials: {requests:?}"
+        );
+    }
+    assert!(requests.iter().all(|r| r.status != 401 || r.method == "POST"), "{requests:?}");
+}
+
+#[test]
 fn add_without_a_version_fetches_the_registry_once() {
     let (sandbox, server) = http_sandbox(PASSWORD);
     let url = server.url("registry.git");
