@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union, 
 from promptpack._errors import RowError
 
 __version__: str
-__all__ = ["BatchResults", "Pack", "Project", "Template", "Variable", "__version__", "_pack_from_pickle", "load_pack", "run_cli"]
+__all__ = ["BatchResults", "Pack", "Project", "Template", "Variable", "__version__", "_builds_str_in_place", "_pack_from_pickle", "load_pack", "run_cli"]
 
 _Path = Union[str, "os.PathLike[str]"]
 
@@ -137,3 +137,6 @@ def run_cli(argv: Sequence[str]) -> int:
     """Runs the promptpack command line (`argv[0]` is the program name); returns the exit code."""
 
 def _pack_from_pickle(state: Any) -> Pack: ...
+
+def _builds_str_in_place() -> bool:
+    """Whether renderings become `str`s built in place rather than decoded from UTF-8 (for the tests)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -210,6 +211,12 @@ def test_threads_render_the_same_pack_at_once(greeting_pack: Path) -> None:
 # builds each str at its final width (see crates/promptpack-py/src/pystr.rs):
 # template text and values of every width, in every combination.
 WIDTH_SAMPLES = {"ascii": "plain", "latin1": "caf\u00e9", "ucs2": "dash \u2013 here", "ucs4": "crab \U0001f980"}
+
+
+def test_strs_are_built_in_place_on_cpython() -> None:
+    # Elsewhere they are decoded from UTF-8: right, but slower.
+    if sys.implementation.name == "cpython":
+        assert promptpack._native._builds_str_in_place(), f"the str layout check failed on {sys.version}"
 
 
 @pytest.mark.parametrize("engine", ["j2", "hbs"])

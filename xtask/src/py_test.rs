@@ -12,6 +12,8 @@
 //!    identity with the Rust binary, lock verification, pickling, Dask),
 //!    then `mypy --strict tests/python` against the package's stubs, and
 //!    `stubtest`, which compares the stubs with the extension module.
+//!    The `str` tests also run under `CPython` 3.12 and 3.13 when the machine
+//!    has them (PATH or pyenv), each in a venv of its own with pytest only.
 //! 5. `pip install .` into a fresh, empty venv (`target/py-test/fresh`), as
 //!    the README says (pip fetches maturin for the build; the build itself is
 //!    the debug profile, stripped like step 2's, through `MATURIN_PEP517_ARGS`,
@@ -33,6 +35,7 @@ const VENV: &str = "target/py-test/venv";
 const WHEELS: &str = "target/py-test/wheels";
 const REQUIREMENTS: &str = "tests/python/requirements.txt";
 const SUITE: &str = "tests/python";
+const LAYOUT_REQUIREMENTS: &str = "tests/python/requirements-layout.txt";
 const FRESH_VENV: &str = "target/py-test/fresh";
 const BENCH_VENV: &str = "target/py-bench/venv";
 const BENCH_WHEELS: &str = "target/py-bench/wheels";
@@ -79,7 +82,72 @@ pub fn run(args: &PyTestArgs, root: &Path) -> Result<()> {
     )?;
     // The stubs say what the extension module really has.
     run_checked(root, Command::new(&python).args(["-m", "mypy.stubtest", "promptpack._native"]))?;
+    check_newer_interpreters(root, &wheel, binary.is_file().then_some(binary.as_path()))?;
     check_install_from_source(root)
+}
+
+/// `CPython` versions whose `str` layout differs from the venv's (3.12 dropped
+/// two fields; `pystr.rs` writes characters at offsets that depend on it).
+const NEWER_PYTHONS: [&str; 2] = ["3.12", "3.13"];
+
+/// Step 4b: the wheel (abi3) under `CPython` 3.12 and 3.13 where this machine
+/// has them: the tests of `str`s built in place, which fail if the layout
+/// check falls back to decoding or a width comes out wrong.
+fn check_newer_interpreters(root: &Path, wheel: &Path, binary: Option<&Path>) -> Result<()> {
+    for version in NEWER_PYTHONS {
+        let Some(interpreter) = find_interpreter(version) else {
+            eprintln!("xtask: no CPython {version} on this machine (PATH or pyenv): its str layout is not checked");
+            continue;
+        };
+        eprintln!("xtask: the wheel under {}", interpreter.display());
+        let venv = format!("target/py-test/py{version}");
+        let python = ensure_venv_of(root, &interpreter, &venv, LAYOUT_REQUIREMENTS)?;
+        run_checked(
+            root,
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps"])
+                .arg(wheel),
+        )?;
+        let mut pytest = Command::new(&python);
+        pytest.args([
+            "-m",
+            "pytest",
+            "tests/python/test_api.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "in_place or width",
+        ]);
+        if let Some(binary) = binary {
+            pytest.env("PROMPTPACK_BIN", binary);
+        }
+        run_checked(root, &mut pytest)?;
+    }
+    Ok(())
+}
+
+/// `python3.X` on `PATH` if it runs, else a pyenv `3.X.*` (the last by name).
+fn find_interpreter(version: &str) -> Option<PathBuf> {
+    let name = format!("python{version}");
+    let runs = |path: &Path| Command::new(path).args(["-c", "pass"]).output().is_ok_and(|out| out.status.success());
+    if runs(Path::new(&name)) {
+        return Some(PathBuf::from(name));
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pyenv")))?;
+    let mut found: Vec<PathBuf> = std::fs::read_dir(pyenv.join("versions"))
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry.file_name().to_string_lossy().strip_prefix(version).is_some_and(|rest| rest.starts_with('.'))
+        })
+        .map(|entry| entry.path().join("bin").join(&name))
+        .filter(|path| runs(path))
+        .collect();
+    found.sort();
+    found.pop()
 }
 
 /// The wheel links only what the manylinux policy allows (glibc, libgcc,
@@ -179,6 +247,11 @@ pub fn bench(args: &PyBenchArgs, root: &Path) -> Result<()> {
 
 /// A venv with `requirements` installed, made again when they change.
 fn ensure_venv(root: &Path, venv: &str, requirements: &str) -> Result<PathBuf> {
+    ensure_venv_of(root, Path::new("python3"), venv, requirements)
+}
+
+/// A venv of `interpreter` with `requirements` installed, made again when they change.
+fn ensure_venv_of(root: &Path, interpreter: &Path, venv: &str, requirements: &str) -> Result<PathBuf> {
     let python = root.join(venv).join("bin/python");
     let stamp = root.join(venv).join("requirements.txt");
     let wanted = std::fs::read(root.join(requirements)).with_context(|| format!("reading {requirements}"))?;
@@ -186,7 +259,7 @@ fn ensure_venv(root: &Path, venv: &str, requirements: &str) -> Result<PathBuf> {
         return Ok(python);
     }
     eprintln!("xtask: creating {venv} with {requirements}");
-    crate::run_in(root, "python3", &["-m", "venv", "--clear", venv])?;
+    run_checked(root, Command::new(interpreter).args(["-m", "venv", "--clear", venv]))?;
     run_checked(root, Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", requirements]))?;
     std::fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(python)

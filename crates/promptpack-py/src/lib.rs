@@ -61,11 +61,21 @@ fn run_cli(py: Python<'_>, argv: Vec<OsString>) -> u8 {
     py.detach(|| promptpack::run_with_args(argv))
 }
 
+/// Whether renderings become `str`s built in place (`pystr.rs`) rather than
+/// decoded from UTF-8, which any interpreter whose `str` layout fails the
+/// check gets: the same text, slower. For the tests, which require it on
+/// every `CPython` they run on.
+#[pyfunction]
+fn _builds_str_in_place(py: Python<'_>) -> bool {
+    pystr::builds_in_place(py)
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(load_pack, module)?)?;
     module.add_function(wrap_pyfunction!(run_cli, module)?)?;
     module.add_function(wrap_pyfunction!(pack::_pack_from_pickle, module)?)?;
+    module.add_function(wrap_pyfunction!(_builds_str_in_place, module)?)?;
     module.add_class::<Pack>()?;
     module.add_class::<pack::Template>()?;
     module.add_class::<pack::Variable>()?;

@@ -79,6 +79,12 @@ impl Width {
     }
 }
 
+/// Whether this interpreter gets `str`s built in place (its layout passed
+/// the check) rather than decoded from UTF-8.
+pub(crate) fn builds_in_place(py: Python<'_>) -> bool {
+    StrLayout::get(py).is_some()
+}
+
 /// One character slot of a `str`'s storage: `u8`, `u16` or `u32`.
 trait Unit: Copy + Send + Sync + 'static {
     /// `c`, which fits this width.
