@@ -305,3 +305,60 @@ fn a_redirect_away_from_git_is_refused_and_named() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("which is not a git repository's `info/refs`"), "{}", out.stderr);
 }
+
+/// A git server on 127.0.0.1 that starts its refs advertisement and then
+/// says nothing more, keeping every connection open until the test ends.
+fn start_stalling_server() -> u16 {
+    use std::io::{BufRead as _, Write as _};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\nContent-Length: 4096\r\n\r\n";
+            let _ = (&stream).write_all(format!("{head}001e# service=git-upload-pack\n").as_bytes());
+            open.push(stream);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_git_server_that_stalls_mid_answer_times_out_and_a_signal_stops_the_wait() {
+    let sandbox = Sandbox::new();
+    let url = format!("http://127.0.0.1:{}/registry.git", start_stalling_server());
+    let project = sandbox.consumer(&url);
+    let before = dir_contents(project.path());
+
+    // Nothing for a second: an error naming what was being read.
+    let mut command = sandbox.command(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    command.env("PROMPTPACK_HTTP_TIMEOUT", "1");
+    let started = Instant::now();
+    let out = Running::start(&mut command).wait(TIMEOUT);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(out.stderr.contains(&format!("nothing arrived for 1 s while reading the refs of {url}")), "{}", out.stderr);
+
+    // Ctrl-C in the middle of the stalled answer, and SIGTERM while a server
+    // that accepts connections never answers at all: each stops at once.
+    let silent = promptpack_test_git_server::SilentServer::start();
+    let silent_project = sandbox.consumer(&format!("{}registry.git", silent.url()));
+    for (project, signal, code) in [(&project, "INT", 130), (&silent_project, "TERM", 143)] {
+        let running = sandbox.start(project, "consumer", &["add", "threats-next-steps@^1"]);
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = Instant::now();
+        assert!(
+            Command::new("kill").arg(format!("-{signal}")).arg(running.id().to_string()).status().unwrap().success()
+        );
+        let out = running.wait(TIMEOUT);
+        assert!(sent.elapsed() < Duration::from_secs(2), "stopping took {:?}:\n{}", sent.elapsed(), out.stderr);
+        assert_eq!(out.code, code, "{}", out.stderr);
+        assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+    }
+    assert!(dir_contents(project.path()) == before, "nothing in the project changed");
+}

@@ -22,6 +22,7 @@ use git2::ErrorClass;
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream};
 use promptpack_manifest::redact_url;
 
+use super::pump::{self, PumpedReader};
 use super::transport_error;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -138,11 +139,17 @@ impl HttpSubtransport {
         let mut redirects = 0;
         let response = loop {
             let request_url = target.url("info/refs", &ours);
-            let mut request = self.agent.get(&request_url).header("Accept", "*/*").header("Pragma", "no-cache");
-            if let Some(authorization) = self.session().authorization_for(&request_url) {
-                request = request.header("Authorization", authorization);
-            }
-            let response = request.call().map_err(|err| request_failed("GET info/refs", &err))?;
+            let (agent, url) = (self.agent.clone(), request_url.clone());
+            let authorization = self.session().authorization_for(&request_url).map(str::to_owned);
+            let response = pump::interruptible(move || {
+                let mut request = agent.get(&url).header("Accept", "*/*").header("Pragma", "no-cache");
+                if let Some(authorization) = &authorization {
+                    request = request.header("Authorization", authorization);
+                }
+                request.call()
+            })
+            .map_err(|err| transport_error(ErrorClass::Net, err.to_string()))?
+            .map_err(|err| request_failed("GET info/refs", &err))?;
             let status = response.status().as_u16();
             let location = response.headers().get("location").and_then(|value| value.to_str().ok());
             if let (301 | 302 | 303 | 307 | 308, Some(location)) = (status, location) {
@@ -174,9 +181,9 @@ impl HttpSubtransport {
                 ),
             ));
         }
-        let shown = redact_url(&target.base);
+        let what = format!("the refs of {}", redact_url(&target.base));
         self.session().target = Some(target);
-        Ok(Box::new(ResponseStream { url: shown, body: response.into_body().into_reader() }))
+        Ok(Box::new(ResponseStream { body: PumpedReader::new(response.into_body().into_reader(), what) }))
     }
 }
 
@@ -406,13 +413,12 @@ fn request_failed(what: &str, err: &ureq::Error) -> git2::Error {
 
 /// The body of the refs advertisement; libgit2 only reads it.
 struct ResponseStream {
-    url: String,
-    body: ureq::BodyReader<'static>,
+    body: PumpedReader,
 }
 
 impl Read for ResponseStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body.read(buf).map_err(|err| std::io::Error::other(format!("reading the refs of {}: {err}", self.url)))
+        self.body.read(buf)
     }
 }
 
@@ -437,30 +443,35 @@ struct RpcStream {
     service: &'static str,
     repository: Repository,
     request: Vec<u8>,
-    response: Option<ureq::BodyReader<'static>>,
+    response: Option<PumpedReader>,
 }
 
 impl RpcStream {
-    fn post(&self) -> Result<ureq::http::Response<ureq::Body>, git2::Error> {
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", format!("application/x-{}-request", self.service))
-            .header("Accept", format!("application/x-{}-result", self.service));
+    fn post(&self, body: &Arc<Vec<u8>>) -> Result<ureq::http::Response<ureq::Body>, git2::Error> {
+        let (agent, url, service, body) = (self.agent.clone(), self.url.clone(), self.service, Arc::clone(body));
         let authorization = lock(&self.session).authorization_for(&self.url).map(str::to_owned);
-        if let Some(authorization) = &authorization {
-            request = request.header("Authorization", authorization);
-        }
-        request.send(&self.request[..]).map_err(|err| request_failed(&format!("POST {}", self.service), &err))
+        pump::interruptible(move || {
+            let mut request = agent
+                .post(&url)
+                .header("Content-Type", format!("application/x-{service}-request"))
+                .header("Accept", format!("application/x-{service}-result"));
+            if let Some(authorization) = &authorization {
+                request = request.header("Authorization", authorization);
+            }
+            request.send(&body[..])
+        })
+        .map_err(|err| transport_error(ErrorClass::Net, err.to_string()))?
+        .map_err(|err| request_failed(&format!("POST {}", self.service), &err))
     }
 
-    fn send(&mut self) -> Result<ureq::BodyReader<'static>, git2::Error> {
-        let mut response = self.post()?;
+    fn send(&mut self) -> Result<PumpedReader, git2::Error> {
+        let body = Arc::new(std::mem::take(&mut self.request));
+        let mut response = self.post(&body)?;
         let mut credentials = Credentials::new(&self.repository);
         while response.status().as_u16() == 401 {
             let authorization = credentials.next(&self.base)?;
             lock(&self.session).authorization = Some((origin_of(&self.base), authorization));
-            response = self.post()?;
+            response = self.post(&body)?;
         }
         let sent_credentials = lock(&self.session).authorization_for(&self.url).is_some();
         check_status(&self.base, response.status().as_u16(), sent_credentials)?;
@@ -476,7 +487,8 @@ impl RpcStream {
                 ),
             ));
         }
-        Ok(response.into_body().into_reader())
+        let what = format!("the answer of {}", redact_url(&self.base));
+        Ok(PumpedReader::new(response.into_body().into_reader(), what))
     }
 }
 
@@ -486,11 +498,7 @@ impl Read for RpcStream {
             let body = self.send().map_err(|err| std::io::Error::other(err.message().to_owned()))?;
             self.response = Some(body);
         }
-        let base = &self.base;
-        self.response
-            .as_mut()
-            .map_or(Ok(0), |body| body.read(buf))
-            .map_err(|err| std::io::Error::other(format!("reading the answer of {}: {err}", redact_url(base))))
+        self.response.as_mut().map_or(Ok(0), |body| body.read(buf))
     }
 }
 

@@ -16,6 +16,7 @@
 //! `git://`, `file://` and folders stay libgit2's own.
 
 mod http;
+mod pump;
 mod ssh;
 
 use std::sync::OnceLock;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use git2::ErrorClass;
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream};
 
+use super::pump::PumpedReader;
 use super::transport_error;
 
 /// How much of ssh's stderr is kept for a message.
@@ -48,7 +49,8 @@ impl SmartSubtransport for SshSubtransport {
         let (process, stdin, stdout) = SshProcess::spawn(&target, service)?;
         let process = Arc::new(process);
         *self.process.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&process));
-        Ok(Box::new(SshStream { stdin, stdout, process }))
+        let what = format!("the answer of {}", process.shown);
+        Ok(Box::new(SshStream { stdin, stdout: PumpedReader::new(stdout, what), process }))
     }
 
     fn close(&self) -> Result<(), git2::Error> {
@@ -322,7 +324,7 @@ impl Drop for SshProcess {
 
 struct SshStream {
     stdin: ChildStdin,
-    stdout: ChildStdout,
+    stdout: PumpedReader,
     process: Arc<SshProcess>,
 }
 
