@@ -96,7 +96,9 @@ const NEWER_PYTHONS: [&str; 2] = ["3.12", "3.13"];
 fn check_newer_interpreters(root: &Path, wheel: &Path, binary: Option<&Path>) -> Result<()> {
     for version in NEWER_PYTHONS {
         let Some(interpreter) = find_interpreter(version) else {
-            eprintln!("xtask: no CPython {version} on this machine (PATH or pyenv): its str layout is not checked");
+            eprintln!(
+                "xtask: no CPython {version} that can make a venv on this machine (PATH or pyenv): its str layout is not checked"
+            );
             continue;
         };
         eprintln!("xtask: the wheel under {}", interpreter.display());
@@ -127,10 +129,14 @@ fn check_newer_interpreters(root: &Path, wheel: &Path, binary: Option<&Path>) ->
     Ok(())
 }
 
-/// `python3.X` on `PATH` if it runs, else a pyenv `3.X.*` (the last by name).
+/// `python3.X` on `PATH` if it runs and can make venvs, else a pyenv
+/// `3.X.*` that can (the last by name).
 fn find_interpreter(version: &str) -> Option<PathBuf> {
     let name = format!("python{version}");
-    let runs = |path: &Path| Command::new(path).args(["-c", "pass"]).output().is_ok_and(|out| out.status.success());
+    // Able to make a venv with pip, too (Debian splits that off into python3.X-venv).
+    let runs = |path: &Path| {
+        Command::new(path).args(["-c", "import ensurepip, venv"]).output().is_ok_and(|out| out.status.success())
+    };
     if runs(Path::new(&name)) {
         return Some(PathBuf::from(name));
     }
