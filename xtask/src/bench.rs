@@ -147,7 +147,7 @@ impl Row {
 
     /// A ratio that must be at most `target`.
     fn at_most(mut self, label: &str, ratio: f64, target: f64) -> Self {
-        self.ratio = format!("{label} {ratio:.2}x");
+        self.ratio = format!("{label} {}x", format_ratio(ratio));
         self.target = format!("≤ {target}x");
         self.met = Some(ratio <= target);
         self
@@ -158,6 +158,16 @@ impl Row {
         self.met = Some(met);
         self
     }
+}
+
+/// Two decimals, or three significant digits for a ratio below 0.01 (which
+/// two decimals would show as 0.00).
+fn format_ratio(ratio: f64) -> String {
+    if ratio >= 0.01 || ratio <= 0.0 {
+        return format!("{ratio:.2}");
+    }
+    let decimals = (2.0 - ratio.log10().floor()) as usize;
+    format!("{ratio:.decimals$}")
 }
 
 struct Section {
@@ -456,4 +466,17 @@ pub(super) fn folder_size(path: &Path) -> Result<u64> {
         }
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_ratio;
+
+    #[test]
+    fn small_ratios_keep_three_significant_digits() {
+        assert_eq!(format_ratio(1.514), "1.51");
+        assert_eq!(format_ratio(0.57), "0.57");
+        assert_eq!(format_ratio(0.000_309_48), "0.000309");
+        assert_eq!(format_ratio(0.0), "0.00");
+    }
 }
