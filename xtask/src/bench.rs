@@ -166,7 +166,13 @@ fn format_ratio(ratio: f64) -> String {
     if ratio >= 0.01 || ratio <= 0.0 {
         return format!("{ratio:.2}");
     }
-    let decimals = (2.0 - ratio.log10().floor()) as usize;
+    // The zeros after the point, then three digits: 0.000309 has three zeros.
+    let mut decimals = 3;
+    let mut scaled = ratio;
+    while scaled < 0.1 {
+        scaled *= 10.0;
+        decimals += 1;
+    }
     format!("{ratio:.decimals$}")
 }
 
