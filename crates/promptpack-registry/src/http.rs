@@ -7,15 +7,14 @@
 //! part of an error message.
 //!
 //! Ctrl-C and SIGTERM must not wait for a silent server (up to the timeout,
-//! per attempt): ureq's blocking calls cannot be cancelled, so each request
-//! (with its retries) runs on a thread of its own while the caller polls
-//! the stop flag (`promptpack_fs::interrupt`) and gives up within
-//! [`STOP_POLL`]. The abandoned thread holds only its socket and ends with
-//! the process or at its timeout; nothing it does touches the disk.
+//! per attempt): each request, with its retries, runs through
+//! `interruptible::wait_for`, which gives up within 50 ms of a stop.
 
 use std::time::Duration;
 
 use ureq::http::header;
+
+use crate::interruptible::Abandoned;
 
 /// Overrides the time one request may take, in seconds.
 pub const TIMEOUT_ENV: &str = "PROMPTPACK_HTTP_TIMEOUT";
@@ -24,8 +23,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts per request: the first and up to two retries.
 const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-/// How often a caller waiting for a request looks at the stop flag.
-const STOP_POLL: Duration = Duration::from_millis(50);
 
 /// What a cached copy was validated with.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -121,29 +118,11 @@ impl Client {
     /// most `max_bytes` of body; gives up with [`Failure::Interrupted`] soon
     /// after a stop is requested (see the module docs).
     pub fn get(&self, url: &str, validators: Option<&Validators>, max_bytes: u64) -> Result<Reply, Failure> {
-        if promptpack_fs::interrupt::stop_requested() {
-            return Err(Failure::Interrupted);
-        }
-        let (sender, receiver) = std::sync::mpsc::channel();
-        let (client, owned_url, owned_validators) = (self.clone(), url.to_owned(), validators.cloned());
-        let spawned = std::thread::Builder::new().name("promptpack-http".to_owned()).spawn(move || {
-            let _ = sender.send(client.get_with_retries(&owned_url, owned_validators.as_ref(), max_bytes));
-        });
-        if spawned.is_err() {
-            // No thread to spare: wait in place, as a plain blocking call would.
-            return self.get_with_retries(url, validators, max_bytes);
-        }
-        loop {
-            match receiver.recv_timeout(STOP_POLL) {
-                Ok(result) => return result,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if promptpack_fs::interrupt::stop_requested() => {
-                    return Err(Failure::Interrupted);
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(Failure::Transport("the request ended without an answer".to_owned()));
-                }
-            }
+        let (client, url, validators) = (self.clone(), url.to_owned(), validators.cloned());
+        match crate::interruptible::wait_for(move || client.get_with_retries(&url, validators.as_ref(), max_bytes)) {
+            Ok(result) => result,
+            Err(Abandoned::Interrupted) => Err(Failure::Interrupted),
+            Err(Abandoned::Failed(message)) => Err(Failure::Transport(message)),
         }
     }
 

@@ -33,6 +33,7 @@ mod error;
 mod export;
 mod git_source;
 mod http;
+mod interruptible;
 mod registry;
 mod remote_callbacks;
 mod reporter;

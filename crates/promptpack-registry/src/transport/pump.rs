@@ -13,8 +13,8 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
-/// How often a waiting read looks at the stop flag.
-const POLL: Duration = Duration::from_millis(50);
+use crate::interruptible::{Abandoned, STOP_POLL};
+
 /// Chunks buffered ahead of libgit2.
 const CHUNKS_AHEAD: usize = 8;
 const CHUNK: usize = 64 * 1024;
@@ -32,31 +32,13 @@ pub(super) fn inactivity_limit() -> Duration {
         .map_or(DEFAULT_INACTIVITY, Duration::from_secs_f64)
 }
 
-/// Runs `work` (a request waiting for its answer) on a thread, so that a
-/// stop ends the wait: the command then stops cleanly while the request is
-/// abandoned with its connection.
+/// Runs `work` (a request waiting for its answer) so that a stop ends the
+/// wait (`interruptible::wait_for`), with its outcome as an I/O error.
 pub(super) fn interruptible<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> std::io::Result<T> {
-    let interrupted = || std::io::Error::other(promptpack_fs::interrupt::Interrupted);
-    if promptpack_fs::interrupt::stop_requested() {
-        return Err(interrupted());
-    }
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("promptpack-git-request".to_owned())
-        .spawn(move || {
-            let _ = sender.send(work());
-        })
-        .map_err(|err| std::io::Error::other(format!("cannot start a request thread: {err}")))?;
-    loop {
-        match receiver.recv_timeout(POLL) {
-            Ok(result) => return Ok(result),
-            Err(RecvTimeoutError::Timeout) if promptpack_fs::interrupt::stop_requested() => return Err(interrupted()),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(std::io::Error::other("the request ended without an answer"));
-            }
-        }
-    }
+    crate::interruptible::wait_for(work).map_err(|abandoned| match abandoned {
+        Abandoned::Interrupted => std::io::Error::other(promptpack_fs::interrupt::Interrupted),
+        Abandoned::Failed(message) => std::io::Error::other(message),
+    })
 }
 
 /// A reader fed by a thread that reads `source`.
@@ -115,7 +97,7 @@ impl Read for PumpedReader {
             if promptpack_fs::interrupt::stop_requested() {
                 return Err(std::io::Error::other(promptpack_fs::interrupt::Interrupted));
             }
-            match self.chunks.recv_timeout(POLL) {
+            match self.chunks.recv_timeout(STOP_POLL) {
                 Ok(Ok(chunk)) => {
                     self.current = chunk;
                     self.offset = 0;
