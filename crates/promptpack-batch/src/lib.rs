@@ -10,7 +10,11 @@
 //! - JSONL bytes from any reader into records on any writer:
 //!   [`Batch::render_jsonl`], the command's path, tuned for throughput;
 //! - rows from any iterator of JSON values, each result handed to a callback
-//!   in input order: [`Batch::render_rows`].
+//!   in input order: [`Batch::render_rows`];
+//! - chunks of [`Rows`] (the batch's own flat row type, which a front end
+//!   fills without building a map per row) from a [`RowSource`], each
+//!   chunk's results handed over at once: [`Batch::render_from`], the path
+//!   of the Python module.
 //!
 //! Decisions worth knowing:
 //!
@@ -38,6 +42,7 @@
 mod error;
 mod json;
 mod pipeline;
+mod rows;
 mod source;
 
 use std::fmt::Write as _;
@@ -47,15 +52,17 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use promptpack_pack::{Pack, PackError, UnknownVariable, unknown_variables};
-use promptpack_render::{RenderError, Renderer, Vars};
+use promptpack_render::{RenderError, RenderSink, Renderer, Vars};
 use serde_json::Value;
 
 pub use crate::error::{BatchError, RowError};
 pub use crate::json::write_json_string;
 use crate::json::{DisplayToVec, EscapedTexts, JsonStringSink, TextSink, write_record};
 use crate::pipeline::{ChunkWork, Drain, Rendered};
-pub use crate::source::JsonlInput;
-use crate::source::{LineChunk, LineReader, ValueRows};
+use crate::rows::{Checked, RowLookup, RowPlan, RowVars};
+pub use crate::rows::{RowBuilder, Rows};
+pub use crate::source::{JsonlInput, RowSource};
+use crate::source::{LineChunk, LineReader, RowChunks, ValueRows};
 
 /// An output buffer grown past this by a few huge rows is not kept for reuse.
 const MAX_REUSED_BUFFER: usize = 4 * 1024 * 1024;
@@ -70,6 +77,8 @@ struct Prepared {
     pack: Pack,
     template: String,
     base: Vars,
+    /// The declarations and fallback values, laid out once for every row of [`Rows`].
+    plan: RowPlan,
     /// Whether a variable the pack does not declare fails its row.
     strict_variables: bool,
     /// Undeclared variables seen so far, each once (for one warning per name).
@@ -138,7 +147,7 @@ pub struct Summary {
 }
 
 /// One row's result from [`Batch::render_rows`] (text as a `String`) or
-/// [`Batch::render_rows_encoded`] (text as its [`RowEncoder`] makes it).
+/// [`Batch::render_from`] (text as its [`RowEncoder`] makes it).
 #[derive(Debug)]
 pub struct RowOutcome<Text = String> {
     /// The row's 1-based position in the input.
@@ -147,15 +156,47 @@ pub struct RowOutcome<Text = String> {
 }
 
 /// Makes each row's text on the render threads, in the form its consumer
-/// wants, for [`Batch::render_rows_encoded`]: a front end whose strings are
-/// not UTF-8 (Python's) builds them there, off the consumer's thread.
+/// wants, for [`Batch::render_from`]: a front end whose strings are not
+/// UTF-8 (Python's) builds them there, off the consumer's thread.
 pub trait RowEncoder: Send + Sync + 'static {
     /// A rendered row.
     type Text: Send + 'static;
 
-    /// Renders `template` with a row's completed `vars` (with
-    /// [`Renderer::render_to`] and a sink of its own, say) into a `Text`.
-    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<Self::Text, RenderError>;
+    /// Renders `row` (with [`PendingRow::render_to`] and a sink of its own,
+    /// say) into a `Text`.
+    fn encode(&self, row: &PendingRow<'_>) -> Result<Self::Text, RenderError>;
+}
+
+/// A row checked against the pack and completed, ready for a [`RowEncoder`].
+pub struct PendingRow<'a> {
+    renderer: &'a Renderer,
+    template: &'a str,
+    vars: RowVariables<'a>,
+}
+
+enum RowVariables<'a> {
+    /// Read in place (the direct renderer, if the template has a program).
+    Row(RowLookup<'a>),
+    /// Built into a map: a row the fast check could not vouch for.
+    Map(Vars),
+}
+
+impl PendingRow<'_> {
+    /// Renders the row into `sink`, as [`Renderer::render_to`] renders its
+    /// completed variables (the same bytes). On an error the sink has
+    /// received nothing.
+    pub fn render_to(&self, sink: &mut dyn RenderSink) -> Result<(), RenderError> {
+        match &self.vars {
+            RowVariables::Map(vars) => self.renderer.render_to(self.template, vars, sink),
+            RowVariables::Row(lookup) => {
+                if self.renderer.render_direct_to(self.template, lookup, sink) {
+                    return Ok(());
+                }
+                // The engine renders maps; this row needs it (rarely: a value the direct renderer does not print).
+                self.renderer.render_to(self.template, &lookup.to_vars(), sink)
+            }
+        }
+    }
 }
 
 /// Rows as `String`s: what [`Batch::render_rows`] hands out.
@@ -164,8 +205,22 @@ struct Utf8Encoder;
 impl RowEncoder for Utf8Encoder {
     type Text = String;
 
-    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<String, RenderError> {
-        renderer.render(template, vars)
+    fn encode(&self, row: &PendingRow<'_>) -> Result<String, RenderError> {
+        let mut text = String::new();
+        row.render_to(&mut StringSink(&mut text))?;
+        Ok(text)
+    }
+}
+
+struct StringSink<'a>(&'a mut String);
+
+impl RenderSink for StringSink<'_> {
+    fn template_text(&mut self, _: usize, text: &str) {
+        self.0.push_str(text);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.0.push_str(text);
     }
 }
 
@@ -192,6 +247,7 @@ impl Batch {
             renderer: pack.renderer()?,
             pack: pack.clone(),
             template,
+            plan: RowPlan::new(pack.manifest(), &base),
             base,
             strict_variables,
             unknown_seen: std::sync::Mutex::default(),
@@ -220,7 +276,10 @@ impl Batch {
 
     /// Renders one row: `row` must be an object of variables.
     pub fn render_row(&self, row: Value) -> Result<String, RowError> {
-        contain_panic(|| self.0.render_encoded(row, &Utf8Encoder))
+        contain_panic(|| {
+            let vars = self.0.vars_for(row)?;
+            self.0.renderer.render(&self.0.template, &vars).map_err(RowError::Render)
+        })
     }
 
     /// Reads JSONL rows from `input` and writes one record per row to
@@ -253,33 +312,47 @@ impl Batch {
         &self,
         rows: I,
         options: Options,
-        on_row: impl FnMut(RowOutcome) -> ControlFlow<()>,
+        mut on_row: impl FnMut(RowOutcome) -> ControlFlow<()>,
     ) -> Result<Summary, BatchError>
     where
         I: IntoIterator<Item = Value>,
         I::IntoIter: Send + 'static,
     {
-        self.render_rows_encoded(rows, options, Utf8Encoder, on_row)
+        // Counted here: the callback may stop the run part-way through a chunk.
+        let mut seen = Summary::default();
+        let summary = self.render_from(ValueRows(rows.into_iter()), options, Utf8Encoder, |outcomes| {
+            for outcome in outcomes {
+                seen.rows += 1;
+                seen.failed += u64::from(outcome.result.is_err());
+                on_row(outcome)?;
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(Summary { stopped: summary.stopped, ..seen })
     }
 
-    /// Like [`Batch::render_rows`], with each row's text made by `encoder`
-    /// on the render threads.
-    pub fn render_rows_encoded<I, E>(
+    /// Renders the rows `source` fills, a chunk of [`Rows`] at a time, with
+    /// each row's text made by `encoder` on the render threads, and hands
+    /// each chunk's results to `on_rows` in input order, on the calling
+    /// thread (the results of one call are in order too; a chunk cut short
+    /// by `fail_fast` ends with the failed row). `ControlFlow::Break` stops
+    /// the run. Rows are numbered from 1.
+    ///
+    /// `source` is called on a thread of its own.
+    pub fn render_from<S, E>(
         &self,
-        rows: I,
+        source: S,
         options: Options,
         encoder: E,
-        on_row: impl FnMut(RowOutcome<E::Text>) -> ControlFlow<()>,
+        on_rows: impl FnMut(Vec<RowOutcome<E::Text>>) -> ControlFlow<()>,
     ) -> Result<Summary, BatchError>
     where
-        I: IntoIterator<Item = Value>,
-        I::IntoIter: Send + 'static,
+        S: RowSource,
         E: RowEncoder,
     {
         let work = Arc::new(RowWork { prepared: Arc::clone(&self.0), encoder, fail_fast: options.fail_fast });
-        let source = ValueRows { rows: rows.into_iter(), next_row: 0 };
-        let mut drain = RowDrain { on_row, summary: Summary::default() };
-        let stopped = pipeline::run(source, &work, options.jobs.get(), &mut drain)?;
+        let mut drain = RowDrain { on_rows, summary: Summary::default() };
+        let stopped = pipeline::run(RowChunks::new(source), &work, options.jobs.get(), &mut drain)?;
         Ok(Summary { stopped, ..drain.summary })
     }
 }
@@ -326,9 +399,30 @@ impl Prepared {
         }
     }
 
-    fn render_encoded<E: RowEncoder>(&self, row: Value, encoder: &E) -> Result<E::Text, RowError> {
-        let vars = self.vars_for(row)?;
-        encoder.render(&self.renderer, &self.template, &vars).map_err(RowError::Render)
+    /// A row of [`Rows`], checked in place and rendered by `encoder`; a row
+    /// the check cannot vouch for goes the way of [`Prepared::vars_for`].
+    fn render_row<E: RowEncoder>(&self, row: RowVars<'_>, encoder: &E) -> Result<E::Text, RowError> {
+        let vars = match self.plan.check(row) {
+            Checked::Valid => RowVariables::Row(self.plan.lookup(row)),
+            Checked::ValidWithUnknown if !self.strict_variables => {
+                self.note_unknown_names(self.plan.unknown_names(row));
+                RowVariables::Row(self.plan.lookup(row))
+            }
+            Checked::ValidWithUnknown | Checked::Unsure => RowVariables::Map(self.vars_for(row.to_value())?),
+        };
+        let pending = PendingRow { renderer: &self.renderer, template: &self.template, vars };
+        encoder.encode(&pending).map_err(RowError::Render)
+    }
+
+    /// Remembers undeclared variable names not seen before (the nearest
+    /// declared name is only looked for once per name).
+    fn note_unknown_names<'a>(&self, names: impl Iterator<Item = &'a str>) {
+        let Ok(mut seen) = self.unknown_seen.lock() else { return };
+        for name in names {
+            if !seen.contains_key(name) {
+                seen.insert(name.to_owned(), UnknownVariable::new(self.pack.manifest(), name));
+            }
+        }
     }
 
     /// Parses a JSONL line and writes its record to `out`, rendering
@@ -466,27 +560,29 @@ impl<W: Write> Drain<Records> for RecordDrain<'_, W> {
     }
 }
 
-/// Renders chunks of values into texts.
+/// Renders chunks of [`Rows`] into texts.
 struct RowWork<E> {
     prepared: Arc<Prepared>,
     encoder: E,
     fail_fast: bool,
 }
 
-impl<E: RowEncoder> ChunkWork<Vec<(u64, Value)>> for RowWork<E> {
+impl<E: RowEncoder> ChunkWork<Rows> for RowWork<E> {
     type Output = Vec<RowOutcome<E::Text>>;
     type Scratch = ();
 
     fn render_chunk(
         &self,
-        chunk: &mut Vec<(u64, Value)>,
+        chunk: &mut Rows,
         mut outcomes: Vec<RowOutcome<E::Text>>,
         (): &mut (),
     ) -> Rendered<Vec<RowOutcome<E::Text>>> {
         outcomes.clear();
+        outcomes.reserve(chunk.len());
         let mut stopped = false;
-        for (row, vars) in chunk.drain(..) {
-            let result = contain_panic(|| self.prepared.render_encoded(vars, &self.encoder));
+        let first_row = chunk.first_row;
+        for (row, vars) in (first_row..).zip(chunk.each()) {
+            let result = vars.and_then(|vars| contain_panic(|| self.prepared.render_row(vars, &self.encoder)));
             let failed = result.is_err();
             outcomes.push(RowOutcome { row, result });
             if failed && self.fail_fast {
@@ -499,20 +595,19 @@ impl<E: RowEncoder> ChunkWork<Vec<(u64, Value)>> for RowWork<E> {
 }
 
 struct RowDrain<F> {
-    on_row: F,
+    on_rows: F,
     summary: Summary,
 }
 
-impl<T, F: FnMut(RowOutcome<T>) -> ControlFlow<()>> Drain<Vec<RowOutcome<T>>> for RowDrain<F> {
-    fn drain(&mut self, mut outcomes: Vec<RowOutcome<T>>) -> Result<ControlFlow<(), Vec<RowOutcome<T>>>, BatchError> {
-        for outcome in outcomes.drain(..) {
-            self.summary.rows += 1;
-            self.summary.failed += u64::from(outcome.result.is_err());
-            if (self.on_row)(outcome).is_break() {
-                return Ok(ControlFlow::Break(()));
-            }
+impl<T, F: FnMut(Vec<RowOutcome<T>>) -> ControlFlow<()>> Drain<Vec<RowOutcome<T>>> for RowDrain<F> {
+    fn drain(&mut self, outcomes: Vec<RowOutcome<T>>) -> Result<ControlFlow<(), Vec<RowOutcome<T>>>, BatchError> {
+        self.summary.rows += outcomes.len() as u64;
+        self.summary.failed += outcomes.iter().filter(|outcome| outcome.result.is_err()).count() as u64;
+        // The callback keeps the vector: its results go wherever it sends them.
+        match (self.on_rows)(outcomes) {
+            ControlFlow::Continue(()) => Ok(ControlFlow::Continue(Vec::new())),
+            ControlFlow::Break(()) => Ok(ControlFlow::Break(())),
         }
-        Ok(ControlFlow::Continue(outcomes))
     }
 
     fn flush(&mut self) -> Result<(), BatchError> {
@@ -643,6 +738,95 @@ default = "Hello"
             assert_eq!(lines[1]["hint"], RowError::NotAnObject { kind: "" }.hint().unwrap());
             assert_eq!(lines[2], serde_json::json!({ "row": 4, "text": "Hi, \"c\"" }));
             assert_eq!(failures.0, [(3, "invalid JSON at column 2: expected ident".to_owned())]);
+        }
+    }
+
+    /// Rows read in place (`render_rows`) give the same text, or the same
+    /// error and hint, as rows built into a map (`render_row`), for both
+    /// engines, with and without base variables, strict or not: every case
+    /// the fast check passes on or hands to the map path.
+    #[test]
+    fn rows_read_in_place_render_exactly_like_maps() {
+        let manifest = r#"
+[pack]
+name = "kinds"
+version = "1.0.0"
+
+[templates.jinja]
+file = "t.j2"
+
+[templates.hbs]
+file = "t.hbs"
+
+[variables.name]
+required = true
+
+[variables.greeting]
+required = false
+default = "Hello"
+
+[variables.count]
+type = "number"
+required = false
+
+[variables.flags]
+type = "object"
+required = false
+"#;
+        let files = BTreeMap::from([
+            ("pack.toml".to_owned(), manifest.as_bytes().to_vec()),
+            (
+                "t.j2".to_owned(),
+                b"{{ greeting }}, {{ name | upper }}{% if count %} x{{ count }}{% endif %}{% if extra %} +{{ extra }}{% endif %}\n"
+                    .to_vec(),
+            ),
+            (
+                "t.hbs".to_owned(),
+                b"{{greeting}} {{name}}{{#if count}} {{count}}{{count}}{{/if}}{{#if flags}} {{flags.on}}{{/if}}{{#if greeting.length}} L{{/if}}{{#if extra}} +{{extra}}{{/if}}\n"
+                    .to_vec(),
+            ),
+        ]);
+        let pack = Pack::from_files(Path::new("kinds"), files).unwrap();
+        let rows = [
+            r#"{"name": "a"}"#,
+            r#"{"name": "a", "greeting": "Yo"}"#,
+            r#"{"greeting": "Yo"}"#,
+            r#"{"name": 3}"#,
+            r#"{"name": null}"#,
+            r#"{"name": ""}"#,
+            r#"{"name": "a", "extra": "x"}"#,
+            r#"{"name": "a", "extra": 1}"#,
+            r#"{"name": "a", "count": 2}"#,
+            r#"{"name": "a", "count": "2"}"#,
+            r#"{"name": "a", "flags": {"on": true}}"#,
+            r#"{"name": "a", "flags": "on"}"#,
+            r#"{"nmae": "a"}"#,
+            "[1]",
+            r#""text""#,
+            "null",
+        ]
+        .map(|row| serde_json::from_str::<Value>(row).unwrap());
+        let outcome =
+            |result: Result<String, RowError>| result.map_err(|err| (err.to_string(), err.hint().map(str::to_owned)));
+        for template in ["jinja", "hbs"] {
+            for base in [Vars::new(), serde_json::from_str(r#"{"name": "base", "greeting": "Hi"}"#).unwrap()] {
+                for strict in [false, true] {
+                    let batch = Batch::with_strict_variables(&pack, template, base.clone(), strict).unwrap();
+                    let maps: Vec<_> = rows.iter().map(|row| outcome(batch.render_row(row.clone()))).collect();
+                    let map_unknown = batch.unknown_variables();
+                    let batch = Batch::with_strict_variables(&pack, template, base.clone(), strict).unwrap();
+                    let mut in_place = Vec::new();
+                    batch
+                        .render_rows(rows.to_vec(), options(2, false), |row| {
+                            in_place.push(outcome(row.result));
+                            ControlFlow::Continue(())
+                        })
+                        .unwrap();
+                    assert_eq!(in_place, maps, "{template}, base {base:?}, strict {strict}");
+                    assert_eq!(batch.unknown_variables(), map_unknown);
+                    assert!(maps.iter().any(Result::is_ok) && maps.iter().any(Result::is_err), "{maps:#?}");
+                }
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 use std::io::{BufRead as _, BufReader, Read};
 use std::ops::Range;
 
+use crate::Rows;
 use crate::pipeline::ChunkSource;
 
 /// Rows per chunk: enough to make channel traffic negligible next to
@@ -87,35 +88,68 @@ impl ChunkSource for LineReader {
     }
 }
 
-/// Rows taken from an iterator, numbered from 1.
-pub(crate) struct ValueRows<I> {
-    pub(crate) rows: I,
-    pub(crate) next_row: u64,
+/// Where [`Batch::render_from`](crate::Batch::render_from) takes its rows
+/// from, a chunk at a time, on a thread of its own.
+pub trait RowSource: Send + 'static {
+    /// Fills `rows` (empty: a chunk handed back for reuse, whose buffers a
+    /// source may keep by swapping it for one it filled elsewhere) with the
+    /// next rows. Returns `false` when there are no more.
+    fn next_rows(&mut self, rows: &mut Rows) -> bool;
 }
 
-impl<I> ChunkSource for ValueRows<I>
-where
-    I: Iterator<Item = serde_json::Value> + Send + 'static,
-{
-    type Chunk = Vec<(u64, serde_json::Value)>;
+/// A [`RowSource`]'s chunks, numbered for the pipeline.
+pub(crate) struct RowChunks<S> {
+    source: S,
+    next_row: u64,
+}
+
+impl<S> RowChunks<S> {
+    pub(crate) fn new(source: S) -> Self {
+        Self { source, next_row: 1 }
+    }
+}
+
+impl<S: RowSource> ChunkSource for RowChunks<S> {
+    type Chunk = Rows;
 
     fn name(&self) -> &'static str {
         "the rows"
     }
 
-    fn read_chunk(&mut self, chunk: &mut Self::Chunk) -> std::io::Result<bool> {
-        chunk.clear();
-        for row in self.rows.by_ref().take(ROWS_PER_CHUNK) {
-            self.next_row += 1;
-            chunk.push((self.next_row, row));
+    fn read_chunk(&mut self, chunk: &mut Rows) -> std::io::Result<bool> {
+        // A source may hand over an empty chunk; only its end ends the run.
+        loop {
+            chunk.clear();
+            if !self.source.next_rows(chunk) {
+                return Ok(false);
+            }
+            if !chunk.is_empty() {
+                chunk.first_row = self.next_row;
+                self.next_row += chunk.len() as u64;
+                return Ok(true);
+            }
         }
-        Ok(!chunk.is_empty())
     }
 
-    /// An iterator cannot say whether its next item is ready; chunks are
-    /// always filled, so a slow iterator's results come out a chunk at a time.
+    /// A source cannot say whether its next rows are ready; chunks are
+    /// always filled, so a slow source's results come out a chunk at a time.
     fn has_buffered_row(&self) -> bool {
         true
+    }
+}
+
+/// Rows taken from an iterator of JSON values.
+pub(crate) struct ValueRows<I>(pub(crate) I);
+
+impl<I> RowSource for ValueRows<I>
+where
+    I: Iterator<Item = serde_json::Value> + Send + 'static,
+{
+    fn next_rows(&mut self, rows: &mut Rows) -> bool {
+        for row in self.0.by_ref().take(ROWS_PER_CHUNK) {
+            rows.push_value(row);
+        }
+        !rows.is_empty()
     }
 }
 

@@ -139,6 +139,20 @@ pub struct UnknownVariable {
 }
 
 impl UnknownVariable {
+    /// `name`, which `manifest` does not declare, with the declared name it
+    /// most likely meant (by edit distance, at most a third of its length).
+    #[must_use]
+    pub fn new(manifest: &PackManifest, name: &str) -> Self {
+        let nearest = manifest
+            .variables
+            .keys()
+            .map(|declared| (edit_distance(name, declared), declared))
+            .filter(|(distance, declared)| *distance <= declared.chars().count().div_ceil(3).max(1))
+            .min()
+            .map(|(_, declared)| declared.clone());
+        UnknownVariable { name: name.to_owned(), nearest }
+    }
+
     /// "did you mean `previous_advice`?", or the declared names.
     #[must_use]
     pub fn hint(&self, manifest: &PackManifest) -> String {
@@ -160,16 +174,7 @@ impl UnknownVariable {
 pub fn unknown_variables(manifest: &PackManifest, vars: &Vars) -> Vec<UnknownVariable> {
     vars.keys()
         .filter(|name| !manifest.variables.contains_key(*name))
-        .map(|name| {
-            let nearest = manifest
-                .variables
-                .keys()
-                .map(|declared| (edit_distance(name, declared), declared))
-                .filter(|(distance, declared)| *distance <= declared.chars().count().div_ceil(3).max(1))
-                .min()
-                .map(|(_, declared)| declared.clone());
-            UnknownVariable { name: name.clone(), nearest }
-        })
+        .map(|name| UnknownVariable::new(manifest, name))
         .collect()
 }
 

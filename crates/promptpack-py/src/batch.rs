@@ -3,36 +3,41 @@
 //!
 //! Every touch of a Python object happens on the thread iterating the
 //! results, which holds the GIL anyway: it pulls rows from the iterable,
-//! turns them into JSON values and feeds them to the batch through a
+//! copies their variables out and feeds them to the batch through a
 //! channel, then waits for results with the GIL released. The rendering
 //! threads never need the GIL, so they cannot deadlock with Python or wait
 //! for its switch interval. At most `WINDOW` rows are in flight, so memory
 //! stays flat however long the iterable is.
+//!
+//! Rows travel as chunks of `promptpack_batch::Rows` (names and text copied
+//! into one reused buffer, no map per row) and come back a chunk of results
+//! at a time: per row, the thread holding the GIL allocates nothing but the
+//! `str` it returns, and threads wake each other once per chunk.
 
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use promptpack_batch::{Batch, BatchError, Options, RowEncoder, RowOutcome};
-use promptpack_render::{RenderError, Renderer, Vars};
+use promptpack_batch::{Batch, BatchError, Options, PendingRow, RowEncoder, RowError, RowOutcome, RowSource, Rows};
+use promptpack_render::RenderError;
 use pyo3::prelude::*;
 use pyo3::types::PyIterator;
-use serde_json::Value;
 
-use crate::convert::{Row, Unconvertible};
-use crate::errors::{ErrorInfo, row_error, unconvertible_row};
+use crate::convert::{Unconvertible, push_row};
+use crate::errors::{ErrorInfo, row_error};
 use crate::pystr::{Gathered, TemplateTexts};
 
 /// Rows sent to the batch and not yet handed back: enough to keep every
-/// thread busy (the batch works in chunks of 64 rows).
+/// thread busy.
 const WINDOW: u64 = 4096;
-/// Rows pulled from the iterable per result handed back, at most: more than
-/// a chunk, so a chunk is always complete before we wait for it.
+/// Rows pulled from the iterable and sent at once: one chunk of the batch,
+/// so a thread's wake-up and a channel message are paid per chunk, not per
+/// row.
 const PULL_STEP: u64 = 256;
 
 enum Message {
-    Row(RowOutcome<Gathered>),
+    /// The results of one chunk of rows, in order.
+    Rows(Vec<RowOutcome<Gathered>>),
     /// The batch ended: all rows done, stopped by `fail_fast`, or failed.
     End(Result<(), BatchError>),
 }
@@ -50,11 +55,28 @@ struct GatheringEncoder {
 impl RowEncoder for GatheringEncoder {
     type Text = Gathered;
 
-    fn render(&self, renderer: &Renderer, template: &str, vars: &Vars) -> Result<Gathered, RenderError> {
+    fn encode(&self, row: &PendingRow<'_>) -> Result<Gathered, RenderError> {
         let mut gathered = self.spare.try_recv().unwrap_or_else(|_| Gathered::new());
         gathered.clear();
-        renderer.render_to(template, vars, &mut gathered.sink(&self.texts))?;
+        row.render_to(&mut gathered.sink(&self.texts))?;
         Ok(gathered)
+    }
+}
+
+/// The chunks of rows filled on the thread holding the GIL, as the batch
+/// reads them. The chunk the batch hands back for reuse goes back to be
+/// filled again, so filling rows allocates nothing once buffers have grown.
+struct FilledRows {
+    filled: Receiver<Rows>,
+    spare: Sender<Rows>,
+}
+
+impl RowSource for FilledRows {
+    fn next_rows(&mut self, rows: &mut Rows) -> bool {
+        let Ok(mut filled) = self.filled.recv() else { return false };
+        std::mem::swap(rows, &mut filled);
+        let _ = self.spare.try_send(filled);
+        true
     }
 }
 
@@ -64,17 +86,19 @@ impl RowEncoder for GatheringEncoder {
 pub(crate) struct BatchResults {
     /// `None` once the iterable is exhausted or raised.
     rows: Option<Py<PyIterator>>,
-    /// Rows to render, a step's worth per message.
-    input: Option<Sender<Vec<Row>>>,
+    /// Where filled chunks of rows go.
+    input: Option<Sender<Rows>>,
+    /// Chunks back from the batch, to fill again.
+    spare_rows: Receiver<Rows>,
     results: Receiver<Message>,
+    /// The results of the chunk being handed out.
+    current: std::vec::IntoIter<RowOutcome<Gathered>>,
     /// The renderer's template text (shared with the render threads).
     texts: Arc<TemplateTexts>,
     /// Where a `Gathered` goes once its `str` is made.
     spare: Sender<Gathered>,
     sent: u64,
     received: u64,
-    /// Rows sent as `null` because a value had no JSON form: their error is ours.
-    unconvertible: HashMap<u64, Unconvertible>,
     /// The iterable raised: re-raised after the rows before it.
     input_error: Option<PyErr>,
     fail_fast: bool,
@@ -83,55 +107,60 @@ pub(crate) struct BatchResults {
 
 impl BatchResults {
     pub(crate) fn start(batch: Batch, rows: Bound<'_, PyIterator>, options: Options) -> PyResult<Self> {
-        let (input, input_rx) = crossbeam_channel::unbounded::<Vec<Row>>();
+        let (input, filled) = crossbeam_channel::unbounded::<Rows>();
+        // Chunks in flight are bounded by the window; any more are dropped.
+        let (spare_rows_tx, spare_rows) = crossbeam_channel::bounded((WINDOW / PULL_STEP) as usize + 1);
         let (results_tx, results) = crossbeam_channel::unbounded();
         let texts = Arc::new(TemplateTexts::new(batch.renderer().template_text_ids()));
         // Enough for the rows in flight; any more are dropped.
         let (spare, spare_rx) = crossbeam_channel::bounded(WINDOW as usize);
         let encoder = GatheringEncoder { texts: Arc::clone(&texts), spare: spare_rx };
+        let source = FilledRows { filled, spare: spare_rows_tx };
         std::thread::Builder::new()
             .name("promptpack-batch".to_owned())
             .spawn(move || {
-                let outcome = batch.render_rows_encoded(
-                    input_rx.into_iter().flatten().map(Row::into_value),
-                    options,
-                    encoder,
-                    |row| match results_tx.send(Message::Row(row)) {
+                let outcome = batch.render_from(source, options, encoder, |outcomes| {
+                    match results_tx.send(Message::Rows(outcomes)) {
                         Ok(()) => ControlFlow::Continue(()),
                         // The Python side stopped iterating.
                         Err(_) => ControlFlow::Break(()),
-                    },
-                );
+                    }
+                });
                 let _ = results_tx.send(Message::End(outcome.map(drop)));
             })
             .map_err(|err| ErrorInfo::new("Error", format!("cannot start a batch thread: {err}")).into_pyerr())?;
         Ok(Self {
             rows: Some(rows.unbind()),
             input: Some(input),
+            spare_rows,
             results,
+            current: Vec::new().into_iter(),
             texts,
             spare,
             sent: 0,
             received: 0,
-            unconvertible: HashMap::new(),
             input_error: None,
             fail_fast: options.fail_fast,
             finished: false,
         })
     }
 
-    /// Pulls rows from the iterable until the window is full (a step at a
-    /// time) and sends them to the batch in one message.
+    /// Pulls a step of rows from the iterable, if the window has room for
+    /// it, and sends them to the batch as one chunk.
     fn top_up(&mut self, py: Python<'_>) {
         let Some(rows) = &self.rows else { return };
         let mut rows = rows.bind(py).clone();
-        let room = WINDOW.saturating_sub(self.sent - self.received).min(PULL_STEP);
-        if room == 0 {
+        let in_flight = self.sent - self.received;
+        let room = WINDOW.saturating_sub(in_flight).min(PULL_STEP);
+        // While rows are in flight, wait for room for a whole step: the
+        // batch renders what we send as one chunk.
+        if room == 0 || (room < PULL_STEP && in_flight > 0) {
             return;
         }
-        let mut pulled = Vec::with_capacity(room as usize);
+        let mut chunk = self.spare_rows.try_recv().unwrap_or_default();
+        chunk.clear();
         let mut exhausted = false;
-        while (pulled.len() as u64) < room {
+        while (chunk.len() as u64) < room {
             let row = match rows.next() {
                 None => {
                     exhausted = true;
@@ -144,16 +173,17 @@ impl BatchResults {
                 }
                 Some(Ok(row)) => row,
             };
-            let row_number = self.sent + pulled.len() as u64 + 1;
-            pulled.push(Row::from_python(&row).unwrap_or_else(|err| {
-                // Sent as a row the batch refuses, so it keeps its place in order.
-                self.unconvertible.insert(row_number, err);
-                Row::Other(Value::Null)
-            }));
+            if let Err(err) = push_row(&mut chunk, &row) {
+                // The row keeps its place in order, and fails there.
+                chunk.push_failed(RowError::Variables {
+                    message: err.message(),
+                    hint: Some(Unconvertible::HINT.to_owned()),
+                });
+            }
         }
-        self.sent += pulled.len() as u64;
+        self.sent += chunk.len() as u64;
         // A closed channel means the batch ended early (fail_fast): no more rows needed.
-        let sent = pulled.is_empty() || self.input.as_ref().is_some_and(|input| input.send(pulled).is_ok());
+        let sent = chunk.is_empty() || self.input.as_ref().is_some_and(|input| input.send(chunk).is_ok());
         if exhausted || !sent {
             // Closing the channel lets the batch finish.
             self.rows = None;
@@ -165,6 +195,24 @@ impl BatchResults {
         self.finished = true;
         self.rows = None;
         self.input = None;
+    }
+
+    /// One row's result as Python receives it.
+    fn hand_out(&mut self, py: Python<'_>, RowOutcome { row, result }: RowOutcome<Gathered>) -> PyResult<Py<PyAny>> {
+        self.received += 1;
+        let error = match result {
+            Ok(gathered) => {
+                let text = gathered.to_str(py, &self.texts)?;
+                let _ = self.spare.try_send(gathered);
+                return Ok(text.into_any().unbind());
+            }
+            Err(err) => row_error(row, &err),
+        };
+        if self.fail_fast {
+            self.finish();
+            return Err(error.into_pyerr());
+        }
+        Ok(error.instantiate(py)?.unbind())
     }
 }
 
@@ -185,42 +233,29 @@ impl BatchResults {
             self.finish();
             return Err(err);
         }
-        let message = match self.results.try_recv() {
-            Ok(message) => message,
-            Err(TryRecvError::Empty) => {
-                let results = &self.results;
-                py.detach(|| results.recv()).unwrap_or(Message::End(Ok(())))
+        loop {
+            if let Some(outcome) = self.current.next() {
+                return self.hand_out(py, outcome).map(Some);
             }
-            Err(TryRecvError::Disconnected) => Message::End(Ok(())),
-        };
-        match message {
-            Message::Row(RowOutcome { row, result }) => {
-                self.received += 1;
-                let text = match result {
-                    Ok(gathered) => {
-                        let text = gathered.to_str(py, &self.texts)?;
-                        let _ = self.spare.try_send(gathered);
-                        return Ok(Some(text.into_any().unbind()));
-                    }
-                    Err(err) => match self.unconvertible.remove(&row) {
-                        Some(unconvertible) => unconvertible_row(row, &unconvertible),
-                        None => row_error(row, &err),
-                    },
-                };
-                if self.fail_fast {
-                    self.finish();
-                    return Err(text.into_pyerr());
+            let message = match self.results.try_recv() {
+                Ok(message) => message,
+                Err(TryRecvError::Empty) => {
+                    let results = &self.results;
+                    py.detach(|| results.recv()).unwrap_or(Message::End(Ok(())))
                 }
-                Ok(Some(text.instantiate(py)?.unbind()))
-            }
-            Message::End(result) => {
-                self.finish();
-                match result {
-                    Ok(()) => match self.input_error.take() {
-                        Some(err) => Err(err),
-                        None => Ok(None),
-                    },
-                    Err(err) => Err(ErrorInfo::new("Error", format!("batch rendering failed: {err}")).into_pyerr()),
+                Err(TryRecvError::Disconnected) => Message::End(Ok(())),
+            };
+            match message {
+                Message::Rows(outcomes) => self.current = outcomes.into_iter(),
+                Message::End(result) => {
+                    self.finish();
+                    return match result {
+                        Ok(()) => match self.input_error.take() {
+                            Some(err) => Err(err),
+                            None => Ok(None),
+                        },
+                        Err(err) => Err(ErrorInfo::new("Error", format!("batch rendering failed: {err}")).into_pyerr()),
+                    };
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use promptpack_batch::Rows;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
@@ -62,41 +63,40 @@ pub(crate) fn vars_from_dict(dict: &Bound<'_, PyDict>, into: &mut Map<String, Va
     Ok(())
 }
 
-/// A batch row as taken from Python: a dict's entries, not yet in a map,
-/// so that hashing the names happens on a batch thread instead of the one
-/// holding the GIL; anything else as its JSON value (which the batch
-/// refuses as not an object of variables).
-pub(crate) enum Row {
-    Entries(Vec<(String, Value)>),
-    Other(Value),
+/// Adds a batch row to `rows`: a dict's entries as they are (text borrowed
+/// from the `str`s, copied once into the chunk's buffer: no allocation per
+/// value, and no map built on the thread holding the GIL); anything else as
+/// its JSON value (which the batch refuses unless it is an object).
+pub(crate) fn push_row(rows: &mut Rows, value: &Bound<'_, PyAny>) -> Result<(), Unconvertible> {
+    let Ok(dict) = value.cast::<PyDict>() else {
+        rows.push_value(to_json(value, 0)?);
+        return Ok(());
+    };
+    // Dropped without `finish` on an error, which takes the row back out.
+    let mut row = rows.row();
+    for (key, item) in dict.iter() {
+        let name = key_str(&key)?;
+        match item.cast::<PyString>() {
+            Ok(text) => {
+                let text = utf8_of(text).map_err(|err| Unconvertible::new(err.to_string()).within(name.to_owned()))?;
+                row.text(name, text);
+            }
+            Err(_) => row.value(name, to_json(&item, 1).map_err(|err| err.within(name.to_owned()))?),
+        }
+    }
+    row.finish();
+    Ok(())
 }
 
-impl Row {
-    /// A dict's entries as they are, anything else as its JSON value.
-    pub(crate) fn from_python(value: &Bound<'_, PyAny>) -> Result<Self, Unconvertible> {
-        let Ok(dict) = value.cast::<PyDict>() else { return to_json(value, 0).map(Row::Other) };
-        let mut entries = Vec::with_capacity(dict.len());
-        for (key, item) in dict.iter() {
-            let name = key_string(&key)?;
-            let item = to_json(&item, 1).map_err(|err| err.within(name.clone()))?;
-            entries.push((name, item));
-        }
-        Ok(Row::Entries(entries))
-    }
-
-    pub(crate) fn into_value(self) -> Value {
-        match self {
-            Row::Entries(entries) => Value::Object(entries.into_iter().collect()),
-            Row::Other(value) => value,
-        }
+fn key_str<'a>(key: &'a Bound<'_, PyAny>) -> Result<&'a str, Unconvertible> {
+    match key.cast::<PyString>() {
+        Ok(key) => utf8_of(key).map_err(|err| Unconvertible::new(err.to_string())),
+        Err(_) => Err(Unconvertible::new(format!("has a key of type {}; keys must be str", type_name(key)))),
     }
 }
 
 fn key_string(key: &Bound<'_, PyAny>) -> Result<String, Unconvertible> {
-    match key.cast::<PyString>() {
-        Ok(key) => utf8_of(key).map(str::to_owned).map_err(|err| Unconvertible::new(err.to_string())),
-        Err(_) => Err(Unconvertible::new(format!("has a key of type {}; keys must be str", type_name(key)))),
-    }
+    key_str(key).map(str::to_owned)
 }
 
 /// The JSON value of a Python value: str, int, float, bool, None, dicts

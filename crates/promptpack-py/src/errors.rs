@@ -231,11 +231,3 @@ pub(crate) fn row_error(row: u64, err: &RowError) -> ErrorInfo {
     }
     ErrorInfo { row: Some(row), message: Some(message), ..info }
 }
-
-/// A row whose values have no JSON form, as a `RowError`.
-pub(crate) fn unconvertible_row(row: u64, err: &crate::convert::Unconvertible) -> ErrorInfo {
-    let message = err.message();
-    let mut info = ErrorInfo::new("RowError", format!("row {row}: {message}"));
-    info.hint = Some(crate::convert::Unconvertible::HINT.to_owned());
-    ErrorInfo { row: Some(row), message: Some(message), ..info }
-}

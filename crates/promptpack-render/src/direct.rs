@@ -29,7 +29,7 @@ use handlebars::{JsonValue, Path as HbsPath, PathSeg, Template};
 use minijinja::machinery::ast;
 
 use crate::handlebars::{is_helper_name, js_to_string, json_truthy};
-use crate::{Engine, Vars, text};
+use crate::{Engine, VarLookup, VarRef, text};
 
 /// A template compiled for direct rendering.
 #[derive(Debug)]
@@ -137,14 +137,14 @@ impl Program {
     }
 
     /// The rendering as pieces, or `None` to render with the engine instead.
-    pub(crate) fn pieces<'a>(&'a self, vars: &'a Vars) -> Option<Vec<Piece<'a>>> {
+    pub(crate) fn pieces<'a>(&'a self, vars: &'a dyn VarLookup) -> Option<Vec<Piece<'a>>> {
         let mut pieces = Vec::with_capacity(self.ops.len() + 4);
         self.run(&self.ops, vars, &mut pieces)?;
         Some(pieces)
     }
 
     /// The rendered text, or `None` to render with the engine instead.
-    pub(crate) fn render(&self, vars: &Vars) -> Option<String> {
+    pub(crate) fn render(&self, vars: &dyn VarLookup) -> Option<String> {
         let pieces = self.pieces(vars)?;
         let mut out = String::with_capacity(pieces.iter().map(|piece| piece.text().len()).sum());
         for piece in &pieces {
@@ -155,7 +155,7 @@ impl Program {
 
     /// Runs `ops`, tracking what handlebars.js's `+` would make of the
     /// pieces (see [`Sum`]); `None` where it would add numbers up.
-    fn run<'a>(&'a self, ops: &'a [Op], vars: &'a Vars, pieces: &mut Vec<Piece<'a>>) -> Option<Sum> {
+    fn run<'a>(&'a self, ops: &'a [Op], vars: &'a dyn VarLookup, pieces: &mut Vec<Piece<'a>>) -> Option<Sum> {
         let mut sum = Sum::Nothing;
         for op in ops {
             match op {
@@ -167,7 +167,7 @@ impl Program {
                 }
                 Op::Print(path) => {
                     let value = lookup(vars, path)?;
-                    let number = matches!(value, JsonValue::Number(_) | JsonValue::Bool(_));
+                    let number = matches!(value, VarRef::Json(JsonValue::Number(_) | JsonValue::Bool(_)));
                     sum = sum.then(if number { Sum::Number } else { Sum::Text })?;
                     pieces.push(Piece::Value(self.printed(value)?));
                 }
@@ -194,17 +194,22 @@ impl Program {
     /// How the engine prints a value: JavaScript's `String()` for
     /// Handlebars; for Jinja strings only (other values go to minijinja and
     /// its Python formatting).
-    fn printed<'a>(&self, value: &'a JsonValue) -> Option<Cow<'a, str>> {
+    fn printed<'a>(&self, value: VarRef<'a>) -> Option<Cow<'a, str>> {
         match (value, self.engine) {
-            (JsonValue::String(text), _) => Some(Cow::Borrowed(text)),
-            (other, Engine::Handlebars) => Some(Cow::Owned(js_to_string(other))),
+            (VarRef::Text(text), _) => Some(Cow::Borrowed(text)),
+            (VarRef::Json(JsonValue::String(text)), _) => Some(Cow::Borrowed(text)),
+            (VarRef::Json(other), Engine::Handlebars) => Some(Cow::Owned(js_to_string(other))),
             (_, Engine::Jinja) => None,
         }
     }
 
     /// The engine's truthiness: JavaScript's for Handlebars; Python's for
     /// Jinja, for the kinds whose answer is unambiguous.
-    fn truthy(&self, value: &JsonValue) -> Option<bool> {
+    fn truthy(&self, value: VarRef<'_>) -> Option<bool> {
+        let value = match value {
+            VarRef::Text(text) => return Some(!text.is_empty()),
+            VarRef::Json(value) => value,
+        };
         match (self.engine, value) {
             (Engine::Handlebars, value) => Some(json_truthy(value)),
             (Engine::Jinja, JsonValue::Null) => Some(false),
@@ -335,11 +340,13 @@ fn jinja_variable(name: &str) -> Option<String> {
 }
 
 /// The value at `path`, or `None` when any part of it is missing or not an object.
-fn lookup<'a>(vars: &'a Vars, path: &[String]) -> Option<&'a JsonValue> {
+fn lookup<'a>(vars: &'a dyn VarLookup, path: &[String]) -> Option<VarRef<'a>> {
     let (first, rest) = path.split_first()?;
-    let mut value = vars.get(first)?;
+    let mut value = vars.var(first)?;
     for segment in rest {
-        value = value.as_object()?.get(segment)?;
+        // Text has no fields: the engine says what that renders.
+        let VarRef::Json(object) = value else { return None };
+        value = VarRef::Json(object.as_object()?.get(segment)?);
     }
     Some(value)
 }

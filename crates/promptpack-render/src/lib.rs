@@ -51,6 +51,28 @@ pub use promptpack_diagnostics::SourceLocation;
 /// The variables of one render: a JSON object.
 pub type Vars = serde_json::Map<String, serde_json::Value>;
 
+/// A variable's value as a direct render reads it: text kept wherever its
+/// owner keeps it, or a JSON value. Text is a JSON string in every respect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VarRef<'a> {
+    Text(&'a str),
+    Json(&'a serde_json::Value),
+}
+
+/// Variables looked up by name, for [`Renderer::render_direct_to`]: a
+/// [`Vars`] map, or a caller's own row type, so a batch of rows need not
+/// build a map per row (hashing every name) only to read a few of them.
+pub trait VarLookup {
+    /// The value of variable `name`, if it has one.
+    fn var(&self, name: &str) -> Option<VarRef<'_>>;
+}
+
+impl VarLookup for Vars {
+    fn var(&self, name: &str) -> Option<VarRef<'_>> {
+        self.get(name).map(VarRef::Json)
+    }
+}
+
 /// The template language of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Engine {
@@ -477,8 +499,24 @@ impl Renderer {
     /// would (the same bytes), with the template's own text marked as such.
     /// On an error the sink has received nothing.
     pub fn render_to(&self, name: &str, vars: &Vars, sink: &mut dyn RenderSink) -> Result<(), RenderError> {
+        if self.render_direct_to(name, vars, sink) {
+            return Ok(());
+        }
+        sink.text(&self.render_with_engine(name, vars)?);
+        Ok(())
+    }
+
+    /// Renders template `name` into `sink` with its direct program, reading
+    /// `vars` through [`VarLookup`], and returns `true`; or returns `false`,
+    /// with nothing sent to the sink, when the program cannot (the template
+    /// has none, or a value sends it to the engine; see
+    /// [`renders_directly`](Self::renders_directly)). The caller then renders
+    /// the same variables as a [`Vars`] map with [`render_to`](Self::render_to),
+    /// which gives the same bytes, or the engine's error.
+    pub fn render_direct_to(&self, name: &str, vars: &dyn VarLookup, sink: &mut dyn RenderSink) -> bool {
         if self.templates.contains_key(name)
             && let Some(pieces) = self.direct.get(name).and_then(|program| program.pieces(vars))
+            // Over the cap, the engine renders again to say where.
             && pieces.iter().map(|piece| piece.text().len() as u64).sum::<u64>() <= self.options.limits.max_output_bytes
         {
             for piece in &pieces {
@@ -487,10 +525,9 @@ impl Renderer {
                     direct::Piece::Value(text) => sink.text(text),
                 }
             }
-            return Ok(());
+            return true;
         }
-        sink.text(&self.render_with_engine(name, vars)?);
-        Ok(())
+        false
     }
 
     /// Renders with minijinja or handlebars-rust: everything the direct
