@@ -172,13 +172,14 @@ def batch(quick: bool) -> list[str]:
         for jobs in (1, 2):
             ours = t[f"ours {jobs} {mode}"]
             target = ("≥ 10x", met(t_jinja / ours >= 10)) if jobs == 2 else ("", "")
+            if jobs == 2 and mode == "list" and t_jinja / ours < 10:
+                target = ("≥ 10x", f"**no**: the memory floor below allows {t_jinja / t['floor list']:.1f}x")
             lines.append(
                 f"| promptpack `pack.render_batch(rows, jobs={jobs})`, {label} | {fmt(ours)} | {rows_count / ours:,.0f} | Jinja2 / promptpack = {t_jinja / ours:.2f}x | {target[0]} | {target[1]} |"
             )
-    floor = t["floor list"]
-    ours = t["ours 2 list"]
+    floor, ours, jinja_list = t["floor list"], t["ours 2 list"], t["jinja list"]
     lines.append(
-        f"| memory floor: each expected `str` copied once and kept (`[t + \".\" for t in expected]`), no rendering | {fmt(floor)} | {rows_count / floor:,.0f} | Jinja2 / floor = {t["jinja list"] / floor:.2f}x, the most any renderer could reach here; promptpack `jobs=2` takes {ours / floor:.2f}x the floor | | |"
+        f"| memory floor: each expected `str` copied once and kept (`[t + '.' for t in expected]`), no rendering | {fmt(floor)} | {rows_count / floor:,.0f} | Jinja2 / floor = {jinja_list / floor:.2f}x, the most any renderer could reach here; promptpack `jobs=2` takes {ours / floor:.2f}x the floor | | |"
     )
     return [*lines, "", "Outputs: identical to the Jinja2 loop, row for row, for both job counts.", ""]
 

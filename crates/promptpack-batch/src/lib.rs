@@ -51,8 +51,8 @@ use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use promptpack_pack::{Pack, PackError, UnknownVariable, unknown_variables};
-use promptpack_render::{RenderError, RenderSink, Renderer, Vars};
+use promptpack_pack::{Pack, PackError, UnknownVariable};
+use promptpack_render::{RenderSink, Renderer, Vars};
 use serde_json::Value;
 
 pub use crate::error::{BatchError, RowError};
@@ -79,6 +79,8 @@ struct Prepared {
     base: Vars,
     /// The declarations and fallback values, laid out once for every row of [`Rows`].
     plan: RowPlan,
+    /// Whether `template` has a direct program, the only reader of rows in place.
+    direct: bool,
     /// Whether a variable the pack does not declare fails its row.
     strict_variables: bool,
     /// Undeclared variables seen so far, each once (for one warning per name).
@@ -164,20 +166,20 @@ pub trait RowEncoder: Send + Sync + 'static {
 
     /// Renders `row` (with [`PendingRow::render_to`] and a sink of its own,
     /// say) into a `Text`.
-    fn encode(&self, row: &PendingRow<'_>) -> Result<Self::Text, RenderError>;
+    fn encode(&self, row: &PendingRow<'_>) -> Result<Self::Text, RowError>;
 }
 
-/// A row checked against the pack and completed, ready for a [`RowEncoder`].
+/// A row checked against the pack, ready for a [`RowEncoder`].
 pub struct PendingRow<'a> {
-    renderer: &'a Renderer,
-    template: &'a str,
+    prepared: &'a Prepared,
     vars: RowVariables<'a>,
 }
 
 enum RowVariables<'a> {
-    /// Read in place (the direct renderer, if the template has a program).
+    /// Read in place by the template's direct program.
     Row(RowLookup<'a>),
-    /// Built into a map: a row the fast check could not vouch for.
+    /// Completed into a map: a row the check could not vouch for, or a
+    /// template without a direct program.
     Map(Vars),
 }
 
@@ -185,15 +187,19 @@ impl PendingRow<'_> {
     /// Renders the row into `sink`, as [`Renderer::render_to`] renders its
     /// completed variables (the same bytes). On an error the sink has
     /// received nothing.
-    pub fn render_to(&self, sink: &mut dyn RenderSink) -> Result<(), RenderError> {
+    pub fn render_to(&self, sink: &mut dyn RenderSink) -> Result<(), RowError> {
+        let Prepared { renderer, template, .. } = self.prepared;
         match &self.vars {
-            RowVariables::Map(vars) => self.renderer.render_to(self.template, vars, sink),
+            RowVariables::Map(vars) => renderer.render_to(template, vars, sink).map_err(RowError::Render),
             RowVariables::Row(lookup) => {
-                if self.renderer.render_direct_to(self.template, lookup, sink) {
+                if renderer.render_direct_to(template, lookup, sink) {
                     return Ok(());
                 }
-                // The engine renders maps; this row needs it (rarely: a value the direct renderer does not print).
-                self.renderer.render_to(self.template, &lookup.to_vars(), sink)
+                // A value the program leaves to the engine (a number Jinja
+                // prints, an optional variable the row lacks): the engine
+                // renders the row completed into a map, as any other row.
+                let vars = self.prepared.vars_for(lookup.row().to_value())?;
+                renderer.render_to(template, &vars, sink).map_err(RowError::Render)
             }
         }
     }
@@ -205,7 +211,7 @@ struct Utf8Encoder;
 impl RowEncoder for Utf8Encoder {
     type Text = String;
 
-    fn encode(&self, row: &PendingRow<'_>) -> Result<String, RenderError> {
+    fn encode(&self, row: &PendingRow<'_>) -> Result<String, RowError> {
         let mut text = String::new();
         row.render_to(&mut StringSink(&mut text))?;
         Ok(text)
@@ -243,11 +249,14 @@ impl Batch {
         strict_variables: bool,
     ) -> Result<Self, PackError> {
         let template = pack.resolve_template_name(Some(template))?;
+        let renderer = pack.renderer()?;
+        let direct = renderer.renders_directly(&template);
         Ok(Self(Arc::new(Prepared {
-            renderer: pack.renderer()?,
             pack: pack.clone(),
             template,
             plan: RowPlan::new(pack.manifest(), &base),
+            direct,
+            renderer,
             base,
             strict_variables,
             unknown_seen: std::sync::Mutex::default(),
@@ -384,25 +393,28 @@ impl Prepared {
     /// Remembers a row's undeclared variables; under `strict_variables` the
     /// row fails on the first.
     fn note_unknown(&self, vars: &Vars) -> Result<(), RowError> {
-        let unknown = unknown_variables(self.pack.manifest(), vars);
-        if let Ok(mut seen) = self.unknown_seen.lock() {
-            for variable in &unknown {
-                seen.entry(variable.name.clone()).or_insert_with(|| variable.clone());
-            }
-        }
-        match unknown.first() {
-            Some(variable) if self.strict_variables => Err(RowError::Variables {
-                message: format!("variable `{}` is not declared by pack `{}`", variable.name, self.pack.name()),
-                hint: Some(variable.hint(self.pack.manifest())),
+        let manifest = self.pack.manifest();
+        let unknown = || vars.keys().map(String::as_str).filter(|name| !manifest.variables.contains_key(*name));
+        self.note_unknown_names(unknown());
+        match unknown().next() {
+            Some(name) if self.strict_variables => Err(RowError::Variables {
+                message: format!("variable `{name}` is not declared by pack `{}`", self.pack.name()),
+                hint: Some(UnknownVariable::new(manifest, name).hint(manifest)),
             }),
             _ => Ok(()),
         }
     }
 
-    /// A row of [`Rows`], checked in place and rendered by `encoder`; a row
-    /// the check cannot vouch for goes the way of [`Prepared::vars_for`].
+    /// A row of [`Rows`], checked in place and rendered by `encoder`.
     fn render_row<E: RowEncoder>(&self, row: RowVars<'_>, encoder: &E) -> Result<E::Text, RowError> {
-        let vars = match self.plan.check(row) {
+        encoder.encode(&self.pending(row)?)
+    }
+
+    /// A row of [`Rows`] checked in place and ready to render; a row the
+    /// check cannot vouch for goes the way of [`Prepared::vars_for`].
+    fn pending<'a>(&'a self, row: RowVars<'a>) -> Result<PendingRow<'a>, RowError> {
+        let checked = if self.direct { self.plan.check(row) } else { Checked::Unsure };
+        let vars = match checked {
             Checked::Valid => RowVariables::Row(self.plan.lookup(row)),
             Checked::ValidWithUnknown if !self.strict_variables => {
                 self.note_unknown_names(self.plan.unknown_names(row));
@@ -410,8 +422,7 @@ impl Prepared {
             }
             Checked::ValidWithUnknown | Checked::Unsure => RowVariables::Map(self.vars_for(row.to_value())?),
         };
-        let pending = PendingRow { renderer: &self.renderer, template: &self.template, vars };
-        encoder.encode(&pending).map_err(RowError::Render)
+        Ok(PendingRow { prepared: self, vars })
     }
 
     /// Remembers undeclared variable names not seen before (the nearest
@@ -433,28 +444,32 @@ impl Prepared {
         number: u64,
         format: &RecordFormat,
         out: &mut Vec<u8>,
-        escaped: &mut EscapedTexts,
+        scratch: &mut RecordScratch,
     ) -> Result<(), RowError> {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let row = serde_json::from_slice::<Value>(line).map_err(|err| RowError::invalid_json(&err))?;
-        let vars = self.vars_for(row)?;
-        let result = match format {
+        let RecordScratch { escaped, row } = scratch;
+        row.clear();
+        if row.push_json(line).is_err() {
+            // serde_json's own parse words the error, exactly as a map's would.
+            row.push_value(serde_json::from_slice::<Value>(line).map_err(|err| RowError::invalid_json(&err))?);
+        }
+        let Some(vars) = row.each().next() else { return Err(RowError::Panicked) };
+        let pending = self.pending(vars?)?;
+        match format {
             RecordFormat::Jsonl => {
                 // `{"row":N,"text":"..."}`, byte for byte as serde_json writes it.
                 let _ = write!(DisplayToVec(out), "{{\"row\":{number},\"text\":\"");
-                let result =
-                    self.renderer.render_to(&self.template, &vars, &mut JsonStringSink { out: &mut *out, escaped });
+                let result = pending.render_to(&mut JsonStringSink { out: &mut *out, escaped });
                 out.extend_from_slice(b"\"}\n");
                 result
             }
             RecordFormat::Text { separator } => {
-                let result = self.renderer.render_to(&self.template, &vars, &mut TextSink(&mut *out));
+                let result = pending.render_to(&mut TextSink(&mut *out));
                 out.extend_from_slice(separator);
                 result
             }
-        };
-        result.map_err(RowError::Render)
+        }
     }
 }
 
@@ -472,6 +487,14 @@ struct Records {
     failures: Vec<(u64, RowError)>,
 }
 
+/// What a render thread keeps from row to row of JSONL.
+#[derive(Default)]
+struct RecordScratch {
+    escaped: EscapedTexts,
+    /// The row being rendered, parsed into buffers reused for every line.
+    row: Rows,
+}
+
 /// Renders JSONL chunks into records.
 struct RecordWork {
     prepared: Arc<Prepared>,
@@ -481,13 +504,13 @@ struct RecordWork {
 
 impl ChunkWork<LineChunk> for RecordWork {
     type Output = Records;
-    type Scratch = EscapedTexts;
+    type Scratch = RecordScratch;
 
     fn render_chunk(
         &self,
         chunk: &mut LineChunk,
         mut records: Records,
-        escaped: &mut EscapedTexts,
+        scratch: &mut RecordScratch,
     ) -> Rendered<Records> {
         records.bytes.clear();
         records.rows = 0;
@@ -502,7 +525,7 @@ impl ChunkWork<LineChunk> for RecordWork {
                     *line,
                     &self.format,
                     &mut records.bytes,
-                    escaped,
+                    scratch,
                 )
             });
             if let Err(error) = row {
@@ -741,12 +764,11 @@ default = "Hello"
         }
     }
 
-    /// Rows read in place (`render_rows`) give the same text, or the same
-    /// error and hint, as rows built into a map (`render_row`), for both
-    /// engines, with and without base variables, strict or not: every case
-    /// the fast check passes on or hands to the map path.
-    #[test]
-    fn rows_read_in_place_render_exactly_like_maps() {
+    /// A pack with variables of several kinds, and templates of both engines
+    /// that the direct renderer takes (`*-plain`) and that it leaves to the
+    /// engine for some rows (`if` on a variable a row may lack, numbers Jinja
+    /// prints, a field of a text value).
+    fn kinds_pack() -> Pack {
         let manifest = r#"
 [pack]
 name = "kinds"
@@ -757,6 +779,12 @@ file = "t.j2"
 
 [templates.hbs]
 file = "t.hbs"
+
+[templates.jinja-plain]
+file = "plain.j2"
+
+[templates.hbs-plain]
+file = "plain.hbs"
 
 [variables.name]
 required = true
@@ -772,6 +800,11 @@ required = false
 [variables.flags]
 type = "object"
 required = false
+
+[variables.level]
+type = "number"
+required = false
+default = 0
 "#;
         let files = BTreeMap::from([
             ("pack.toml".to_owned(), manifest.as_bytes().to_vec()),
@@ -785,49 +818,141 @@ required = false
                 b"{{greeting}} {{name}}{{#if count}} {{count}}{{count}}{{/if}}{{#if flags}} {{flags.on}}{{/if}}{{#if greeting.length}} L{{/if}}{{#if extra}} +{{extra}}{{/if}}\n"
                     .to_vec(),
             ),
+            // What the direct renderer takes whenever the row has the right kinds of values.
+            ("plain.j2".to_owned(), b"{{ greeting }}, {{ name | capitalize }}{% if greeting %}!{% endif %}\n".to_vec()),
+            (
+                "plain.hbs".to_owned(),
+                b"{{greeting}} {{name}} {{level}}{{#if name}} set{{else}} empty{{/if}}{{#unless greeting}}!{{/unless}}\n"
+                    .to_vec(),
+            ),
         ]);
-        let pack = Pack::from_files(Path::new("kinds"), files).unwrap();
-        let rows = [
-            r#"{"name": "a"}"#,
-            r#"{"name": "a", "greeting": "Yo"}"#,
-            r#"{"greeting": "Yo"}"#,
-            r#"{"name": 3}"#,
-            r#"{"name": null}"#,
-            r#"{"name": ""}"#,
-            r#"{"name": "a", "extra": "x"}"#,
-            r#"{"name": "a", "extra": 1}"#,
-            r#"{"name": "a", "count": 2}"#,
-            r#"{"name": "a", "count": "2"}"#,
-            r#"{"name": "a", "flags": {"on": true}}"#,
-            r#"{"name": "a", "flags": "on"}"#,
-            r#"{"nmae": "a"}"#,
-            "[1]",
-            r#""text""#,
-            "null",
-        ]
-        .map(|row| serde_json::from_str::<Value>(row).unwrap());
-        let outcome =
-            |result: Result<String, RowError>| result.map_err(|err| (err.to_string(), err.hint().map(str::to_owned)));
-        for template in ["jinja", "hbs"] {
+        Pack::from_files(Path::new("kinds"), files).unwrap()
+    }
+
+    /// JSONL lines for `kinds_pack`: rows of every shape the check meets, and lines that are not JSON.
+    const KINDS_LINES: [&str; 25] = [
+        r#"{"name": "a"}"#,
+        r#"{"name": "a", "greeting": "Yo"}"#,
+        r#"{"name": "a", "greeting": ""}"#,
+        r#"{"name": "a", "level": 3}"#,
+        r#"{"name": "a", "level": 2.5, "greeting": null}"#,
+        r#"{"greeting": "Yo"}"#,
+        r#"{"name": 3}"#,
+        r#"{"name": null}"#,
+        r#"{"name": ""}"#,
+        r#"{"name": "a", "extra": "x"}"#,
+        r#"{"name": "a", "extra": 1}"#,
+        r#"{"name": "a", "count": 2}"#,
+        r#"{"name": "a", "count": "2"}"#,
+        r#"{"name": "a", "flags": {"on": true}}"#,
+        r#"{"name": "a", "flags": "on"}"#,
+        r#"{"nmae": "a"}"#,
+        "[1]",
+        r#""text""#,
+        "null",
+        r#"{"name": "a\"b\u00e9\n", "name": "twice"}"#,
+        r#"{"name": "a", "flags": {"on": [1, 2.5, null]}}"#,
+        r#"{"name": "a"} trailing"#,
+        r#"{"name": "\ud800"}"#,
+        r#"{"name": "a",}"#,
+        "not json",
+    ];
+
+    /// A row's text, or its error and hint.
+    type Outcome = Result<String, (String, Option<String>)>;
+
+    fn outcome(result: Result<String, RowError>) -> Outcome {
+        result.map_err(|err| (err.to_string(), err.hint().map(str::to_owned)))
+    }
+
+    /// Each line's record from `render_jsonl`, as an outcome.
+    fn jsonl_outcomes(batch: &Batch, lines: &[&str]) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        let input = JsonlInput::new(std::io::Cursor::new(lines.join("\n")), "test");
+        batch.render_jsonl(input, RecordFormat::Jsonl, options(2, false), &mut out, &mut NoObserver).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let record: Value = serde_json::from_str(line).unwrap();
+                match record.get("text") {
+                    Some(text) => Ok(text.as_str().unwrap().to_owned()),
+                    None => Err((
+                        record["error"].as_str().unwrap().to_owned(),
+                        record.get("hint").map(|hint| hint.as_str().unwrap().to_owned()),
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    /// Rows read in place (`render_rows`, `render_jsonl`) give the same
+    /// text, or the same error and hint, as rows built into a map
+    /// (`render_row`), for templates of both engines, with and without base
+    /// variables, strict or not: every case the check vouches for or hands
+    /// to the map path.
+    #[test]
+    fn rows_read_in_place_render_exactly_like_maps() {
+        let pack = kinds_pack();
+        // What a map makes of each line: serde_json's parse error, or the row rendered from its map.
+        let parsed: Vec<_> = KINDS_LINES.iter().map(|line| serde_json::from_str::<Value>(line)).collect();
+        let rows: Vec<Value> = parsed.iter().filter_map(|row| row.as_ref().ok().cloned()).collect();
+        for template in ["jinja", "hbs", "jinja-plain", "hbs-plain"] {
             for base in [Vars::new(), serde_json::from_str(r#"{"name": "base", "greeting": "Hi"}"#).unwrap()] {
                 for strict in [false, true] {
-                    let batch = Batch::with_strict_variables(&pack, template, base.clone(), strict).unwrap();
+                    let case = format!("{template}, base {base:?}, strict {strict}");
+                    let new_batch = || Batch::with_strict_variables(&pack, template, base.clone(), strict).unwrap();
+                    let batch = new_batch();
                     let maps: Vec<_> = rows.iter().map(|row| outcome(batch.render_row(row.clone()))).collect();
                     let map_unknown = batch.unknown_variables();
-                    let batch = Batch::with_strict_variables(&pack, template, base.clone(), strict).unwrap();
+                    assert!(maps.iter().any(Result::is_ok) && maps.iter().any(Result::is_err), "{maps:#?}");
+
+                    let batch = new_batch();
                     let mut in_place = Vec::new();
                     batch
-                        .render_rows(rows.to_vec(), options(2, false), |row| {
+                        .render_rows(rows.clone(), options(2, false), |row| {
                             in_place.push(outcome(row.result));
                             ControlFlow::Continue(())
                         })
                         .unwrap();
-                    assert_eq!(in_place, maps, "{template}, base {base:?}, strict {strict}");
-                    assert_eq!(batch.unknown_variables(), map_unknown);
-                    assert!(maps.iter().any(Result::is_ok) && maps.iter().any(Result::is_err), "{maps:#?}");
+                    assert_eq!(in_place, maps, "{case}");
+                    assert_eq!(batch.unknown_variables(), map_unknown, "{case}");
+                    if template.ends_with("plain") {
+                        // The comparison means something only if rows were read in place.
+                        let read_in_place = rows.iter().filter(|row| renders_in_place(&batch, row)).count();
+                        assert!(read_in_place >= 5, "{case}: only {read_in_place} rows rendered in place");
+                    }
+
+                    // JSONL lines are parsed into the same rows (and worded alike when they are not JSON).
+                    let batch = new_batch();
+                    let mut maps = maps.iter();
+                    let expected: Vec<Outcome> = parsed
+                        .iter()
+                        .map(|parsed| match parsed {
+                            Ok(_) => maps.next().unwrap().clone(),
+                            Err(err) => outcome(Err(RowError::invalid_json(err))),
+                        })
+                        .collect();
+                    assert_eq!(jsonl_outcomes(&batch, &KINDS_LINES), expected, "{case}");
+                    assert_eq!(batch.unknown_variables(), map_unknown, "{case}");
                 }
             }
         }
+    }
+
+    /// Whether `row` passes the check and the direct program renders it read in place.
+    fn renders_in_place(batch: &Batch, row: &Value) -> bool {
+        let mut rows = Rows::default();
+        rows.push_value(row.clone());
+        let Some(Ok(vars)) = rows.each().next() else { return false };
+        let prepared = &batch.0;
+        prepared.direct
+            && matches!(prepared.plan.check(vars), Checked::Valid | Checked::ValidWithUnknown)
+            && prepared.renderer.render_direct_to(
+                &prepared.template,
+                &prepared.plan.lookup(vars),
+                &mut StringSink(&mut String::new()),
+            )
     }
 
     #[test]

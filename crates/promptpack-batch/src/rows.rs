@@ -29,8 +29,12 @@ use serde_json::Value;
 
 use crate::RowError;
 
-/// A chunk's text buffer grown past this by a few huge rows is not kept for reuse.
-const MAX_REUSED_TEXT: usize = 4 * 1024 * 1024;
+/// A chunk's buffers grown past these by a few huge rows are not kept for
+/// reuse (a chunk of 256 typical rows needs a few KB of entries and text).
+const MAX_REUSED_TEXT: usize = 1024 * 1024;
+const MAX_REUSED_ENTRIES: usize = 16 * 1024;
+/// Rows with more entries are read through a map (see [`RowPlan::check`]).
+const MAX_ENTRIES_IN_PLACE: usize = 32;
 
 /// Rows of variables, stored flat and reused: what a front end fills for
 /// [`Batch::render_from`](crate::Batch::render_from) (a chunk at a time,
@@ -93,6 +97,9 @@ impl Rows {
         if self.text.capacity() > MAX_REUSED_TEXT {
             self.text = String::new();
         }
+        if self.entries.capacity() > MAX_REUSED_ENTRIES {
+            self.entries = Vec::new();
+        }
         self.text.clear();
         self.entries.clear();
         self.spans.clear();
@@ -122,6 +129,16 @@ impl Rows {
             }
             other => self.push_failed(RowError::not_an_object(&other)),
         }
+    }
+
+    /// Parses one JSON value (a JSONL line) into a row, as
+    /// [`push_value`](Self::push_value) would add it, without building its
+    /// map: names and strings go straight into the chunk's buffer. On an
+    /// error nothing is added; the caller words it (see `render_record`).
+    pub(crate) fn push_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        serde::de::DeserializeSeed::deserialize(RowSeed(self), &mut deserializer)?;
+        deserializer.end()
     }
 
     /// Adds a row that fails with `error` when its turn comes, so it keeps
@@ -187,6 +204,161 @@ impl Drop for RowBuilder<'_> {
     }
 }
 
+/// Parses a JSON value into a row of [`Rows`].
+struct RowSeed<'a>(&'a mut Rows);
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut row = self.0.row();
+        let mut name = String::new();
+        while map.next_key_seed(NameSeed(&mut name))?.is_some() {
+            map.next_value_seed(EntrySeed { row: &mut row, name: &name })?;
+        }
+        row.finish();
+        Ok(())
+    }
+
+    // Anything but an object fails as not one, with the kind a `Value` would name.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        self.0.push_value(value);
+        Ok(())
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<(), E> {
+        self.0.push_value(Value::String(text.to_owned()));
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<(), E> {
+        self.0.push_value(Value::Bool(flag));
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<(), E> {
+        self.0.push_value(Value::from(number));
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<(), E> {
+        self.0.push_value(Value::from(number));
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<(), E> {
+        self.0.push_value(Value::from(number));
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.push_value(Value::Null);
+        Ok(())
+    }
+}
+
+/// An object's key, into a buffer reused for every key of the row.
+struct NameSeed<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for NameSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for NameSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<(), E> {
+        self.0.clear();
+        self.0.push_str(name);
+        Ok(())
+    }
+}
+
+/// One variable's value: text into the chunk's buffer, anything else as a `Value`.
+struct EntrySeed<'r, 'a> {
+    row: &'r mut RowBuilder<'a>,
+    name: &'r str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntrySeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<(), E> {
+        self.row.text(self.name, text);
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.row.value(self.name, value);
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        self.row.value(self.name, value);
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<(), E> {
+        self.row.value(self.name, Value::Bool(flag));
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<(), E> {
+        self.row.value(self.name, Value::from(number));
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<(), E> {
+        self.row.value(self.name, Value::from(number));
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<(), E> {
+        self.row.value(self.name, Value::from(number));
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.row.value(self.name, Value::Null);
+        Ok(())
+    }
+}
+
 /// One row's variables in a [`Rows`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowVars<'a> {
@@ -237,9 +409,10 @@ pub(crate) struct RowPlan {
     /// The base variables, then the default of each declared optional
     /// variable the base lacks: what a row's own entries are laid over.
     fallback: Vars,
-    /// A row checks out by its own entries alone (see [`RowPlan::check`]),
-    /// which needs the base to be valid and at most 64 declared variables.
-    fast: bool,
+    /// Whether rows can be checked by their own entries alone (see
+    /// [`RowPlan::check`]): the base must be valid, and the declared
+    /// variables at most 64 (a bit each).
+    checkable: bool,
 }
 
 #[derive(Debug)]
@@ -263,12 +436,12 @@ pub(crate) enum Checked {
 
 impl RowPlan {
     pub(crate) fn new(manifest: &PackManifest, base: &Vars) -> Self {
-        let mut fast = manifest.variables.len() <= 64;
+        let mut checkable = manifest.variables.len() <= 64;
         let mut fallback = base.clone();
         let mut declared = Vec::with_capacity(manifest.variables.len());
         for (name, decl) in &manifest.variables {
             match base.get(name) {
-                Some(value) => fast &= decl.kind.admits(value),
+                Some(value) => checkable &= decl.kind.admits(value),
                 None => {
                     if !decl.required
                         && let Some(default) = decl.fallback()
@@ -283,14 +456,16 @@ impl RowPlan {
                 needed: decl.required && !base.contains_key(name),
             });
         }
-        Self { declared, fallback, fast }
+        Self { declared, fallback, checkable }
     }
 
     /// Checks a row's entries against the declarations without building a
     /// map: names are compared (binary search over the sorted declarations),
     /// and a bit per declared variable records which the row has.
     pub(crate) fn check(&self, row: RowVars<'_>) -> Checked {
-        if !self.fast {
+        // A wide row goes the map's way: reading it in place scans its
+        // entries for each variable the template reads.
+        if !self.checkable || row.entries.len() > MAX_ENTRIES_IN_PLACE {
             return Checked::Unsure;
         }
         let mut present = 0u64;
@@ -342,17 +517,9 @@ pub(crate) struct RowLookup<'a> {
     fallback: &'a Vars,
 }
 
-impl RowLookup<'_> {
-    /// The row and its fallback as one map, in the order the map path
-    /// builds it: the row's entries, then the base's, then defaults.
-    pub(crate) fn to_vars(&self) -> Vars {
-        let mut vars = self.row.to_map();
-        for (name, value) in self.fallback {
-            if !vars.contains_key(name) {
-                vars.insert(name.clone(), value.clone());
-            }
-        }
-        vars
+impl<'a> RowLookup<'a> {
+    pub(crate) fn row(&self) -> RowVars<'a> {
+        self.row
     }
 }
 

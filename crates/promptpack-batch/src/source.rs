@@ -1,5 +1,6 @@
-//! Where rows come from: JSONL bytes from a reader, or values from an
-//! iterator.
+//! Where rows come from: JSONL bytes from a reader, chunks of [`Rows`] from
+//! a front end's [`RowSource`], or values from an iterator (a `RowSource`
+//! of its own).
 
 use std::io::{BufRead as _, BufReader, Read};
 use std::ops::Range;

@@ -11,15 +11,15 @@
 //!
 //! Rows travel as chunks of `promptpack_batch::Rows` (names and text copied
 //! into one reused buffer, no map per row) and come back a chunk of results
-//! at a time: per row, the thread holding the GIL allocates nothing but the
-//! `str` it returns, and threads wake each other once per chunk.
+//! at a time: for a row of text values, the thread holding the GIL
+//! allocates nothing but the `str` it returns (lists and dicts still become
+//! JSON values), and threads wake each other once per chunk.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use promptpack_batch::{Batch, BatchError, Options, PendingRow, RowEncoder, RowError, RowOutcome, RowSource, Rows};
-use promptpack_render::RenderError;
 use pyo3::prelude::*;
 use pyo3::types::PyIterator;
 
@@ -55,7 +55,7 @@ struct GatheringEncoder {
 impl RowEncoder for GatheringEncoder {
     type Text = Gathered;
 
-    fn encode(&self, row: &PendingRow<'_>) -> Result<Gathered, RenderError> {
+    fn encode(&self, row: &PendingRow<'_>) -> Result<Gathered, RowError> {
         let mut gathered = self.spare.try_recv().unwrap_or_else(|_| Gathered::new());
         gathered.clear();
         row.render_to(&mut gathered.sink(&self.texts))?;
