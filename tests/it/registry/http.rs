@@ -99,6 +99,54 @@ fn http_wrong_password_fails_fast_with_an_authentication_error() {
     assert!(out.stderr.contains("authentication"), "{}", out.stderr);
 }
 
+/// A credential helper script that logs each action (`get`, `store`,
+/// `erase`) with the password it was told, and answers `get` with `USER`
+/// and the password in the file it returns.
+fn logging_helper(sandbox: &Sandbox, password: &str) -> (PathBuf, PathBuf) {
+    let dir = sandbox.root.path();
+    let (script, log, answer) = (dir.join("helper.sh"), dir.join("helper.log"), dir.join("helper-password"));
+    std::fs::write(&answer, password).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ninput=$(cat)\nprintf '%s %s\\n' \"$1\" \"$(printf '%s' \"$input\" | grep '^password=')\" >> '{}'\nif [ \"$1\" = get ]; then printf 'username={USER}\\npassword=%s\\n' \"$(cat '{}')\"; fi\n",
+            log.display(),
+            answer.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    sandbox.env.set("credential.helper", &script.display().to_string());
+    (answer, log)
+}
+
+/// As git does, credentials a helper gave are stored (`git credential
+/// approve`) once the server accepted them and erased (`reject`) once it
+/// refused them; the URL's own credentials are never handed to a helper.
+#[test]
+fn credential_helpers_hear_whether_their_credentials_worked() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let (answer, log) = logging_helper(&sandbox, PASSWORD);
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let url = server.url("registry.git");
+    sandbox.publish(&TestProject::with_repository_packs(), PACK, &url);
+    assert!(read_log().starts_with("get \n"), "{}", read_log());
+    assert!(read_log().contains(&format!("store password={PASSWORD}\n")), "{}", read_log());
+    assert!(!read_log().contains("erase"), "{}", read_log());
+
+    std::fs::write(&log, "").unwrap();
+    let with_credentials = server.url_with_credentials(USER, PASSWORD, "registry.git");
+    sandbox.ok(&sandbox.plain_consumer(), "url", &["search", "--registry", &with_credentials]);
+    assert_eq!(read_log(), "", "the URL's credentials worked: no helper hears of them");
+
+    std::fs::write(&log, "").unwrap();
+    std::fs::write(&answer, "not-the-password").unwrap();
+    let out = sandbox.run(&sandbox.consumer(&url), "wrong", &["add", "threats-next-steps@^1"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("authentication to `{url}` failed")), "{}", out.stderr);
+    assert_eq!(read_log(), "get \nerase password=not-the-password\n");
+}
+
 #[test]
 fn http_credentials_in_the_url_never_reach_output_or_lockfile() {
     let (sandbox, server) = http_sandbox("unused-helper-password");

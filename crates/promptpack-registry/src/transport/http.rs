@@ -6,6 +6,10 @@
 //! before it starts reading. Credentials are asked for only after a `401`,
 //! as git does: the URL's own `user:password`, then git's credential
 //! helpers; whatever worked is reused for the rest of the conversation.
+//! Like git, helper-supplied credentials are reported back to the helpers
+//! (`git credential approve` once a server accepts them, `git credential
+//! reject` once it refuses them), so a helper can store or forget them;
+//! credentials from the URL itself are never reported (never stored).
 //! Nothing ever prompts. Redirects of the first request move the whole
 //! conversation, as git's default `http.followRedirects=initial` does, but
 //! only to another `…/info/refs` and never from https to http; later
@@ -14,6 +18,7 @@
 //! drops them and the URL's query, and asks git's helpers for that origin.
 
 use std::io::{Read, Write};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -169,6 +174,7 @@ impl HttpSubtransport {
             let authorization = credentials.next(&target.base)?;
             self.session().authorization = Some((origin_of(&target.base), authorization));
         };
+        credentials.settle(&target.base, response.status().as_u16());
         check_status(&target.base, response.status().as_u16(), credentials.tried())?;
         let expected = format!("application/x-{service}-advertisement");
         if content_type(&response) != expected {
@@ -302,6 +308,8 @@ struct Credentials {
     url_tried: bool,
     helpers_asked: Vec<String>,
     from_helper: bool,
+    /// What a helper gave and was sent last, not yet reported back.
+    unsettled: Option<HelperCredential>,
 }
 
 impl Credentials {
@@ -313,6 +321,7 @@ impl Credentials {
             url_tried: false,
             helpers_asked: Vec::new(),
             from_helper: false,
+            unsettled: None,
         }
     }
 
@@ -323,6 +332,7 @@ impl Credentials {
     /// The next `Authorization` header for the repository at `base`, whose
     /// server answered `401`, or an authentication error once nothing is left.
     fn next(&mut self, base: &str) -> Result<String, git2::Error> {
+        self.settle(base, 401);
         self.attempts += 1;
         let failed =
             |detail: &str| git2::Error::new(git2::ErrorCode::Auth, ErrorClass::Http, format!("HTTP 401: {detail}"));
@@ -348,7 +358,9 @@ impl Credentials {
                 }
                 if let Some((user, password)) = helper.execute() {
                     self.from_helper = true;
-                    return Ok(basic(&user, &password));
+                    let authorization = basic(&user, &password);
+                    self.unsettled = Some(HelperCredential { url: base.to_owned(), user, password });
+                    return Ok(authorization);
                 }
             }
         }
@@ -357,6 +369,56 @@ impl Credentials {
             (true, false) => "the server rejected the URL's credentials, and git's credential helpers had none",
             (false, false) => "no credentials: none in the URL, none from git's credential helpers",
         }))
+    }
+}
+
+impl Credentials {
+    /// Reports the helper's credentials back once `base`'s server answered
+    /// a request that carried them with `status`, as git does: approved on
+    /// success, rejected on `401`/`403`. Credentials sent to another origin
+    /// (before a redirect) are left alone: this answer says nothing of them.
+    fn settle(&mut self, base: &str, status: u16) {
+        let Some(credential) = self.unsettled.take() else { return };
+        if origin_of(&credential.url) != origin_of(base) {
+            return;
+        }
+        match status {
+            200 => credential.report("approve"),
+            401 | 403 => credential.report("reject"),
+            _ => {}
+        }
+    }
+}
+
+/// Credentials one of git's credential helpers gave for `url`.
+struct HelperCredential {
+    /// `scheme://host[:port]/path`: git derives the same description from
+    /// it as the `fill` had (the path only with `credential.useHttpPath`).
+    url: String,
+    user: String,
+    password: String,
+}
+
+impl HelperCredential {
+    /// `git credential approve|reject`, which hands the description to every
+    /// configured helper (`store`, `erase`). Best effort, as in git: a
+    /// helper that fails or a missing `git` changes nothing about the fetch.
+    fn report(&self, action: &str) {
+        let description = format!("url={}\nusername={}\npassword={}\n\n", self.url, self.user, self.password);
+        let Ok(mut child) = Command::new("git")
+            .args(["credential", action])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        else {
+            return;
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(description.as_bytes());
+        }
+        let _ = child.wait();
     }
 }
 
@@ -473,6 +535,7 @@ impl RpcStream {
             lock(&self.session).authorization = Some((origin_of(&self.base), authorization));
             response = self.post(&body)?;
         }
+        credentials.settle(&self.base, response.status().as_u16());
         let sent_credentials = lock(&self.session).authorization_for(&self.url).is_some();
         check_status(&self.base, response.status().as_u16(), sent_credentials)?;
         let expected = format!("application/x-{}-result", self.service);
