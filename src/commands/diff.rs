@@ -67,10 +67,14 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
         let reporter = TerminalReporter::new(printer);
         let policy = if offline { FetchPolicy::Never } else { FetchPolicy::IfNeeded };
         let mut registry = Registry::open_named(&cache, &url, location.name.as_deref(), policy, &reporter)?;
-        if registry.index(name)?.get(&version).is_none() && !offline {
+        let cached = registry.index(name);
+        registry.report_notes(&reporter);
+        if cached?.get(&version).is_none() && !offline {
             registry = registry.refresh(&reporter)?;
         }
-        let index = registry.published_versions(name)?;
+        let index = registry.published_versions(name);
+        registry.report_notes(&reporter);
+        let index = index?;
         if index.get(&version).is_none() {
             return Err(promptpack_registry::RegistryError::VersionNotFound {
                 name: name.to_owned(),
@@ -82,7 +86,9 @@ fn load_version(spec: &str, registry: Option<&str>, offline: bool, printer: &Pri
         }
         let fetched = registry.read_pack(name, &version, None)?;
         let pack = Pack::from_files(Path::new(&format!("{name}@{version}")), fetched.files)?;
-        return Ok(promptpack_project::attach_registry_dependencies(&registry, pack)?);
+        let pack = promptpack_project::attach_registry_dependencies(&registry, pack);
+        registry.report_notes(&reporter);
+        return Ok(pack?);
     }
     crate::workspace::locate_pack(spec)?.load()
 }
@@ -105,7 +111,9 @@ pub fn bump(args: &BumpArgs, printer: &Printer) -> Result<ExitStatus> {
             let reporter = TerminalReporter::new(printer);
             let registry =
                 Registry::open_named(&cache, &location.url, location.name.as_deref(), FetchPolicy::Always, &reporter)?;
-            let newest = registry.index(pack.name())?.newest(true).map(|e| e.vers.clone());
+            let index = registry.index(pack.name());
+            registry.report_notes(&reporter);
+            let newest = index?.newest(true).map(|e| e.vers.clone());
             let Some(newest) = newest else {
                 printer.status(
                     "Unchanged",

@@ -109,7 +109,9 @@ pub fn search(args: &SearchArgs, printer: &Printer) -> Result<ExitStatus> {
     let registry =
         Registry::open_named(&cache, &location.url, location.name.as_deref(), FetchPolicy::Always, &reporter)
             .context("cannot search the registry")?;
-    let hits = registry.search(args.query.as_deref().unwrap_or_default())?;
+    let hits = registry.search(args.query.as_deref().unwrap_or_default());
+    registry.report_notes(&reporter);
+    let hits = hits?;
     if args.json {
         let json: Vec<_> = hits
             .iter()

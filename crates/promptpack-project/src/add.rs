@@ -20,9 +20,7 @@ pub fn compatible_requirement(
     let policy = if offline { FetchPolicy::Never } else { FetchPolicy::Always };
     let registry = Registry::open_named(cache, &location.url, location.name.as_deref(), policy, reporter)?;
     let index = registry.published_versions(name);
-    for note in registry.take_notes() {
-        reporter.note(&note);
-    }
+    registry.report_notes(reporter);
     let index = index?;
     let newest = index.newest_release().ok_or_else(|| ProjectError::AllYanked { name: name.to_owned() })?;
     Ok(format!("^{}", newest.vers))

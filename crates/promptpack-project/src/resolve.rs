@@ -225,9 +225,7 @@ impl<'a> Resolver<'a> {
                     other => other,
                 })?;
                 let index = registry.published_versions(name);
-                for note in registry.take_notes() {
-                    reporter.note(&note);
-                }
+                registry.report_notes(reporter);
                 let mut index = index?;
                 // A locked version missing from a cached index means the
                 // cache is older than the lock (a teammate's newer lock):
@@ -246,7 +244,10 @@ impl<'a> Resolver<'a> {
                         if let Some(refreshed) = refreshed {
                             self.registries.insert(location.url.clone(), refreshed);
                         }
-                        index = self.registry(&location)?.published_versions(name)?;
+                        let registry = self.registry(&location)?;
+                        let refreshed = registry.published_versions(name);
+                        registry.report_notes(reporter);
+                        index = refreshed?;
                     }
                     if index.get(&version).is_none() {
                         let registry = self.registry(&location)?;
@@ -472,7 +473,9 @@ impl<'a> Resolver<'a> {
         let reporter = self.reporter;
         let url = &location.url;
         let registry = self.registry(location)?;
-        let index = registry.published_versions(name)?;
+        let index = registry.published_versions(name);
+        registry.report_notes(reporter);
+        let index = index?;
         let entry = index.get(&candidate.version).cloned();
         let Some(entry) = entry else {
             return Err(promptpack_registry::RegistryError::VersionNotFound {

@@ -421,7 +421,9 @@ pub fn outdated(
                     let opened = Registry::open_named(cache, &url, location.name.as_deref(), policy, reporter)?;
                     registries.insert(url.clone(), opened);
                 }
-                let index = registries[&url].published_versions(name)?;
+                let index = registries[&url].published_versions(name);
+                registries[&url].report_notes(reporter);
+                let index = index?;
                 let visible = || index.entries.iter().filter(|e| !e.yanked);
                 let compatible = visible()
                     .filter(|e| requirement.version.as_ref().is_none_or(|r| r.matches(&e.vers)))

@@ -69,6 +69,7 @@ impl Registry {
     /// Looks again at the newest state (a git fetch; revalidating every
     /// static file read from now on).
     pub fn refresh(self, reporter: &dyn Reporter) -> Result<Self, RegistryError> {
+        self.report_notes(reporter);
         let backend = match self.backend {
             Backend::Git(git) => Backend::Git(git.refresh(reporter)?),
             Backend::Sparse(sparse, cache) => Backend::Sparse(Box::new(sparse.refresh(&cache, reporter)?), cache),
@@ -145,6 +146,16 @@ impl Registry {
         match &self.backend {
             Backend::Git(_) => Vec::new(),
             Backend::Sparse(sparse, _) => sparse.take_notes(),
+        }
+    }
+
+    /// Hands the notes gathered so far to `reporter`. Every caller that
+    /// reads an index, a listing or a search calls this after the read (also
+    /// when it failed), so each command tells of a damaged cached copy it
+    /// dropped the same way.
+    pub fn report_notes(&self, reporter: &dyn Reporter) {
+        for note in self.take_notes() {
+            reporter.note(&note);
         }
     }
 

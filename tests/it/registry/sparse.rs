@@ -556,6 +556,39 @@ fn a_body_that_does_not_parse_is_never_cached_and_a_damaged_cached_copy_is_fetch
     assert_eq!(std::fs::read_to_string(&cached).unwrap(), text);
 }
 
+/// Before, only `add` and resolution (`install`, `upgrade`) said so when a
+/// damaged cached copy was dropped; `outdated` and `search` read the same
+/// cache and dropped it silently.
+#[test]
+fn every_command_reading_the_cache_says_when_it_dropped_a_damaged_copy() {
+    let sandbox = Sandbox::new();
+    let publisher = TestProject::with_repository_packs();
+    let registry = static_registry(&sandbox, &publisher, None);
+    let project = sandbox.consumer(&registry.url());
+    sandbox.ok(&project, "ci", &["add", "threats-next-steps@^1"]);
+    sandbox.ok(&project, "ci", &["search", "--registry", &registry.url()]);
+    let damage = |relative: &str| {
+        let cached = cached_copy(&sandbox, "ci", relative);
+        let text = std::fs::read_to_string(&cached).unwrap();
+        let validators = text.lines().next().unwrap().to_owned();
+        std::fs::write(&cached, format!("{validators}\n{{\"v\":1,\"name\":\"threats-ne")).unwrap();
+    };
+    let dropped = |out: &Transcript, file: &str| {
+        assert!(out.stderr.contains("dropped the cached copy of `sparse+http://127.0.0.1:"), "{}", out.stderr);
+        assert!(out.stderr.contains(&format!("/{file}`, which does not parse")), "{}", out.stderr);
+        assert!(out.stderr.contains("fetching it again"), "{}", out.stderr);
+    };
+
+    damage("index/th/re/threats-next-steps");
+    let out = sandbox.ok(&project, "ci", &["outdated"]);
+    dropped(&out, "index/th/re/threats-next-steps");
+
+    damage("search.jsonl");
+    let out = sandbox.ok(&project, "ci", &["search", "--registry", &registry.url()]);
+    dropped(&out, "search.jsonl");
+    assert!(out.stdout.contains("threats-next-steps"), "{}", out.stdout);
+}
+
 /// Before, an index file that failed during the parallel prefetch was
 /// fetched again when resolution asked for it: every attempt (and every
 /// timeout) twice.
