@@ -61,10 +61,7 @@ impl Cache {
     /// any git lock file inside was left by a process that died holding it,
     /// and is removed (with a note).
     pub fn open(&self, url: &DisplaySafeUrl, reporter: &dyn Reporter) -> Result<CachedRepo, RegistryError> {
-        // Objects in the cache were checked when they were fetched, and every
-        // pack read from it is checked again against its content checksum;
-        // re-hashing each object on every read only costs time.
-        git2::opts::strict_hash_verification(false);
+        crate::libgit2::configure();
         let name = repo_dir_name(url);
         let dir = self.root.join("git").join(&name);
         let cache_error = |path: &Path| {

@@ -34,6 +34,7 @@ mod export;
 mod git_source;
 mod http;
 mod interruptible;
+mod libgit2;
 mod registry;
 mod remote_callbacks;
 mod reporter;
