@@ -7,7 +7,7 @@ use std::path::Path;
 
 use promptpack_manifest::DisplaySafeUrl;
 use promptpack_pack::{Pack, check_bump, check_for_publish, semver_requirement};
-use promptpack_registry::{Cache, FetchPolicy, PublishOutcome, Registry, Reporter};
+use promptpack_registry::{Cache, FetchPolicy, MismatchFoundBy, PublishOutcome, Registry, Reporter};
 
 use crate::{ProjectError, attach_registry_dependencies};
 
@@ -45,12 +45,22 @@ pub fn publish_pack(
     } else {
         let registry = Registry::open(cache, url, FetchPolicy::Always, reporter)
             .map_err(|source| ProjectError::PublishDependencies { source })?;
-        attach_registry_dependencies(&registry, pack)?
+        attach_registry_dependencies(&registry, pack).map_err(found_by_publish)?
     };
     let checked = check_for_publish(pack, options.snapshots)?;
-    let semver_violation = check_semver(cache, url, checked.pack(), options.allow_semver_violation, reporter)?;
+    let semver_violation =
+        check_semver(cache, url, checked.pack(), options.allow_semver_violation, reporter).map_err(found_by_publish)?;
     let outcome = promptpack_registry::publish(cache, url, &checked, options.dry_run, reporter)?;
     Ok(Published { outcome, semver_violation })
+}
+
+/// An edited index line met while publishing: its hint is publish's, not
+/// the one for a project that can pin another version.
+fn found_by_publish(err: ProjectError) -> ProjectError {
+    match err {
+        ProjectError::Registry(err) => ProjectError::Registry(err.found_by(MismatchFoundBy::Publishing)),
+        other => other,
+    }
 }
 
 /// The version bump must be as large as the changes since the newest

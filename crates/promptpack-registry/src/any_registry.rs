@@ -5,7 +5,7 @@
 use promptpack_manifest::{DisplaySafeUrl, IndexEntry, IndexFile, PackManifest, RegistryConfig};
 
 use crate::cache::{Cache, FetchPolicy};
-use crate::error::{IndexMismatch, RegistryError};
+use crate::error::{IndexMismatch, MismatchFoundBy, RegistryError};
 use crate::registry::{GitRegistry, SearchHit};
 use crate::reporter::Reporter;
 use crate::sparse::SparseRegistry;
@@ -245,6 +245,7 @@ pub(crate) fn check_index_line(
             field,
             in_index,
             in_pack,
+            found_by: MismatchFoundBy::Reading,
         }))
     };
     if manifest.name != entry.name {

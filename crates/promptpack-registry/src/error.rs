@@ -123,6 +123,21 @@ pub struct IndexMismatch {
     pub field: String,
     pub in_index: String,
     pub in_pack: String,
+    /// What was being done, which decides what the user can do about it.
+    pub found_by: MismatchFoundBy,
+}
+
+/// What read the pack whose index line disagrees with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MismatchFoundBy {
+    /// Resolution or a read for the user (`add`, `install`, `diff`): another
+    /// version can be pinned meanwhile.
+    Reading,
+    /// `publish`, reading the published versions it builds on (the newest
+    /// one below it for the semver check, its dependencies).
+    Publishing,
+    /// `registry export`, copying a git registry's packs.
+    Exporting,
 }
 
 /// Bytes that do not match what was pinned: a security-relevant failure.
@@ -172,6 +187,18 @@ impl IntegrityError {
 }
 
 impl RegistryError {
+    /// The same error, an index mismatch marked as found by `found_by`.
+    #[must_use]
+    pub fn found_by(self, found_by: MismatchFoundBy) -> Self {
+        match self {
+            Self::IndexMismatch(mut mismatch) => {
+                mismatch.found_by = found_by;
+                Self::IndexMismatch(mismatch)
+            }
+            other => other,
+        }
+    }
+
     /// What the user can do about it; printed after the message.
     #[must_use]
     pub fn hint(&self) -> Option<String> {
@@ -219,10 +246,20 @@ impl RegistryError {
                 env_var.trim_end_matches("_TOKEN").to_owned() + "_URL",
                 crate::credentials::credentials_path().display()
             ),
-            Self::IndexMismatch(mismatch) => format!(
-                "publish writes index lines from pack.toml, so the line was edited afterwards (or the files replaced); nothing was changed. The registry must be restored by its maintainers; until then, pin another published version (`promptpack add {}@<version>`)",
-                mismatch.name
-            ),
+            Self::IndexMismatch(mismatch) => match mismatch.found_by {
+                MismatchFoundBy::Reading => format!(
+                    "publish writes index lines from pack.toml, so the line was edited afterwards (or the files replaced); nothing was changed. The registry must be restored by its maintainers; until then, pin another published version (`promptpack add {}@<version>`)",
+                    mismatch.name
+                ),
+                MismatchFoundBy::Publishing => format!(
+                    "publish reads the versions a new one builds on (the newest below it, for the semver check, and its dependencies), and {} {}'s line was edited after it was published (or its files replaced); nothing was published. The registry's maintainers must restore that line (revert the commit that edited it) before anything is published on top of it",
+                    mismatch.name, mismatch.version
+                ),
+                MismatchFoundBy::Exporting => format!(
+                    "publish writes index lines from pack.toml, so {} {}'s line was edited in the git registry afterwards (or its files replaced), and every client would refuse it; nothing was exported. Restore the line in the git registry (revert the commit that edited it), then export again",
+                    mismatch.name, mismatch.version
+                ),
+            },
             Self::MissingFile { .. } => "the static copy is incomplete or the URL is wrong; re-run `promptpack registry export` into the folder the server serves".to_owned(),
             Self::Credentials { .. } => "it is TOML: `[registries.<name>]` tables with `url` and `token`".to_owned(),
             Self::TrustedCertificates { .. } => "point it at a file of PEM certificates (a company's root certificate authority), or unset it to trust Mozilla's roots".to_owned(),

@@ -99,7 +99,8 @@ pub fn export_registry(
                 ));
             }
             // A line that says something else than its pack would be refused by every client.
-            crate::any_registry::check_index_line(url, entry, &pack)?;
+            crate::any_registry::check_index_line(url, entry, &pack)
+                .map_err(|err| err.found_by(crate::MismatchFoundBy::Exporting))?;
             let bytes = write_archive(&pack.files)
                 .map_err(|err| RegistryError::Write(promptpack_fs::IoError::new(&path, err)))?;
             out.put(&relative, &bytes)?;

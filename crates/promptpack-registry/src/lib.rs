@@ -51,7 +51,7 @@ use libz_sys as _;
 pub use crate::any_registry::{Registry, is_sparse_url};
 pub use crate::cache::{CACHE_ENV, Cache, CachedRepo, FetchPolicy, is_local_path};
 pub use crate::credentials::{CREDENTIALS_ENV, token_env_var, url_env_var};
-pub use crate::error::{IndexMismatch, IntegrityBasis, IntegrityError, RegistryError};
+pub use crate::error::{IndexMismatch, IntegrityBasis, IntegrityError, MismatchFoundBy, RegistryError};
 pub use crate::export::{ExportSummary, SEARCH_FILE, export_registry};
 pub use crate::git_source::{GitSource, TaggedVersion};
 pub use crate::http::TIMEOUT_ENV;

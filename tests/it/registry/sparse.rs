@@ -658,6 +658,7 @@ fn an_index_line_that_differs_from_the_packs_manifest_is_refused() {
         sandbox.run(&publisher, "publisher", &["registry", "export", &registry.git, &fresh.display().to_string()]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains(expected), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was exported"), "{}", out.stderr);
     assert!(!fresh.join("config.json").exists(), "no config.json for a refused export");
 }
 
