@@ -76,6 +76,15 @@ impl GitEnv {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("XDG_CACHE_HOME")
+            // Proxies: the HTTP tests talk to 127.0.0.1 directly, or choose theirs.
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
             .env_remove("PROMPTPACK_REGISTRY")
             .env_remove("PROMPTPACK_CACHE");
     }

@@ -410,3 +410,95 @@ fn a_git_server_that_stalls_mid_answer_times_out_and_a_signal_stops_the_wait() {
     }
     assert!(dir_contents(project.path()) == before, "nothing in the project changed");
 }
+
+/// A forward proxy on 127.0.0.1 that tunnels `CONNECT host:port` (how
+/// promptpack's HTTP client uses every proxy, for http:// targets too) and
+/// records each tunnel's target.
+struct TunnelProxy {
+    port: u16,
+    tunnels: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl TunnelProxy {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tunnels = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = std::sync::Arc::clone(&tunnels);
+        // Ends with the test process; each tunnel lives as long as its connection.
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let shared = std::sync::Arc::clone(&shared);
+                std::thread::spawn(move || Self::tunnel(client, &shared));
+            }
+        });
+        Self { port, tunnels }
+    }
+
+    fn tunnel(client: std::net::TcpStream, tunnels: &std::sync::Mutex<Vec<String>>) -> std::io::Result<()> {
+        use std::io::{BufRead as _, Write as _};
+        let mut from_client = std::io::BufReader::new(client.try_clone()?);
+        let mut request_line = String::new();
+        from_client.read_line(&mut request_line)?;
+        loop {
+            let mut header = String::new();
+            if from_client.read_line(&mut header)? == 0 || header == "\r\n" {
+                break;
+            }
+        }
+        let mut to_client = client;
+        let Some(target) = request_line.strip_prefix("CONNECT ").and_then(|rest| rest.split_whitespace().next()) else {
+            return to_client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+        };
+        tunnels.lock().unwrap().push(target.to_owned());
+        let server = std::net::TcpStream::connect(target)?;
+        to_client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+        let (mut from_server, mut to_server) = (server.try_clone()?, server);
+        let upstream = std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from_client, &mut to_server);
+            let _ = to_server.shutdown(std::net::Shutdown::Write);
+        });
+        let _ = std::io::copy(&mut from_server, &mut to_client);
+        let _ = to_client.shutdown(std::net::Shutdown::Write);
+        let _ = upstream.join();
+        Ok(())
+    }
+
+    fn tunnels(&self) -> Vec<String> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
+
+/// git's `http.proxy` carries promptpack's git traffic as it carries git's:
+/// before the proxy variables, and not to hosts `NO_PROXY` names.
+#[test]
+fn gits_http_proxy_setting_carries_the_smart_http_transport() {
+    let (sandbox, server) = http_sandbox(PASSWORD);
+    let url = server.url("registry.git");
+    let publisher = TestProject::with_repository_packs();
+    sandbox.publish(&publisher, PACK, &url);
+    let proxy = TunnelProxy::start();
+    sandbox.env.set("http.proxy", &format!("http://127.0.0.1:{}", proxy.port));
+    // Nothing listens on the variables' proxy: git's setting wins.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let project = sandbox.consumer(&url);
+    let mut add = sandbox.command(&project, "consumer", &["add", "threats-next-steps@^1"]);
+    let out = Running::start(add.env("http_proxy", &dead).env("HTTPS_PROXY", &dead)).wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_installed_as_published(&project, &publisher, PACK);
+    let target = format!("127.0.0.1:{}", server.port());
+    let tunnels = proxy.tunnels();
+    assert!(!tunnels.is_empty() && tunnels.iter().all(|t| *t == target), "{tunnels:?}");
+
+    let before = server.requests().len();
+    let mut upgrade = sandbox.command(&project, "consumer", &["upgrade"]);
+    let out = Running::start(upgrade.env("NO_PROXY", "127.0.0.1")).wait(TIMEOUT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(server.requests().len() > before, "the upgrade fetched");
+    assert_eq!(proxy.tunnels(), tunnels, "NO_PROXY names the server: no tunnel");
+
+    sandbox.env.set("http.proxy", &format!("socks5://127.0.0.1:{}", proxy.port));
+    let out = sandbox.run(&project, "consumer", &["upgrade"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("is a SOCKS proxy"), "{}", out.stderr);
+}

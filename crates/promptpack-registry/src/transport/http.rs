@@ -16,6 +16,8 @@
 //! requests are not redirected. Credentials are bound to the origin
 //! (scheme, host, port) they were given for: a redirect to another origin
 //! drops them and the URL's query, and asks git's helpers for that origin.
+//! Requests go through git's `http.proxy` when it is set, as git's do (see
+//! [`git_proxy`]).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -44,7 +46,10 @@ const USER_AGENT: &str = concat!("git/2.0 (promptpack ", env!("CARGO_PKG_VERSION
 
 pub(super) struct HttpSubtransport {
     /// Follows no redirect by itself: each is checked first (see `Target::moved_to`).
-    agent: ureq::Agent,
+    /// Settings that cannot be used (a certificate file, a proxy) fail the
+    /// first request rather than the transport's creation, whose errors
+    /// libgit2 reports without their message.
+    agent: Result<ureq::Agent, (ErrorClass, String)>,
     session: Arc<Mutex<Session>>,
 }
 
@@ -117,9 +122,13 @@ fn absolute_location(from: &str, location: &str) -> String {
 }
 
 impl HttpSubtransport {
-    pub(super) fn new() -> Result<Self, git2::Error> {
-        let tls = crate::tls::tls_config(crate::tls::git_ca_file().as_ref())
-            .map_err(|message| transport_error(ErrorClass::Ssl, message))?;
+    pub(super) fn new() -> Self {
+        Self { agent: Self::agent(), session: Arc::default() }
+    }
+
+    fn agent() -> Result<ureq::Agent, (ErrorClass, String)> {
+        let tls =
+            crate::tls::tls_config(crate::tls::git_ca_file().as_ref()).map_err(|message| (ErrorClass::Ssl, message))?;
         let config = ureq::Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
@@ -127,8 +136,14 @@ impl HttpSubtransport {
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_recv_response(Some(RESPONSE_TIMEOUT))
             .user_agent(USER_AGENT)
+            .proxy(git_proxy().map_err(|message| (ErrorClass::Net, message))?)
             .build();
-        Ok(Self { agent: config.new_agent(), session: Arc::default() })
+        Ok(config.new_agent())
+    }
+
+    /// The agent, or why the settings allow none.
+    fn usable_agent(&self) -> Result<ureq::Agent, git2::Error> {
+        self.agent.clone().map_err(|(class, message)| transport_error(class, message))
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
@@ -144,7 +159,7 @@ impl HttpSubtransport {
         let mut redirects = 0;
         let response = loop {
             let request_url = target.url("info/refs", &ours);
-            let (agent, url) = (self.agent.clone(), request_url.clone());
+            let (agent, url) = (self.usable_agent()?, request_url.clone());
             let authorization = self.session().authorization_for(&request_url).map(str::to_owned);
             let response = pump::interruptible(move || {
                 let mut request = agent.get(&url).header("Accept", "*/*").header("Pragma", "no-cache");
@@ -193,6 +208,39 @@ impl HttpSubtransport {
     }
 }
 
+/// The proxy git would use: git's `http.proxy` before the `https_proxy`,
+/// `http_proxy` and `all_proxy` variables (git's order, and an empty
+/// `http.proxy` turns proxies off), with `no_proxy`/`NO_PROXY` applying to
+/// it as in git; without `http.proxy`, ureq's own choice from those
+/// variables. ureq tunnels through `CONNECT` and speaks only to HTTP(S)
+/// proxies here (no SOCKS support is built in).
+fn git_proxy() -> Result<Option<ureq::Proxy>, String> {
+    let configured = git2::Config::open_default().ok().and_then(|config| config.get_string("http.proxy").ok());
+    let Some(configured) = configured else { return Ok(ureq::Proxy::try_from_env()) };
+    if configured.trim().is_empty() {
+        return Ok(None);
+    }
+    let refused = |why: &str| format!("git's http.proxy `{}` {why}", redact_url(configured.trim()));
+    let parsed = ureq::Proxy::new(configured.trim())
+        .map_err(|_| refused("is not a proxy URL such as `http://proxy.example:3128`"))?;
+    let protocol = parsed.protocol();
+    if !matches!(protocol, ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https) {
+        return Err(refused("is a SOCKS proxy; promptpack speaks to http:// and https:// proxies only"));
+    }
+    let mut proxy = ureq::Proxy::builder(protocol).host(parsed.host()).port(parsed.port());
+    if let Some(user) = parsed.username() {
+        proxy = proxy.username(user);
+    }
+    if let Some(password) = parsed.password() {
+        proxy = proxy.password(password);
+    }
+    let no_proxy = std::env::var("no_proxy").or_else(|_| std::env::var("NO_PROXY")).unwrap_or_default();
+    for entry in no_proxy.split(',').map(str::trim).filter(|entry| !entry.is_empty()) {
+        proxy = proxy.no_proxy(entry);
+    }
+    proxy.build().map_err(|_| refused("is not a proxy URL such as `http://proxy.example:3128`")).map(Some)
+}
+
 fn lock(session: &Mutex<Session>) -> std::sync::MutexGuard<'_, Session> {
     session.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -216,7 +264,7 @@ impl SmartSubtransport for HttpSubtransport {
                 let repository = Repository::parse(url);
                 let target = self.session().target.clone().unwrap_or_else(|| repository.target());
                 Ok(Box::new(RpcStream {
-                    agent: self.agent.clone(),
+                    agent: self.usable_agent()?,
                     session: Arc::clone(&self.session),
                     url: target.url(service, ""),
                     base: target.base,

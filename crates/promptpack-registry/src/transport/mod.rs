@@ -47,7 +47,7 @@ fn register_all() -> Result<(), String> {
         // nothing creates a transport while this runs.
         unsafe {
             git2::transport::register(scheme, |remote| {
-                git2::transport::Transport::smart(remote, true, http::HttpSubtransport::new()?)
+                git2::transport::Transport::smart(remote, true, http::HttpSubtransport::new())
             })
         }
         .map_err(|err| format!("cannot register promptpack's git transport for {scheme}://: {}", err.message()))?;
