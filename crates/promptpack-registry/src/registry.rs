@@ -39,6 +39,9 @@ pub(crate) struct GitRegistry {
     repo: CachedRepo,
     tip: git2::Oid,
     config: RegistryConfig,
+    /// Index files read at `tip`, by pack name: a resolution reads each
+    /// pack's index at least twice (its candidates, then the picked version).
+    indexes: std::sync::Mutex<std::collections::HashMap<String, IndexFile>>,
 }
 
 impl std::fmt::Debug for GitRegistry {
@@ -82,7 +85,7 @@ impl GitRegistry {
         // The same ceilings as a static registry's: what a client reads, and
         // so what publish accepts and export advertises.
         let config = RegistryConfig { limits: clamp_limits(&config.limits).0, ..config };
-        Ok(Self { repo, tip, config })
+        Ok(Self { repo, tip, config, indexes: std::sync::Mutex::default() })
     }
 
     /// Fetches again (e.g. when a locked commit is not in the cache).
@@ -113,16 +116,23 @@ impl GitRegistry {
 
     /// The versions of `name` published so far (empty when there are none).
     pub fn index(&self, name: &str) -> Result<IndexFile, RegistryError> {
+        if let Some(index) = self.indexes.lock().ok().and_then(|indexes| indexes.get(name).cloned()) {
+            return Ok(index);
+        }
         let tree = self.tree_at(self.tip)?;
         let path = index_path(name);
         let Some(text) = read_blob_text(&self.repo.repo, &tree, &path) else { return Ok(IndexFile::default()) };
-        IndexFile::parse(&text).map_err(|(line, message)| RegistryError::MalformedIndex {
+        let index = IndexFile::parse(&text).map_err(|(line, message)| RegistryError::MalformedIndex {
             name: name.to_owned(),
             url: self.url().clone(),
             path,
             line,
             message,
-        })
+        })?;
+        if let Ok(mut indexes) = self.indexes.lock() {
+            indexes.insert(name.to_owned(), index.clone());
+        }
+        Ok(index)
     }
 
     /// The index file of `name` exactly as published, if there is one.
