@@ -451,7 +451,7 @@ impl Prepared {
         let RecordScratch { escaped, row } = scratch;
         row.clear();
         if row.push_json(line).is_err() {
-            // serde_json's own parse words the error, exactly as a map's would.
+            // Not JSON, or not an object: serde_json's own parse words the error or gives the value.
             row.push_value(serde_json::from_slice::<Value>(line).map_err(|err| RowError::invalid_json(&err))?);
         }
         let Some(vars) = row.each().next() else { return Err(RowError::Panicked) };

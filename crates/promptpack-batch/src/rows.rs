@@ -131,10 +131,12 @@ impl Rows {
         }
     }
 
-    /// Parses one JSON value (a JSONL line) into a row, as
+    /// Parses one JSON object (a JSONL line) into a row, as
     /// [`push_value`](Self::push_value) would add it, without building its
-    /// map: names and strings go straight into the chunk's buffer. On an
-    /// error nothing is added; the caller words it (see `render_record`).
+    /// map: names and strings go straight into the chunk's buffer. Anything
+    /// else is an error, and adds nothing: the caller parses the line as a
+    /// `Value` then, which words a syntax error or makes the row that is
+    /// not an object (see `render_record`).
     pub(crate) fn push_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
         let before = (self.text.len(), self.entries.len(), self.spans.len());
         let mut deserializer = serde_json::Deserializer::from_slice(json);
@@ -227,8 +229,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for RowSeed<'_> {
 impl<'de> serde::de::Visitor<'de> for RowSeed<'_> {
     type Value = ();
 
+    // Only an object reads as a row; anything else is an error here, and
+    // the caller's `Value` parse then makes it a row that is not an object.
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON value")
+        f.write_str("an object of variables")
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
@@ -238,43 +242,6 @@ impl<'de> serde::de::Visitor<'de> for RowSeed<'_> {
             map.next_value_seed(EntrySeed { row: &mut row, name: &name })?;
         }
         row.finish();
-        Ok(())
-    }
-
-    // Anything but an object fails as not one, with the kind a `Value` would name.
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        let value = serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
-        self.0.push_value(value);
-        Ok(())
-    }
-
-    fn visit_str<E>(self, text: &str) -> Result<(), E> {
-        self.0.push_value(Value::String(text.to_owned()));
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, flag: bool) -> Result<(), E> {
-        self.0.push_value(Value::Bool(flag));
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, number: i64) -> Result<(), E> {
-        self.0.push_value(Value::from(number));
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, number: u64) -> Result<(), E> {
-        self.0.push_value(Value::from(number));
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, number: f64) -> Result<(), E> {
-        self.0.push_value(Value::from(number));
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        self.0.push_value(Value::Null);
         Ok(())
     }
 }
